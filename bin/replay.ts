@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+/**
+ * npm run replay -- [--stage S] [--json] [--fresh] <file|dir>...
+ *
+ * Replays Cognito trigger payloads through the trigger handlers on embedded
+ * sinks: the in-process bus and the local store under .authtrail/<stage>/.
+ * `npm start` replays every fixture under events/. See README.md.
+ */
+import { parseArgs } from 'node:util';
+import { runReplayCli } from '../lib/cli/replay-cli.ts';
+
+const usage = `usage: npm run replay -- [--stage <stage>] [--json] [--fresh] [--store <dir>] [--config <file>] [--verbose] <file|dir>...`;
+
+let parsed;
+try {
+  parsed = parseArgs({
+    allowPositionals: true,
+    strict: true,
+    options: {
+      stage: { type: 'string', default: 'dev' },
+      json: { type: 'boolean', default: false },
+      fresh: { type: 'boolean', default: false },
+      store: { type: 'string', default: '.authtrail' },
+      config: { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+} catch (error) {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${usage}\n`);
+  process.exit(2);
+}
+if (parsed.values.help || parsed.positionals.length === 0) {
+  process.stderr.write(`${usage}\n`);
+  process.exit(parsed.values.help ? 0 : 2);
+}
+
+process.exitCode = await runReplayCli({
+  paths: parsed.positionals,
+  stage: parsed.values.stage,
+  json: parsed.values.json,
+  fresh: parsed.values.fresh,
+  storeDir: parsed.values.store,
+  configFile: parsed.values.config,
+  verbose: parsed.values.verbose,
+  env: process.env,
+  stdout: process.stdout,
+  stderr: process.stderr,
+});

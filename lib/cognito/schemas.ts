@@ -1,0 +1,140 @@
+/**
+ * Schemas for the Cognito trigger payloads authtrail reads. They are the single
+ * source of the trigger types, and they are lenient on purpose: real payloads
+ * carry versions "0".."3" or placeholders, null or missing optional blocks and a
+ * null client id (see docs/trigger-payloads.md). What we need to build an
+ * AuthEvent is required; everything else is optional and normalised here, once.
+ *
+ * Parsing never mutates the payload: the handler answers Cognito with the
+ * original event object plus its response.
+ */
+import { z } from 'zod';
+import {
+  POST_AUTHENTICATION_SOURCES,
+  PRE_SIGN_UP_SOURCES,
+  PRE_TOKEN_GENERATION_SOURCES,
+} from './trigger-sources.ts';
+
+/** Attribute and metadata maps: Cognito sends strings; other tools send scalars or null. */
+const StringMap = z
+  .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+  .nullish()
+  .transform((map) => {
+    const strings: Record<string, string> = {};
+    for (const [key, value] of Object.entries(map ?? {})) {
+      if (value !== null) strings[key] = String(value);
+    }
+    return strings;
+  });
+
+const StringList = z
+  .array(z.string())
+  .nullish()
+  .transform((list) => list ?? []);
+
+const OptionalString = z
+  .string()
+  .nullish()
+  .transform((value) => (value === '' || value == null ? null : value));
+
+const Version = z
+  .union([z.string(), z.number()])
+  .nullish()
+  .transform((value) => (value == null ? null : String(value)));
+
+/** What Cognito sends as the client id of admin API calls, which have no app client. */
+export const NO_CLIENT_ID = 'CLIENT_ID_NOT_APPLICABLE';
+
+const CallerContext = z
+  .looseObject({ awsSdkVersion: OptionalString, clientId: OptionalString })
+  .nullish()
+  .transform((context) => ({
+    awsSdkVersion: context?.awsSdkVersion ?? null,
+    clientId: context?.clientId === NO_CLIENT_ID ? null : (context?.clientId ?? null),
+  }));
+
+/**
+ * Set by authtrail's own replay tools, never by Cognito: only a caller allowed to
+ * invoke the function can add it, and it tags the resulting events as replays.
+ */
+export const REPLAY_MARKER = 'authtrailReplay' as const;
+
+const ReplayMarker = z
+  .strictObject({ source: z.enum(['fixture', 'spill']), file: z.string().max(512).optional() })
+  .optional();
+
+/** Fields every user-pool trigger carries. */
+const BaseTrigger = z.looseObject({
+  [REPLAY_MARKER]: ReplayMarker,
+  version: Version,
+  region: z.string().min(1),
+  userPoolId: z.string().min(1),
+  userName: z.string().min(1),
+  callerContext: CallerContext,
+  triggerSource: z.string().min(1),
+  response: z.unknown().optional(),
+});
+
+/** @see https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-sign-up.html */
+export const PreSignUpTriggerSchema = BaseTrigger.extend({
+  triggerSource: z.enum(PRE_SIGN_UP_SOURCES),
+  request: z.looseObject({
+    userAttributes: StringMap,
+    validationData: StringMap,
+    clientMetadata: StringMap,
+  }),
+});
+export type PreSignUpTrigger = z.infer<typeof PreSignUpTriggerSchema>;
+
+const BooleanLike = z
+  .union([z.boolean(), z.enum(['true', 'false'])])
+  .nullish()
+  .transform((value) => (value == null ? null : value === true || value === 'true'));
+
+/** @see https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-post-authentication.html */
+export const PostAuthenticationTriggerSchema = BaseTrigger.extend({
+  triggerSource: z.enum(POST_AUTHENTICATION_SOURCES),
+  request: z.looseObject({
+    userAttributes: StringMap,
+    newDeviceUsed: BooleanLike,
+    clientMetadata: StringMap,
+  }),
+});
+export type PostAuthenticationTrigger = z.infer<typeof PostAuthenticationTriggerSchema>;
+
+const GroupConfiguration = z
+  .looseObject({
+    groupsToOverride: StringList,
+    iamRolesToOverride: StringList,
+    preferredRole: OptionalString,
+  })
+  .nullish()
+  .transform((groups) => ({
+    groupsToOverride: groups?.groupsToOverride ?? [],
+    iamRolesToOverride: groups?.iamRolesToOverride ?? [],
+    preferredRole: groups?.preferredRole ?? null,
+  }));
+
+/**
+ * V1_0, V2_0 and V3_0 share the request; they differ in `version`, in `scopes`
+ * (V2/V3) and in the response block they expect.
+ * @see https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html
+ */
+export const PreTokenGenerationTriggerSchema = BaseTrigger.extend({
+  triggerSource: z.enum(PRE_TOKEN_GENERATION_SOURCES),
+  // Machine-to-machine (client credentials) events have no user.
+  userName: OptionalString,
+  request: z.looseObject({
+    userAttributes: StringMap,
+    groupConfiguration: GroupConfiguration,
+    scopes: z
+      .array(z.string())
+      .nullish()
+      .transform((scopes) => scopes ?? null),
+    clientMetadata: StringMap,
+  }),
+});
+export type PreTokenGenerationTrigger = z.infer<typeof PreTokenGenerationTriggerSchema>;
+
+/** Just enough to route a payload to the function that handles it. */
+export const TriggerEnvelopeSchema = z.looseObject({ triggerSource: z.string().min(1) });

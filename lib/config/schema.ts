@@ -1,0 +1,142 @@
+/**
+ * Stage configuration (`config/<stage>.json`): the sign-up policy, token claim
+ * mapping, client names, PII policy. Every object is strict, so a typo in a key
+ * fails at cold start with the field named instead of being silently ignored.
+ * The format is documented in docs/configuration.md.
+ */
+import { z } from 'zod';
+import { ProviderType } from '../auth-event/schema.ts';
+
+const Domain = z
+  .string()
+  .regex(/^(?=.{1,253}$)([a-z0-9-]+\.)+[a-z0-9-]+$/, 'must be a lower-case domain name such as "example.com"');
+
+const DomainList = z.array(Domain).default([]);
+
+/** Claims Cognito refuses to let a trigger add or override. */
+export const RESERVED_CLAIMS = [
+  'acr', 'amr', 'at_hash', 'auth_time', 'aud', 'azp', 'c_hash', 'client_id', 'event_id',
+  'exp', 'iat', 'identities', 'iss', 'jti', 'nbf', 'nonce', 'origin_jti', 'scope', 'sub',
+  'token_use', 'username',
+] as const;
+
+const ClaimName = z
+  .string()
+  .min(1)
+  .refine((name) => !(RESERVED_CLAIMS as readonly string[]).includes(name) && !name.startsWith('cognito:'), {
+    message: 'is a claim Cognito reserves and will not let a trigger set',
+  });
+
+const TokenKinds = z.array(z.enum(['id', 'access'])).min(1).default(['id', 'access']);
+
+const ClaimRule = z.discriminatedUnion('from', [
+  z.strictObject({
+    claim: ClaimName,
+    from: z.literal('groups'),
+    /** group -> value; groups not listed are left out. Without a map every group is used as is. */
+    map: z.record(z.string(), z.string()).optional(),
+    tokens: TokenKinds,
+  }),
+  z.strictObject({
+    claim: ClaimName,
+    from: z.literal('attribute'),
+    attribute: z.string().min(1),
+    tokens: TokenKinds,
+  }),
+  z.strictObject({
+    claim: ClaimName,
+    from: z.literal('static'),
+    value: z.string(),
+    tokens: TokenKinds,
+  }),
+]);
+export type ClaimRule = z.infer<typeof ClaimRule>;
+
+const ScopeRule = z.strictObject({
+  scope: z.string().min(1),
+  /** Add the scope when the user is in this group. */
+  whenGroup: z.string().min(1),
+});
+
+const PiiAction = z.enum(['keep', 'mask', 'hash', 'drop']);
+export type PiiAction = z.infer<typeof PiiAction>;
+
+export const StageConfigSchema = z.strictObject({
+  /** Lambda app client id -> readable name, copied into `client.name`. */
+  clients: z.record(z.string(), z.string()).default({}),
+  /** Federated provider name (as configured in the pool) -> type; Google & co. are known. */
+  identityProviders: z.record(z.string(), z.enum(['SAML', 'OIDC'])).default({}),
+  signUp: z
+    .strictObject({
+      /** When not empty, only these email domains may sign up. */
+      allowedEmailDomains: DomainList,
+      blockedEmailDomains: DomainList,
+      blockDisposableEmailDomains: z.boolean().default(true),
+      /** Deny sign-ups that carry no email at all (native and admin-created users). */
+      requireEmail: z.boolean().default(false),
+      federated: z
+        .strictObject({
+          /** Provider names allowed to create users; empty means any configured provider. */
+          allowedProviders: z.array(z.string()).default([]),
+          /** Apply the email domain rules to federated sign-ups too. */
+          applyEmailDomainRules: z.boolean().default(true),
+          /** Trust the IdP's email: mark it verified on first sign-in. */
+          autoVerifyEmail: z.boolean().default(true),
+        })
+        .prefault({}),
+      autoConfirm: z
+        .strictObject({
+          /** Confirm users of these email domains without a code (e.g. your own company). */
+          emailDomains: DomainList,
+          /** Confirm every sign-up from these trigger sources (e.g. PreSignUp_AdminCreateUser). */
+          triggerSources: z
+            .array(z.enum(['PreSignUp_SignUp', 'PreSignUp_AdminCreateUser', 'PreSignUp_ExternalProvider']))
+            .default([]),
+          /** With auto-confirm, also mark the email / phone verified when present. */
+          verifyEmail: z.boolean().default(true),
+          verifyPhone: z.boolean().default(false),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  tokens: z
+    .strictObject({
+      /** Must match the user pool's pre token generation LambdaVersion; used when a payload does not say. */
+      lambdaVersion: z.enum(['V1_0', 'V2_0', 'V3_0']).default('V2_0'),
+      claims: z.array(ClaimRule).default([]),
+      suppressClaims: z.array(ClaimName).default([]),
+      scopes: z.array(ScopeRule).default([]),
+      /** Scopes taken out of access tokens (V2_0 / V3_0) when Cognito would grant them. */
+      suppressScopes: z.array(z.string().min(1)).default([]),
+      /** Static claims per app client, for client-credentials (M2M) tokens. */
+      clientClaims: z.record(z.string(), z.record(ClaimName, z.string())).default({}),
+    })
+    .prefault({}),
+  pii: z
+    .strictObject({
+      /** Names the hash key in every event (pipeline.piiKeyId), so keys can rotate. */
+      keyId: z.string().min(1).default('default'),
+      fields: z
+        .strictObject({
+          'user.sub': PiiAction.default('keep'),
+          'user.username': PiiAction.default('hash'),
+          'user.email': PiiAction.default('hash'),
+          'user.emailDomain': PiiAction.default('keep'),
+          'user.phone': PiiAction.default('hash'),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  clientContext: z
+    .strictObject({
+      /** clientMetadata keys copied into the event (untrusted). Others are dropped and named. */
+      allowedKeys: z.array(z.string()).default(['app_version', 'platform', 'locale']),
+      maxValueLength: z.int().min(1).max(1024).default(128),
+    })
+    .prefault({}),
+  /** Width of the time bucket in the event id; Cognito retries inside it share an id. */
+  eventIdWindowSeconds: z.int().min(1).max(3600).default(60),
+});
+
+export type StageConfig = z.infer<typeof StageConfigSchema>;
+export type StageConfigInput = z.input<typeof StageConfigSchema>;

@@ -1,0 +1,61 @@
+/**
+ * Named errors. Each sets `name` and carries a stable `code`, and wraps what it
+ * was caused by in `cause`, so a log line or a replay result says what went wrong
+ * without anyone re-reading a stack trace.
+ */
+
+export const ProblemCode = {
+  UnreadableFile: 'UNREADABLE_FILE',
+  InvalidJson: 'INVALID_JSON',
+  InvalidEvent: 'INVALID_EVENT',
+  UnsupportedTrigger: 'UNSUPPORTED_TRIGGER',
+  HandlerFailed: 'HANDLER_FAILED',
+  PublishFailed: 'PUBLISH_FAILED',
+} as const;
+export type ProblemCode = (typeof ProblemCode)[keyof typeof ProblemCode];
+
+/** A trigger payload we cannot turn into an AuthEvent. */
+export class TriggerEventError extends Error {
+  readonly code: ProblemCode;
+  constructor(code: ProblemCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'TriggerEventError';
+    this.code = code;
+  }
+}
+
+/** Stage configuration or environment that must not be deployed. Thrown at cold start. */
+export class ConfigError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * The sign-up policy said no. This is the one error a trigger throws on purpose:
+ * Cognito fails the user's action and shows the message to the client
+ * ("PreSignUp failed with error <message>."), so the message is written for people.
+ */
+export class SignUpDeniedError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'SignUpDeniedError';
+    this.code = code;
+  }
+}
+
+/** A fixture file that could not be read or parsed. */
+export class FixtureError extends Error {
+  readonly code: ProblemCode;
+  constructor(code: ProblemCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'FixtureError';
+    this.code = code;
+  }
+}
+
+/** Message of anything thrown, without assuming it is an Error. */
+export const messageOf = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);

@@ -1,0 +1,107 @@
+/**
+ * The PII policy, applied to every AuthEvent before it leaves the trigger.
+ *
+ * Per field: keep, mask (readable but partial), hash (keyed HMAC-SHA256 with the
+ * stage's secret key, so the SOC can correlate a user across events, and look one
+ * up by hashing a known value, without the value itself), or drop. Other personal
+ * attributes (name, address, birthdate...) are never copied into an AuthEvent in
+ * the first place, and neither are passwords, codes or token material.
+ */
+import { createHmac } from 'node:crypto';
+import type { AuthEvent } from './auth-event/schema.ts';
+import type { PiiAction, StageConfig } from './config/schema.ts';
+
+export const HASH_PREFIX = 'hmac-sha256:';
+
+type PiiField = keyof StageConfig['pii']['fields'];
+type User = AuthEvent['user'];
+
+/**
+ * Emails compare case-insensitively and phones by their digits, so the same
+ * person hashes the same however a client typed them.
+ */
+const canonical = (field: PiiField, value: string): string => {
+  if (field === 'user.email' || field === 'user.emailDomain') return value.trim().toLowerCase();
+  if (field === 'user.phone') return value.replace(/[^\d+]/g, '');
+  return value;
+};
+
+export const hashValue = (key: string, field: PiiField, value: string): string =>
+  HASH_PREFIX + createHmac('sha256', key).update(canonical(field, value)).digest('hex').slice(0, 32);
+
+const maskEmail = (email: string): string => {
+  const at = email.lastIndexOf('@');
+  if (at <= 0) return maskText(email);
+  return `${email[0]}***${email.slice(at)}`;
+};
+
+const maskPhone = (phone: string): string =>
+  phone.length <= 4 ? '****' : `${'*'.repeat(phone.length - 4)}${phone.slice(-4)}`;
+
+const maskText = (text: string): string => (text.length <= 2 ? '***' : `${text.slice(0, 2)}***`);
+
+const mask = (field: PiiField, value: string): string => {
+  if (field === 'user.email') return maskEmail(value);
+  if (field === 'user.phone') return maskPhone(value);
+  return maskText(value);
+};
+
+const apply = (action: PiiAction, field: PiiField, value: string, key: string): string | undefined => {
+  switch (action) {
+    case 'keep':
+      return value;
+    case 'mask':
+      return mask(field, value);
+    case 'hash':
+      return hashValue(key, field, value);
+    case 'drop':
+      return undefined;
+  }
+};
+
+const USER_FIELDS = {
+  'user.sub': 'sub',
+  'user.username': 'username',
+  'user.email': 'email',
+  'user.emailDomain': 'emailDomain',
+  'user.phone': 'phone',
+} as const satisfies Record<PiiField, keyof User>;
+
+/** Returns a copy of the event with the policy applied; the input is not changed. */
+export const applyPiiPolicy = (event: AuthEvent, policy: StageConfig['pii'], key: string): AuthEvent => {
+  const user: User = { ...event.user };
+  for (const [field, property] of Object.entries(USER_FIELDS) as [PiiField, keyof typeof user][]) {
+    const value = user[property];
+    if (typeof value !== 'string') continue;
+    const result = apply(policy.fields[field], field, value, key);
+    if (result === undefined) delete user[property];
+    else (user as Record<string, unknown>)[property] = result;
+  }
+  return { ...event, user };
+};
+
+/** Keys that name secrets are dropped from clientMetadata even when allow-listed. */
+const SECRET_KEY = /pass|secret|token|otp|code|pin|ssn|card|cvv|credential|session/i;
+
+/**
+ * clientMetadata is set by the client app: untrusted, and possibly carrying
+ * anything. Only allow-listed, non-secret keys survive, with values capped.
+ */
+export const clientContextOf = (
+  metadata: Record<string, string>,
+  policy: StageConfig['clientContext'],
+): AuthEvent['clientContext'] => {
+  const keys = Object.keys(metadata);
+  if (keys.length === 0) return undefined;
+  const values: Record<string, string> = {};
+  const droppedKeys: string[] = [];
+  for (const key of keys.sort()) {
+    const value = metadata[key] ?? '';
+    if (policy.allowedKeys.includes(key) && !SECRET_KEY.test(key)) {
+      values[key] = value.slice(0, policy.maxValueLength);
+    } else {
+      droppedKeys.push(key.slice(0, 64));
+    }
+  }
+  return { trusted: false, values, droppedKeys };
+};

@@ -1,0 +1,86 @@
+/**
+ * The shared middy stack every trigger function is wrapped in, defined once.
+ *
+ * A trigger sits on the user's sign-in path: it throws only to deny a sign-up on
+ * purpose. A payload it cannot read, a bug, or a sink that fails is reported and
+ * logged, and Cognito gets its event back unchanged (fail-open), so telemetry
+ * never breaks a sign-in.
+ */
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { TriggerName } from '../cognito/trigger-sources.ts';
+import { ProblemCode, SignUpDeniedError, TriggerEventError, messageOf } from '../errors.ts';
+import type { EventSink } from '../sinks/sink.ts';
+import type { TriggerDefinition } from '../triggers/definition.ts';
+import { processTrigger, type ProcessContext } from './process.ts';
+
+/** The few logger methods we use; Powertools Logger fits, and so does a stderr logger. */
+export interface NarrowLogger {
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
+}
+
+export interface Problem {
+  trigger: TriggerName;
+  code: ProblemCode;
+  message: string;
+}
+
+export interface TriggerRuntime extends ProcessContext {
+  sink: EventSink;
+  logger: NarrowLogger;
+  /** Told of every problem the handler absorbed; the local replay turns them into results. */
+  onProblem?: (problem: Problem) => void;
+}
+
+const report = (runtime: TriggerRuntime, problem: Problem): void => {
+  // Never the payload: it carries personal data.
+  runtime.logger.error('authtrail.problem', { problem });
+  runtime.onProblem?.(problem);
+};
+
+const failOpen = (runtime: TriggerRuntime, trigger: TriggerName): MiddlewareObj<unknown, unknown> => ({
+  name: 'authtrail-fail-open',
+  onError: (request) => {
+    if (request.error instanceof SignUpDeniedError) return;
+    report(runtime, {
+      trigger,
+      code: ProblemCode.HandlerFailed,
+      message: `${request.error?.name ?? 'Error'}: ${messageOf(request.error)}`,
+    });
+    request.response = request.event;
+  },
+});
+
+export type TriggerHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+export const createTriggerHandler = <T>(
+  definition: TriggerDefinition<T>,
+  runtime: TriggerRuntime,
+  middlewares: readonly MiddlewareObj<unknown, unknown>[] = [],
+): TriggerHandler => {
+  const handle = async (event: unknown): Promise<unknown> => {
+    let processed;
+    try {
+      processed = processTrigger(definition, event, runtime);
+    } catch (error) {
+      if (!(error instanceof TriggerEventError)) throw error;
+      report(runtime, { trigger: definition.name, code: error.code, message: error.message });
+      return event;
+    }
+    try {
+      await runtime.sink.publish(processed.events);
+    } catch (error) {
+      report(runtime, { trigger: definition.name, code: ProblemCode.PublishFailed, message: messageOf(error) });
+    }
+    if (processed.denial !== undefined) {
+      runtime.logger.info('authtrail.sign_up_denied', { code: processed.denial.code });
+      throw new SignUpDeniedError(processed.denial.code, processed.denial.message);
+    }
+    return processed.response;
+  };
+  const stack = middy<unknown, unknown>(handle).use(failOpen(runtime, definition.name));
+  for (const middleware of middlewares) stack.use(middleware);
+  return stack as unknown as TriggerHandler;
+};

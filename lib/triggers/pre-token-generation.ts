@@ -1,0 +1,80 @@
+/**
+ * Pre token generation (V1_0, V2_0, V3_0): customises the tokens by config and
+ * records what changed, by name, as a `token` AuthEvent.
+ */
+import { Action, Category, Outcome } from '../auth-event/schema.ts';
+import { PreTokenGenerationTriggerSchema, type PreTokenGenerationTrigger } from '../cognito/schemas.ts';
+import { TokenLambdaVersion, TriggerName, TriggerSource } from '../cognito/trigger-sources.ts';
+import { TriggerEventError, ProblemCode } from '../errors.ts';
+import { planTokenChanges } from '../policy/token-claims.ts';
+import { commonEventOf, type TriggerDefinition } from './definition.ts';
+
+const VERSION_FIELD: Readonly<Record<string, TokenLambdaVersion>> = {
+  '1': TokenLambdaVersion.V1,
+  '2': TokenLambdaVersion.V2,
+  '3': TokenLambdaVersion.V3,
+};
+
+/**
+ * Which event version this is. On AWS the pool's LambdaVersion (the stage config,
+ * which also deploys it) is the truth; payloads saved by other tools disagree
+ * with their own `version` field ("0", "$LATEST", V2 shapes marked "1"). So the
+ * shape decides the family first: a V1 response block means V1_0; a V2 response
+ * block or a `scopes` list means V2_0 or V3_0, with `version` or the config
+ * choosing which. Without either, `version`, then the config.
+ */
+export const tokenVersionOf = (
+  trigger: PreTokenGenerationTrigger,
+  configured: TokenLambdaVersion,
+): TokenLambdaVersion => {
+  if (trigger.triggerSource === TriggerSource.TokenClientCredentials) return TokenLambdaVersion.V3;
+  const declared = trigger.version === null ? undefined : VERSION_FIELD[trigger.version];
+  const response = typeof trigger.response === 'object' && trigger.response !== null ? trigger.response : {};
+  if ('claimsOverrideDetails' in response) return TokenLambdaVersion.V1;
+  if ('claimsAndScopeOverrideDetails' in response || trigger.request.scopes !== null) {
+    if (declared === TokenLambdaVersion.V2 || declared === TokenLambdaVersion.V3) return declared;
+    return configured === TokenLambdaVersion.V1 ? TokenLambdaVersion.V2 : configured;
+  }
+  return declared ?? configured;
+};
+
+const actionOf = (source: string) => {
+  if (source === TriggerSource.TokenClientCredentials) return Action.ClientCredentials;
+  if (source === TriggerSource.TokenRefreshTokens) return Action.Refresh;
+  return Action.Issue;
+};
+
+export const preTokenGeneration: TriggerDefinition<PreTokenGenerationTrigger> = {
+  name: TriggerName.PreTokenGeneration,
+  schema: PreTokenGenerationTriggerSchema,
+  run: (trigger, context) => {
+    const machineToMachine = trigger.triggerSource === TriggerSource.TokenClientCredentials;
+    if (!machineToMachine && trigger.userName === null) {
+      throw new TriggerEventError(ProblemCode.InvalidEvent, `userName: required for ${trigger.triggerSource}`);
+    }
+    const version = tokenVersionOf(trigger, context.config.tokens.lambdaVersion);
+    const groups = trigger.request.groupConfiguration.groupsToOverride;
+    const plan = planTokenChanges(context.config.tokens, {
+      version,
+      machineToMachine,
+      clientId: trigger.callerContext.clientId,
+      groups,
+      attributes: trigger.request.userAttributes,
+      scopes: trigger.request.scopes,
+    });
+    return {
+      response: plan.response,
+      event: {
+        ...commonEventOf(trigger, context, groups),
+        category: Category.Token,
+        action: actionOf(trigger.triggerSource),
+        outcome: Outcome.Issued,
+        token: {
+          version,
+          source: trigger.triggerSource.replace(/^TokenGeneration_/, ''),
+          ...plan.summary,
+        },
+      },
+    };
+  },
+};
