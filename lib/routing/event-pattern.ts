@@ -31,6 +31,8 @@
  *   event-ruler's result there depends on the order of the pattern's keys.
  * - Numbers compare as IEEE doubles (as current event-ruler does), while numeric
  *   operands are still limited to the documented -5e9..5e9.
+ * - `equals-ignore-case` also lets a character match itself: event-ruler only
+ *   tries its lower- and upper-case forms, so title-case "ǅ" misses "ǅ" there.
  * - Keys are never split on dots (event-ruler treats `{"a.b": …}` like
  *   `{"a": {"b": …}}`, which its README says not to rely on).
  *
@@ -379,11 +381,11 @@ function globMatch(segments: readonly string[], s: string): boolean {
   return true;
 }
 
-/** Like event-ruler: each pattern character matches its lower- or upper-case form. */
+/** Like event-ruler: each pattern character matches its lower- or upper-case form (or itself). */
 function ignoreCase(text: string, anchor: 'whole' | 'prefix' | 'suffix'): RegExp {
   let source = '';
   for (const ch of text) {
-    const forms = [...new Set([ch.toLowerCase(), ch.toUpperCase()])].map(escapeRegExp);
+    const forms = [...new Set([ch, ch.toLowerCase(), ch.toUpperCase()])].map(escapeRegExp);
     source += forms.length === 1 ? forms.join('') : `(?:${forms.join('|')})`;
   }
   return new RegExp(`${anchor === 'suffix' ? '' : '^'}${source}${anchor === 'prefix' ? '' : '$'}`);

@@ -1,0 +1,39 @@
+/** Test helpers: real fixture payloads and the dev stage config, loaded once and cloned per test. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadStageConfigFile, parseStageConfig } from '../../lib/config/load.ts';
+import type { StageConfig, StageConfigInput } from '../../lib/config/schema.ts';
+import { isDisposableDomain } from '../../lib/policy/disposable-domains.ts';
+import type { ProcessContext } from '../../lib/runtime/process.ts';
+import { PIPELINE_VERSION } from '../../lib/version.ts';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+
+const cache = new Map<string, unknown>();
+
+/** A fixture from events/ (or test/fixtures/ with a path starting there), as a fresh copy to change per case. */
+export const loadEvent = <T = Record<string, any>>(path: string): T => {
+  const file = path.startsWith('test/') ? join(ROOT, path) : join(ROOT, 'events', path);
+  if (!cache.has(file)) cache.set(file, JSON.parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, '')));
+  return structuredClone(cache.get(file)) as T;
+};
+
+export const devConfig = (): StageConfig => loadStageConfigFile(join(ROOT, 'config', 'dev.json'));
+
+export const configWith = (input: StageConfigInput): StageConfig => parseStageConfig(input, 'in test');
+
+export const TEST_PII_KEY = 'test-pii-key-0123456789abcdef';
+export const FIXED_NOW = new Date('2026-11-27T10:00:00.000Z');
+
+export const processContext = (overrides: Partial<ProcessContext> = {}): ProcessContext => {
+  const config = overrides.config ?? devConfig();
+  return {
+    stage: 'dev',
+    config,
+    piiKey: TEST_PII_KEY,
+    clock: () => FIXED_NOW,
+    pipeline: { version: PIPELINE_VERSION, piiKeyId: config.pii.keyId },
+    isDisposableDomain,
+    ...overrides,
+  };
+};

@@ -1,0 +1,102 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { configFileFor, loadStageConfigFile, parseStageConfig, requiredEnv } from '../../lib/config/load.ts';
+import { ConfigError } from '../../lib/errors.ts';
+import { ROOT } from '../helpers/fixtures.ts';
+
+const errorOf = (action: () => unknown): ConfigError => {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('Config: stage files', () => {
+  it.each(readdirSync(join(ROOT, 'config')).filter((file) => file.endsWith('.json')))('%s is valid', (file) => {
+    // Act
+    const config = loadStageConfigFile(join(ROOT, 'config', file));
+
+    // Assess
+    expect(config.tokens.lambdaVersion).toMatch(/^V[123]_0$/);
+  });
+
+  it('fills defaults for an empty config', () => {
+    // Act
+    const config = parseStageConfig({}, 'in test');
+
+    // Assess
+    expect(config.signUp.blockDisposableEmailDomains).toBe(true);
+    expect(config.pii.fields).toEqual({
+      'user.sub': 'keep',
+      'user.username': 'hash',
+      'user.email': 'hash',
+      'user.emailDomain': 'keep',
+      'user.phone': 'hash',
+    });
+    expect(config.eventIdWindowSeconds).toBe(60);
+  });
+});
+
+describe('Config: mistakes fail loudly with the field named', () => {
+  it('rejects a misspelled key', () => {
+    // Act
+    const error = errorOf(() => parseStageConfig({ signUp: { blockedEmailDomain: ['x.example'] } }, 'in config/dev.json'));
+
+    // Assess
+    expect(error.message).toBe('Invalid config in config/dev.json: signUp: Unrecognized key: "blockedEmailDomain"');
+  });
+
+  it('rejects a domain that is not a lower-case domain name', () => {
+    // Act
+    const error = errorOf(() => parseStageConfig({ signUp: { blockedEmailDomains: ['ok.example', '@Bad.com'] } }, 'x'));
+
+    // Assess
+    expect(error.message).toBe(
+      'Invalid config x: signUp.blockedEmailDomains.1: must be a lower-case domain name such as "example.com"',
+    );
+  });
+
+  it('rejects claims Cognito reserves', () => {
+    // Act
+    const error = errorOf(() =>
+      parseStageConfig({ tokens: { claims: [{ claim: 'sub', from: 'static', value: 'x' }] } }, 'x'),
+    );
+
+    // Assess
+    expect(error.message).toBe('Invalid config x: tokens.claims.0.claim: is a claim Cognito reserves and will not let a trigger set');
+  });
+
+  it('rejects an unknown PII action and an unknown PII field', () => {
+    // Act
+    const action = errorOf(() => parseStageConfig({ pii: { fields: { 'user.email': 'encrypt' } } }, 'x'));
+    const field = errorOf(() => parseStageConfig({ pii: { fields: { 'user.name': 'hash' } } }, 'x'));
+
+    // Assess
+    expect(action.message).toBe(
+      'Invalid config x: pii.fields.user.email: Invalid option: expected one of "keep"|"mask"|"hash"|"drop"',
+    );
+    expect(field.message).toBe('Invalid config x: pii.fields: Unrecognized key: "user.name"');
+  });
+
+  it('names a file that is missing or not JSON', () => {
+    // Act
+    const missing = errorOf(() => loadStageConfigFile('/nonexistent/authtrail.json'));
+    const stage = errorOf(() => configFileFor('Prod!', 'config'));
+
+    // Assess
+    expect(missing.message).toMatch(/^Cannot read config file \/nonexistent\/authtrail.json: ENOENT/);
+    expect(stage.message).toBe('Invalid stage "Prod!": use lower-case letters, digits and dashes, starting with a letter');
+  });
+
+  it('names a missing environment variable', () => {
+    // Act
+    const error = errorOf(() => requiredEnv({ AUTHTRAIL_STAGE: ' ' }, 'AUTHTRAIL_STAGE'));
+
+    // Assess
+    expect(error.message).toBe('Missing required environment variable AUTHTRAIL_STAGE');
+  });
+});
