@@ -1,0 +1,95 @@
+/**
+ * Fuzz: random and mutated payloads never make the post-authentication or
+ * pre-token-generation handler throw (which would fail the user's sign-in), and
+ * whatever they do publish is a valid AuthEvent.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { AuthEventSchema, type AuthEvent } from '../../lib/auth-event/schema.ts';
+import { createTriggerHandler, type Problem, type TriggerRuntime } from '../../lib/runtime/handler.ts';
+import { postAuthentication } from '../../lib/triggers/post-authentication.ts';
+import { preTokenGeneration } from '../../lib/triggers/pre-token-generation.ts';
+import { collectFixtureFiles, readFixture } from '../../lib/replay/fixture-file.ts';
+import { processContext } from '../helpers/fixtures.ts';
+import type { Context } from 'aws-lambda';
+
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const context = {} as Context;
+
+const runtimeRecording = (published: AuthEvent[], problems: Problem[]): TriggerRuntime => ({
+  ...processContext(),
+  logger: silent,
+  onProblem: (problem) => problems.push(problem),
+  sink: { publish: async (events) => void published.push(...events) },
+});
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** Every path to a value inside a JSON document. */
+const pathsOf = (value: Json, prefix: (string | number)[] = []): (string | number)[][] => {
+  if (value === null || typeof value !== 'object') return [prefix];
+  const children = Array.isArray(value) ? value.map((_, index) => index) : Object.keys(value);
+  return [prefix, ...children.flatMap((key) => pathsOf((value as Record<string, Json>)[key] as Json, [...prefix, key]))];
+};
+
+const mutate = (document: Json, path: (string | number)[], replacement: Json | undefined): Json => {
+  if (path.length === 0) return replacement ?? null;
+  const copy = structuredClone(document) as Record<string | number, Json>;
+  let parent: Record<string | number, Json> = copy;
+  for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, Json>;
+  const last = path[path.length - 1] as string | number;
+  if (replacement === undefined) delete parent[last];
+  else parent[last] = replacement;
+  return copy as Json;
+};
+
+const fixturesUnder = (dir: string) => collectFixtureFiles([dir]).map((file) => readFixture(file) as Json);
+
+/** A real fixture with one to three values replaced by random JSON or removed. */
+const mutatedFixture = (fixtures: Json[]) =>
+  fc.constantFrom(...fixtures).chain((fixture) =>
+    fc
+      .array(
+        fc.tuple(fc.nat(), fc.option(fc.jsonValue() as fc.Arbitrary<Json>, { nil: undefined })),
+        { minLength: 1, maxLength: 3 },
+      )
+      .map((mutations) =>
+        mutations.reduce((document, [pick, replacement]) => {
+          const paths = pathsOf(document);
+          return mutate(document, paths[pick % paths.length] ?? [], replacement);
+        }, fixture),
+      ),
+  );
+
+const cases = [
+  ['post-authentication', postAuthentication, 'events/post-authentication'],
+  ['pre-token-generation', preTokenGeneration, 'events/pre-token-generation'],
+] as const;
+
+describe.each(cases)('Fuzz: %s handler', (_, definition, fixtureDir) => {
+  const check = async (payload: unknown) => {
+    const published: AuthEvent[] = [];
+    const problems: Problem[] = [];
+    const handler = createTriggerHandler(definition as never, runtimeRecording(published, problems));
+    const returned = await handler(structuredClone(payload), context);
+    // Either a processed answer with its event, or the payload back unchanged (fail-open)...
+    if (published.length > 0) expect(returned).toHaveProperty('response');
+    // (middy hands the handler `{}` for an undefined event; Lambda never sends one)
+    else expect(returned).toEqual(payload === undefined ? {} : payload);
+    for (const event of published) expect(AuthEventSchema.safeParse(event).success).toBe(true);
+    // ...and only because the payload was unusable, never because of a bug of ours.
+    expect(problems.filter((problem) => problem.code === 'HANDLER_FAILED')).toEqual([]);
+  };
+
+  it('never throws on arbitrary JSON', async () => {
+    await fc.assert(fc.asyncProperty(fc.jsonValue(), check), { numRuns: 300 });
+  });
+
+  it('never throws on mutated real payloads', async () => {
+    await fc.assert(fc.asyncProperty(mutatedFixture(fixturesUnder(fixtureDir)), check), { numRuns: 500 });
+  });
+
+  it('never throws on arbitrary values of any JavaScript type', async () => {
+    await fc.assert(fc.asyncProperty(fc.anything(), check), { numRuns: 200 });
+  });
+});

@@ -1,0 +1,115 @@
+/**
+ * The deployed function modules, as Lambda loads them: environment read at cold
+ * start, events published to EventBridge through the AWS SDK. AWS is replaced
+ * only at the SDK's transport boundary (aws-sdk-client-mock).
+ */
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { join } from 'node:path';
+import { loadEvent, ROOT } from '../helpers/fixtures.ts';
+
+const eventBridge = mockClient(EventBridgeClient);
+const ssm = mockClient(SSMClient);
+const context = { functionName: 'authtrail-dev-post-authentication', awsRequestId: 'req-1' } as Context;
+
+const ENV = {
+  AUTHTRAIL_STAGE: 'dev',
+  AUTHTRAIL_EVENT_BUS_NAME: 'authtrail-dev',
+  AUTHTRAIL_CONFIG_FILE: join(ROOT, 'config', 'dev.json'),
+  AUTHTRAIL_PII_HASH_KEY: 'lambda-test-key-0123456789',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+};
+
+const loadFunction = async (name: string, env: Record<string, string | undefined> = ENV) => {
+  for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value);
+  vi.resetModules();
+  return (await import(`../../functions/${name}.ts`)) as { handler: (event: unknown, context: Context) => Promise<unknown> };
+};
+
+beforeEach(() => {
+  eventBridge.reset();
+  ssm.reset();
+});
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+describe('Lambda: function modules', () => {
+  it('publishes a sign-in to the stage bus and answers Cognito with its event', async () => {
+    // Prepare
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
+    const { handler } = await loadFunction('post-authentication');
+    const payload = loadEvent('post-authentication/sign-in-web.json');
+
+    // Act
+    const returned = await handler(structuredClone(payload), context);
+
+    // Assess
+    expect(returned).toEqual(payload);
+    const calls = eventBridge.commandCalls(PutEventsCommand);
+    expect(calls).toHaveLength(1);
+    const entry = calls[0]?.args[0].input.Entries?.[0];
+    expect(entry).toMatchObject({
+      EventBusName: 'authtrail-dev',
+      Source: 'authtrail.cognito',
+      DetailType: 'AuthEvent signin.authenticate',
+    });
+    expect(JSON.parse(entry?.Detail ?? '{}')).toMatchObject({ category: 'signin', stage: 'dev', client: { name: 'web-app' } });
+  });
+
+  it('resends only the entries EventBridge reports as failed', async () => {
+    // Prepare
+    eventBridge
+      .on(PutEventsCommand)
+      .resolvesOnce({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' }] })
+      .resolves({ FailedEntryCount: 0, Entries: [{ EventId: '2' }] });
+    const { handler } = await loadFunction('pre-token-generation');
+
+    // Act
+    const returned = (await handler(loadEvent('pre-token-generation/v2/authentication-admin.json'), context)) as {
+      response: object;
+    };
+
+    // Assess
+    expect(returned.response).toHaveProperty('claimsAndScopeOverrideDetails');
+    const calls = eventBridge.commandCalls(PutEventsCommand);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]?.args[0].input.Entries).toEqual(calls[0]?.args[0].input.Entries);
+  });
+
+  it('reads the PII key from an SSM SecureString parameter, decrypted', async () => {
+    // Prepare
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'ssm-key-0123456789abcdef' } });
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
+
+    // Act
+    const { handler } = await loadFunction('post-authentication', {
+      ...ENV,
+      AUTHTRAIL_PII_HASH_KEY: undefined,
+      AUTHTRAIL_PII_HASH_KEY_PARAMETER: '/authtrail/dev/pii-hash-key',
+    });
+    await handler(loadEvent('post-authentication/sign-in-web.json'), context);
+
+    // Assess
+    expect(ssm.commandCalls(GetParameterCommand)[0]?.args[0].input).toEqual({
+      Name: '/authtrail/dev/pii-hash-key',
+      WithDecryption: true,
+    });
+  });
+
+  it.each([
+    [{ AUTHTRAIL_EVENT_BUS_NAME: undefined }, 'Missing required environment variable AUTHTRAIL_EVENT_BUS_NAME'],
+    [{ AUTHTRAIL_PII_HASH_KEY: 'short' }, 'Set AUTHTRAIL_PII_HASH_KEY_PARAMETER (an SSM SecureString name) or AUTHTRAIL_PII_HASH_KEY (at least 16 characters)'],
+    [{ AUTHTRAIL_CONFIG_FILE: join(ROOT, 'test', 'fixtures', 'quirks', 'not-json.json') }, /^Config file .*not-json.json is not valid JSON/],
+  ])('fails the cold start on a bad deploy: %o', async (override, message) => {
+    // Act
+    const loading = loadFunction('pre-signup', { ...ENV, ...override });
+
+    // Assess
+    await expect(loading).rejects.toThrow(message);
+    await expect(loading).rejects.toMatchObject({ name: 'ConfigError' });
+  });
+});
