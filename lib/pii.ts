@@ -80,6 +80,8 @@ export const applyPiiPolicy = (event: AuthEvent, policy: StageConfig['pii'], key
   return { ...event, user };
 };
 
+const MAX_DROPPED_KEYS = 50;
+
 /** Keys that name secrets are dropped from clientMetadata even when allow-listed. */
 const SECRET_KEY = /pass|secret|token|otp|code|pin|ssn|card|cvv|credential|session/i;
 
@@ -99,7 +101,7 @@ export const clientContextOf = (
     const value = metadata[key] ?? '';
     if (policy.allowedKeys.includes(key) && !SECRET_KEY.test(key)) {
       values[key] = value.slice(0, policy.maxValueLength);
-    } else {
+    } else if (droppedKeys.length < MAX_DROPPED_KEYS) {
       droppedKeys.push(key.slice(0, 64));
     }
   }

@@ -118,8 +118,17 @@ export const AuthEventSchema = z
       version: z.string(),
       piiKeyId: z.string().describe('Which PII hash key produced the hmac-sha256 values.'),
       replay: z
-        .strictObject({ source: z.enum(['fixture', 'spill']), file: z.string().optional() })
-        .optional(),
+        .strictObject({ source: z.literal('fixture'), file: z.string().optional() })
+        .optional()
+        .describe('Set on events produced by replaying a saved payload: test traffic the SOC can filter out.'),
+      recovered: z
+        .strictObject({ at: z.iso.datetime(), reason: z.string() })
+        .optional()
+        .describe('Set on real events that missed the bus at first and were re-published from the spill log.'),
+      trimmed: z
+        .array(z.enum(['clientContext', 'groups', 'token']))
+        .optional()
+        .describe('Parts cut to fit the EventBridge 256 KB entry limit, in the order cut.'),
     }),
   })
   .describe('authtrail AuthEvent v1');

@@ -9,6 +9,7 @@ import { formatSummary } from '../replay/summary.ts';
 import { RuleTarget, loadRules } from '../routing/rules.ts';
 import type { NarrowLogger } from '../runtime/handler.ts';
 import { createLocalBus } from '../sinks/local-bus.ts';
+import { spillLine } from '../publish/spill.ts';
 import { clearStore, createNdjsonFile, storePaths } from '../sinks/local-store.ts';
 
 /**
@@ -70,7 +71,12 @@ export const runReplayCli = async (options: ReplayCliOptions): Promise<number> =
       [RuleTarget.SiemQueue]: { deliver: (envelopes) => files[RuleTarget.SiemQueue].append(envelopes) },
     },
   });
+  const spillFile = createNdjsonFile(paths.spill);
   const replayer = createReplayer({
+    spill: (events, reason) => {
+      const at = new Date();
+      spillFile.append(events.map((event) => JSON.parse(spillLine(event, reason, at))));
+    },
     stage,
     config,
     piiKey,

@@ -60,7 +60,7 @@ const CallerContext = z
 export const REPLAY_MARKER = 'authtrailReplay' as const;
 
 const ReplayMarker = z
-  .strictObject({ source: z.enum(['fixture', 'spill']), file: z.string().max(512).optional() })
+  .strictObject({ source: z.literal('fixture'), file: z.string().max(512).optional() })
   .optional();
 
 /** Fields every user-pool trigger carries. */

@@ -36,6 +36,8 @@ export interface ReplayerOptions {
   sink: EventSink;
   logger: NarrowLogger;
   isDisposableDomain: (domain: string) => boolean;
+  /** Where events the sink refused are kept (the local store's spill file). */
+  spill: (events: readonly AuthEvent[], reason: string) => void;
   clock?: () => Date;
 }
 
@@ -77,6 +79,7 @@ export const createReplayer = (options: ReplayerOptions) => {
     isDisposableDomain: options.isDisposableDomain,
     logger: options.logger,
     onProblem: (problem: Problem) => problems.push(problem),
+    spill: options.spill,
     sink: {
       publish: async (events: readonly AuthEvent[]) => {
         published.push(...events);

@@ -10,6 +10,8 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { TriggerName } from '../cognito/trigger-sources.ts';
 import { ProblemCode, SignUpDeniedError, TriggerEventError, messageOf } from '../errors.ts';
+import type { AuthEvent } from '../auth-event/schema.ts';
+import { PublishError } from '../publish/eventbridge.ts';
 import type { EventSink } from '../sinks/sink.ts';
 import type { TriggerDefinition } from '../triggers/definition.ts';
 import { processTrigger, type ProcessContext } from './process.ts';
@@ -27,9 +29,27 @@ export interface Problem {
   message: string;
 }
 
+/** Metric names the triggers emit (CloudWatch EMF on AWS; counters locally). */
+export const MetricName = {
+  EventsPublished: 'EventsPublished',
+  PublishFailures: 'PublishFailures',
+  SpilledEvents: 'SpilledEvents',
+} as const;
+export type MetricName = (typeof MetricName)[keyof typeof MetricName];
+
+export interface MetricsRecorder {
+  count(name: MetricName, value: number): void;
+}
+
 export interface TriggerRuntime extends ProcessContext {
   sink: EventSink;
   logger: NarrowLogger;
+  /**
+   * Keeps events the sink could not take, durably, for `recover` (the function's
+   * log on AWS). Must not throw.
+   */
+  spill: (events: readonly AuthEvent[], reason: string) => void;
+  metrics?: MetricsRecorder;
   /** Told of every problem the handler absorbed; the local replay turns them into results. */
   onProblem?: (problem: Problem) => void;
 }
@@ -71,7 +91,14 @@ export const createTriggerHandler = <T>(
     }
     try {
       await runtime.sink.publish(processed.events);
+      runtime.metrics?.count(MetricName.EventsPublished, processed.events.length);
     } catch (error) {
+      // Fail open, lose nothing: whatever did not reach the bus goes to the spill log.
+      const undelivered = error instanceof PublishError ? error.undelivered : processed.events;
+      runtime.spill(undelivered, messageOf(error));
+      runtime.metrics?.count(MetricName.PublishFailures, 1);
+      runtime.metrics?.count(MetricName.SpilledEvents, undelivered.length);
+      runtime.metrics?.count(MetricName.EventsPublished, processed.events.length - undelivered.length);
       report(runtime, { trigger: definition.name, code: ProblemCode.PublishFailed, message: messageOf(error) });
     }
     if (processed.denial !== undefined) {

@@ -4,18 +4,21 @@
  * problem here is a bad deploy and fails the cold start with the setting named.
  */
 import { join } from 'node:path';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
 import type { MiddlewareObj } from '@middy/core';
 import { configFileFor, loadStageConfigFile, requiredEnv } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import { isDisposableDomain } from '../policy/disposable-domains.ts';
-import { createEventBridgeSink } from '../sinks/eventbridge.ts';
+import { createEventBridgeClient, createEventBridgePublisher } from '../publish/eventbridge.ts';
+import { spillLine } from '../publish/spill.ts';
 import type { TriggerDefinition } from '../triggers/definition.ts';
+import type { AuthEvent } from '../auth-event/schema.ts';
 import { PIPELINE_VERSION } from '../version.ts';
-import { createTriggerHandler, type TriggerHandler, type TriggerRuntime } from './handler.ts';
+import { createTriggerHandler, type MetricsRecorder, type TriggerHandler, type TriggerRuntime } from './handler.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -33,12 +36,49 @@ const piiKeyFrom = async (env: Env): Promise<string> => {
   return key;
 };
 
-export const createLambdaRuntime = async (env: Env = process.env): Promise<TriggerRuntime> => {
+/** Default and bounds of the publish deadline: well inside Cognito's 5 s, with room for the rest of the handler. */
+export const PUBLISH_DEADLINE_MS = { default: 800, min: 50, max: 4000 } as const;
+
+const publishDeadlineFrom = (env: Env): number => {
+  const raw = env.AUTHTRAIL_PUBLISH_DEADLINE_MS;
+  if (raw === undefined || raw === '') return PUBLISH_DEADLINE_MS.default;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < PUBLISH_DEADLINE_MS.min || value > PUBLISH_DEADLINE_MS.max) {
+    throw new ConfigError(
+      `AUTHTRAIL_PUBLISH_DEADLINE_MS must be a whole number of milliseconds from ${PUBLISH_DEADLINE_MS.min} to ${PUBLISH_DEADLINE_MS.max}, got "${raw}"`,
+    );
+  }
+  return value;
+};
+
+/**
+ * Spill lines go straight to stdout, which Lambda sends to the function's log
+ * group: no log level or logger setting can silence them.
+ */
+const spillToStdout = (events: readonly AuthEvent[], reason: string): void => {
+  const at = new Date();
+  for (const event of events) process.stdout.write(`${spillLine(event, reason, at)}\n`);
+};
+
+const powertoolsMetrics = (metrics: Metrics): MetricsRecorder => ({
+  count: (name, value) => {
+    if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
+  },
+});
+
+export interface LambdaRuntime extends TriggerRuntime {
+  lambdaMetrics: Metrics;
+}
+
+export const createLambdaRuntime = async (env: Env = process.env): Promise<LambdaRuntime> => {
   const stage = requiredEnv(env, 'AUTHTRAIL_STAGE');
   const configFile = env.AUTHTRAIL_CONFIG_FILE ?? configFileFor(stage, join(env.LAMBDA_TASK_ROOT ?? process.cwd(), 'config'));
   const config = loadStageConfigFile(configFile);
   const busName = requiredEnv(env, 'AUTHTRAIL_EVENT_BUS_NAME');
   const logger = new Logger({ serviceName: 'authtrail', persistentKeys: { stage } });
+  const metrics = new Metrics({ namespace: 'authtrail', serviceName: 'authtrail', defaultDimensions: { stage } });
+  const deadlineMs = publishDeadlineFrom(env);
+  const client = createEventBridgeClient(deadlineMs, env.AUTHTRAIL_EVENTBRIDGE_ENDPOINT || undefined);
   return {
     stage,
     config,
@@ -47,13 +87,20 @@ export const createLambdaRuntime = async (env: Env = process.env): Promise<Trigg
     pipeline: { version: PIPELINE_VERSION, piiKeyId: config.pii.keyId },
     isDisposableDomain,
     logger,
-    sink: createEventBridgeSink({ client: new EventBridgeClient({}), busName }),
+    lambdaMetrics: metrics,
+    metrics: powertoolsMetrics(metrics),
+    spill: spillToStdout,
+    sink: createEventBridgePublisher({ client, busName, deadlineMs }),
   };
 };
 
 /** The exported handler of a trigger function: the shared stack plus Powertools' Lambda context in logs. */
-export const lambdaHandlerFor = <T>(definition: TriggerDefinition<T>, runtime: TriggerRuntime): TriggerHandler => {
-  const middlewares: MiddlewareObj<unknown, unknown>[] =
-    runtime.logger instanceof Logger ? [injectLambdaContext(runtime.logger) as MiddlewareObj<unknown, unknown>] : [];
+export const lambdaHandlerFor = <T>(definition: TriggerDefinition<T>, runtime: LambdaRuntime): TriggerHandler => {
+  const middlewares: MiddlewareObj<unknown, unknown>[] = [
+    logMetrics(runtime.lambdaMetrics) as MiddlewareObj<unknown, unknown>,
+  ];
+  if (runtime.logger instanceof Logger) {
+    middlewares.push(injectLambdaContext(runtime.logger) as MiddlewareObj<unknown, unknown>);
+  }
   return createTriggerHandler(definition, runtime, middlewares);
 };

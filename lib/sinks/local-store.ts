@@ -5,6 +5,7 @@
  * - `logs/events.ndjson`: the CloudWatch Logs group `/authtrail/<stage>/events`,
  *   one EventBridge envelope per line, as the log-group rule target writes them.
  * - `queues/siem.ndjson`: the SIEM queue, one message body per line.
+ * - `logs/spill.ndjson`: events the bus did not take, as spill lines.
  */
 import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -16,6 +17,7 @@ export const storePaths = (storeDir: string, stage: string) => ({
   root: join(storeDir, stage),
   [RuleTarget.EventsLog]: join(storeDir, stage, 'logs', 'events.ndjson'),
   [RuleTarget.SiemQueue]: join(storeDir, stage, 'queues', 'siem.ndjson'),
+  spill: join(storeDir, stage, 'logs', 'spill.ndjson'),
 });
 
 /** Removes a stage's local store so a replay starts from nothing. */

@@ -51,7 +51,7 @@ export interface CommonTrigger {
   userName: string | null;
   callerContext: { clientId: string | null };
   triggerSource: string;
-  authtrailReplay?: { source: 'fixture' | 'spill'; file?: string | undefined } | undefined;
+  authtrailReplay?: { source: 'fixture'; file?: string | undefined } | undefined;
   request: { userAttributes: Record<string, string>; clientMetadata: Record<string, string> };
 }
 

@@ -20,6 +20,7 @@ const runtimeRecording = (published: AuthEvent[], problems: Problem[]): TriggerR
   ...processContext(),
   logger: silent,
   onProblem: (problem) => problems.push(problem),
+  spill: () => undefined,
   sink: { publish: async (events) => void published.push(...events) },
 });
 

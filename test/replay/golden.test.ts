@@ -21,6 +21,9 @@ describe('Replay: fixtures against golden AuthEvents', () => {
     config: devConfig(),
     piiKey: TEST_PII_KEY,
     sink: { publish: async () => undefined },
+    spill: () => {
+      throw new Error('nothing may be spilled when the sink accepts everything');
+    },
     logger: silent,
     isDisposableDomain,
     clock: () => FIXED_NOW,

@@ -13,23 +13,25 @@ const context = {} as Context;
 const recordingRuntime = (publish: (events: readonly AuthEvent[]) => Promise<void>, overrides: Partial<TriggerRuntime> = {}) => {
   const logs: string[] = [];
   const problems: Problem[] = [];
+  const spilled: { events: readonly AuthEvent[]; reason: string }[] = [];
   const log = (level: string) => (message: string, ...extra: Record<string, unknown>[]) =>
     void logs.push(JSON.stringify({ level, message, extra }));
   const runtime: TriggerRuntime = {
     ...processContext(),
     logger: { info: log('INFO'), warn: log('WARN'), error: log('ERROR') },
     onProblem: (problem) => problems.push(problem),
+    spill: (events, reason) => void spilled.push({ events, reason }),
     sink: { publish },
     ...overrides,
   };
-  return { runtime, logs, problems };
+  return { runtime, logs, problems, spilled };
 };
 
 describe('Handler: the shared middy stack', () => {
-  it('still answers Cognito when the sink fails, and reports the failure', async () => {
+  it('still answers Cognito when the sink fails, spills the event and reports the failure', async () => {
     // Prepare
     const payload = loadEvent('post-authentication/sign-in-web.json');
-    const { runtime, problems } = recordingRuntime(async () => {
+    const { runtime, problems, spilled } = recordingRuntime(async () => {
       throw new Error('ThrottlingException: Rate exceeded');
     });
 
@@ -41,6 +43,9 @@ describe('Handler: the shared middy stack', () => {
     expect(problems).toEqual([
       { trigger: 'post-authentication', code: 'PUBLISH_FAILED', message: 'ThrottlingException: Rate exceeded' },
     ]);
+    expect(spilled).toHaveLength(1);
+    expect(spilled[0]?.reason).toBe('ThrottlingException: Rate exceeded');
+    expect(spilled[0]?.events.map((event) => event.category)).toEqual(['signin']);
   });
 
   it('denies a sign-up by throwing the policy message Cognito shows the user, after publishing the event', async () => {
