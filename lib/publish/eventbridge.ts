@@ -118,7 +118,7 @@ export const createEventBridgePublisher = (options: EventBridgePublisherOptions)
             });
           } catch (error) {
             failed.push(...batch);
-            lastError = signal.aborted ? `deadline of ${options.deadlineMs} ms exceeded` : `${(error as Error).name}: ${messageOf(error)}`;
+            if (!signal.aborted) lastError = `${(error as Error).name}: ${messageOf(error)}`;
           }
         }
         pending = failed;
@@ -126,7 +126,9 @@ export const createEventBridgePublisher = (options: EventBridgePublisherOptions)
 
       const undelivered = [...oversized, ...pending.map((item) => item.event)];
       if (undelivered.length > 0) {
-        if (signal.aborted && pending.length > 0) lastError = `deadline of ${options.deadlineMs} ms exceeded`;
+        if (signal.aborted && pending.length > 0) {
+          lastError = `deadline of ${options.deadlineMs} ms exceeded${lastError === '' ? '' : ` (last error: ${lastError})`}`;
+        }
         throw new PublishError(`${undelivered.length} of ${events.length} event(s) not published: ${lastError}`, undelivered);
       }
     },
