@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+/**
+ * npm run recover -- --stage <stage> --since <time> [--until <time>] [--bus <name>] [--dry-run]
+ *
+ * Re-publishes events the triggers spilled to their logs when the bus was
+ * unreachable. Times are ISO 8601 or durations back from now (30m, 2h, 7d).
+ * Uses the default AWS credential chain and region. See docs/delivery.md.
+ */
+import { parseArgs } from 'node:util';
+import { runRecoverCli } from '../lib/cli/recover-cli.ts';
+
+const usage = 'usage: npm run recover -- --stage <stage> --since <time> [--until <time>] [--bus <name>] [--dry-run]';
+
+let parsed;
+try {
+  parsed = parseArgs({
+    strict: true,
+    options: {
+      stage: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      bus: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+    },
+  });
+} catch (error) {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${usage}\n`);
+  process.exit(2);
+}
+const { stage, since } = parsed.values;
+if (stage === undefined || since === undefined) {
+  process.stderr.write(`--stage and --since are required\n${usage}\n`);
+  process.exit(2);
+}
+
+process.exitCode = await runRecoverCli({
+  stage,
+  since,
+  until: parsed.values.until,
+  busName: parsed.values.bus,
+  dryRun: parsed.values['dry-run'],
+  stdout: process.stdout,
+  stderr: process.stderr,
+});

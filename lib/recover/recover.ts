@@ -1,0 +1,143 @@
+/**
+ * Recovery of spilled events: find the spill lines the triggers wrote to their
+ * log groups (FilterLogEvents over a time window) and publish the events again.
+ *
+ * Idempotent by AuthEvent id: a recovered event keeps its original id (and only
+ * gains `pipeline.recovered`), duplicates inside a run are published once, and
+ * consumers deduplicate on the id, so recovering the same window twice changes
+ * nothing downstream. The scheduled function walks contiguous, non-overlapping
+ * windows; the CLI takes any window.
+ */
+import {
+  CloudWatchLogsClient,
+  FilterLogEventsCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-cloudwatch-logs';
+import type { AuthEvent } from '../auth-event/schema.ts';
+import { TriggerName } from '../cognito/trigger-sources.ts';
+import { messageOf } from '../errors.ts';
+import type { EventSink } from '../sinks/sink.ts';
+import { PublishError } from '../publish/eventbridge.ts';
+import { SPILL_FILTER_PATTERN, parseSpillLine, type SpillRecord } from '../publish/spill.ts';
+
+export interface RecoverWindow {
+  since: Date;
+  until: Date;
+}
+
+/** The log groups the trigger functions of a stage write to (Serverless Framework naming). */
+export const triggerLogGroups = (stage: string): string[] =>
+  Object.values(TriggerName).map((name) => `/aws/lambda/authtrail-${stage}-${name}`);
+
+export interface FoundSpills {
+  records: SpillRecord[];
+  /** Log groups that do not exist (a function that never ran): not an error. */
+  missingLogGroups: string[];
+}
+
+export const findSpills = async (
+  logs: CloudWatchLogsClient,
+  logGroups: readonly string[],
+  window: RecoverWindow,
+): Promise<FoundSpills> => {
+  const records: SpillRecord[] = [];
+  const missingLogGroups: string[] = [];
+  for (const logGroupName of logGroups) {
+    let nextToken: string | undefined;
+    try {
+      do {
+        const page = await logs.send(
+          new FilterLogEventsCommand({
+            logGroupName,
+            filterPattern: SPILL_FILTER_PATTERN,
+            startTime: window.since.getTime(),
+            endTime: window.until.getTime(),
+            nextToken,
+          }),
+        );
+        for (const event of page.events ?? []) {
+          const record = event.message === undefined ? undefined : parseSpillLine(event.message);
+          if (record !== undefined) records.push(record);
+        }
+        nextToken = page.nextToken;
+      } while (nextToken !== undefined);
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+      missingLogGroups.push(logGroupName);
+    }
+  }
+  return { records, missingLogGroups };
+};
+
+export interface RecoverReport {
+  found: number;
+  duplicates: number;
+  published: number;
+  failed: number;
+  failedIds: string[];
+  missingLogGroups: string[];
+}
+
+/** Marks and re-publishes spilled events, once per id, in chunks so progress survives a partial failure. */
+export const republish = async (
+  found: FoundSpills,
+  publisher: EventSink,
+  now: Date,
+  onProgress: (done: number, total: number) => void = () => undefined,
+  chunkSize = 100,
+): Promise<RecoverReport> => {
+  const unique = new Map<string, AuthEvent>();
+  for (const record of found.records) {
+    if (unique.has(record.event.id)) continue;
+    unique.set(record.event.id, {
+      ...record.event,
+      pipeline: { ...record.event.pipeline, recovered: { at: now.toISOString(), reason: record.reason.slice(0, 256) } },
+    });
+  }
+  const events = [...unique.values()];
+  const failedIds: string[] = [];
+  for (let start = 0; start < events.length; start += chunkSize) {
+    const chunk = events.slice(start, start + chunkSize);
+    try {
+      await publisher.publish(chunk);
+    } catch (error) {
+      const undelivered = error instanceof PublishError ? error.undelivered : chunk;
+      failedIds.push(...undelivered.map((event) => event.id));
+      if (!(error instanceof PublishError)) throw new Error(`re-publish failed: ${messageOf(error)}`, { cause: error });
+    }
+    onProgress(Math.min(start + chunkSize, events.length), events.length);
+  }
+  return {
+    found: found.records.length,
+    duplicates: found.records.length - events.length,
+    published: events.length - failedIds.length,
+    failed: failedIds.length,
+    failedIds,
+    missingLogGroups: found.missingLogGroups,
+  };
+};
+
+const UNITS: Readonly<Record<string, number>> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "2026-11-27T10:00:00Z", or a duration back from now: "30m", "2h", "7d". */
+export const parseTimeArg = (value: string, now: Date, name: string): Date => {
+  const relative = /^(\d+)([smhd])$/.exec(value.trim());
+  if (relative) return new Date(now.getTime() - Number(relative[1]) * (UNITS[relative[2] as string] ?? 0));
+  const absolute = new Date(value);
+  if (Number.isNaN(absolute.getTime())) {
+    throw new Error(`--${name} "${value}" is neither an ISO 8601 time nor a duration like 30m, 2h or 7d`);
+  }
+  return absolute;
+};
+
+/**
+ * The window a scheduled run at `time` covers: the `rateMinutes` ending
+ * `lagMinutes` before it (CloudWatch Logs may take minutes to make lines
+ * searchable). Consecutive runs tile time without overlap, and a retried run
+ * (same scheduled time) covers the same window again.
+ */
+export const scheduledWindow = (time: Date, rateMinutes: number, lagMinutes: number): RecoverWindow => {
+  const rate = rateMinutes * 60_000;
+  const end = Math.floor(time.getTime() / rate) * rate - lagMinutes * 60_000;
+  return { since: new Date(end - rate), until: new Date(end) };
+};
