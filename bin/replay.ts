@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { runReplayCli } from '../lib/cli/replay-cli.ts';
 
-const usage = `usage: npm run replay -- [--stage <stage>] [--json] [--fresh] [--store <dir>] [--config <file>] [--verbose] <file|dir>...`;
+const usage = `usage: npm run replay -- [--stage <stage>] [--target local|aws] [--json] [--fresh] [--store <dir>] [--config <file>] [--verbose] <file|dir>...`;
 
 let parsed;
 try {
@@ -18,6 +18,7 @@ try {
     strict: true,
     options: {
       stage: { type: 'string', default: 'dev' },
+      target: { type: 'string', default: 'local' },
       json: { type: 'boolean', default: false },
       fresh: { type: 'boolean', default: false },
       store: { type: 'string', default: '.authtrail' },
@@ -38,6 +39,7 @@ if (parsed.values.help || parsed.positionals.length === 0) {
 process.exitCode = await runReplayCli({
   paths: parsed.positionals,
   stage: parsed.values.stage,
+  target: parsed.values.target,
   json: parsed.values.json,
   fresh: parsed.values.fresh,
   storeDir: parsed.values.store,

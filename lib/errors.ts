@@ -11,6 +11,7 @@ export const ProblemCode = {
   UnsupportedTrigger: 'UNSUPPORTED_TRIGGER',
   HandlerFailed: 'HANDLER_FAILED',
   PublishFailed: 'PUBLISH_FAILED',
+  InvokeFailed: 'INVOKE_FAILED',
 } as const;
 export type ProblemCode = (typeof ProblemCode)[keyof typeof ProblemCode];
 

@@ -1,15 +1,21 @@
-/** The replay command: wires config, the local bus and store, and prints results. */
-import { join } from 'node:path';
-import { configFileFor, loadStageConfigFile } from '../config/load.ts';
+/**
+ * The replay command. `--target local` (default): the handlers in-process, on
+ * the in-process bus and the local store. `--target aws`: the deployed stage's
+ * functions through the Lambda API.
+ */
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { assertStageName, configFileFor, loadStageConfigFile } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import { isDisposableDomain } from '../policy/disposable-domains.ts';
+import { spillLine } from '../publish/spill.ts';
 import { collectFixtureFiles } from '../replay/fixture-file.ts';
-import { createReplayer, type ReplayResult } from '../replay/replay.ts';
+import { createLambdaInvoker } from '../replay/lambda-invoker.ts';
+import { createLocalInvoker } from '../replay/local-invoker.ts';
+import { createReplayer, type Invoker, type ReplayResult } from '../replay/replay.ts';
 import { formatSummary } from '../replay/summary.ts';
 import { RuleTarget, loadRules } from '../routing/rules.ts';
 import type { NarrowLogger } from '../runtime/handler.ts';
 import { createLocalBus } from '../sinks/local-bus.ts';
-import { spillLine } from '../publish/spill.ts';
 import { clearStore, createNdjsonFile, storePaths } from '../sinks/local-store.ts';
 
 /**
@@ -18,6 +24,9 @@ import { clearStore, createNdjsonFile, storePaths } from '../sinks/local-store.t
  */
 export const LOCAL_PII_KEY = 'authtrail-local-replay-key-not-a-secret';
 
+export const ReplayTarget = { Local: 'local', Aws: 'aws' } as const;
+export type ReplayTarget = (typeof ReplayTarget)[keyof typeof ReplayTarget];
+
 interface Writable {
   write(text: string): unknown;
 }
@@ -25,6 +34,7 @@ interface Writable {
 export interface ReplayCliOptions {
   paths: readonly string[];
   stage: string;
+  target: string;
   json: boolean;
   fresh: boolean;
   storeDir: string;
@@ -36,6 +46,12 @@ export interface ReplayCliOptions {
   clock?: () => Date;
 }
 
+interface Sinks {
+  name: string;
+  delivered: () => number;
+  location: string;
+}
+
 const stderrLogger = (stderr: Writable, verbose: boolean): NarrowLogger => {
   const write = (level: string) => (message: string, ...extra: Record<string, unknown>[]) => {
     if (verbose) stderr.write(`${JSON.stringify({ level, message, ...Object.assign({}, ...extra) })}\n`);
@@ -43,27 +59,21 @@ const stderrLogger = (stderr: Writable, verbose: boolean): NarrowLogger => {
   return { info: write('INFO'), warn: write('WARN'), error: write('ERROR') };
 };
 
-export const runReplayCli = async (options: ReplayCliOptions): Promise<number> => {
-  const { stage, stderr, stdout } = options;
-  let config;
-  try {
-    config = loadStageConfigFile(options.configFile ?? configFileFor(stage, 'config'));
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    stderr.write(`${error.message}\n`);
-    return 2;
-  }
+/** The in-process invoker with its bus and local store, and what to report about them. */
+const localTarget = (options: ReplayCliOptions): { invoke: Invoker; sinks: Sinks[] } => {
+  const { stage, stderr } = options;
+  const config = loadStageConfigFile(options.configFile ?? configFileFor(stage, 'config'));
   const piiKey = options.env.AUTHTRAIL_PII_HASH_KEY ?? LOCAL_PII_KEY;
   if (options.env.AUTHTRAIL_PII_HASH_KEY === undefined) {
     stderr.write('note: hashing PII with the built-in local key; set AUTHTRAIL_PII_HASH_KEY to use your own\n');
   }
-
   if (options.fresh) clearStore(options.storeDir, stage);
   const paths = storePaths(options.storeDir, stage);
   const files = {
     [RuleTarget.EventsLog]: createNdjsonFile(paths[RuleTarget.EventsLog]),
     [RuleTarget.SiemQueue]: createNdjsonFile(paths[RuleTarget.SiemQueue]),
   };
+  const spillFile = createNdjsonFile(paths.spill);
   const bus = createLocalBus({
     rules: loadRules(),
     targets: {
@@ -71,21 +81,46 @@ export const runReplayCli = async (options: ReplayCliOptions): Promise<number> =
       [RuleTarget.SiemQueue]: { deliver: (envelopes) => files[RuleTarget.SiemQueue].append(envelopes) },
     },
   });
-  const spillFile = createNdjsonFile(paths.spill);
-  const replayer = createReplayer({
-    spill: (events, reason) => {
-      const at = new Date();
-      spillFile.append(events.map((event) => JSON.parse(spillLine(event, reason, at))));
-    },
+  const invoke = createLocalInvoker({
     stage,
     config,
     piiKey,
     sink: bus,
+    spill: (events, reason) => {
+      const at = new Date();
+      spillFile.append(events.map((event) => JSON.parse(spillLine(event, reason, at)) as unknown));
+    },
     logger: stderrLogger(stderr, options.verbose),
     isDisposableDomain,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
+  return {
+    invoke,
+    sinks: Object.values(RuleTarget).map((target) => ({
+      name: target,
+      delivered: () => bus.delivered[target] ?? 0,
+      location: files[target].file,
+    })),
+  };
+};
 
+export const runReplayCli = async (options: ReplayCliOptions): Promise<number> => {
+  const { stage, stderr, stdout } = options;
+  let target: { invoke: Invoker; sinks: Sinks[] };
+  try {
+    assertStageName(stage);
+    if (options.target === ReplayTarget.Local) target = localTarget(options);
+    else if (options.target === ReplayTarget.Aws) {
+      target = { invoke: createLambdaInvoker(stage, new LambdaClient({})), sinks: [] };
+      stderr.write(`replaying against the deployed functions authtrail-${stage}-*; events are tagged pipeline.replay\n`);
+    } else throw new ConfigError(`--target must be "local" or "aws", got "${options.target}"`);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    stderr.write(`${error.message}\n`);
+    return 2;
+  }
+
+  const replayer = createReplayer(target.invoke);
   const results: ReplayResult[] = [];
   for (const file of collectFixtureFiles(options.paths)) {
     const result = await replayer.replayFile(file);
@@ -94,11 +129,7 @@ export const runReplayCli = async (options: ReplayCliOptions): Promise<number> =
   }
   const summary = formatSummary(
     results,
-    Object.values(RuleTarget).map((target) => ({
-      name: target,
-      events: bus.delivered[target] ?? 0,
-      location: join(files[target].file),
-    })),
+    target.sinks.map((sink) => ({ name: sink.name, events: sink.delivered(), location: sink.location })),
     stage,
   );
   (options.json ? stderr : stdout).write(summary);

@@ -1,22 +1,15 @@
 /**
- * Local replay: every fixture goes through the very handler a trigger function
- * exports (the same middy stack and steps), with the in-process bus as its sink.
- * One result per file, in the `npm run replay -- --json` contract.
+ * Replay: saved trigger payloads go to the trigger functions, one result per
+ * file in the `npm run replay -- --json` contract. Reading, checking and routing
+ * a file happen here; an invoker runs the function: in-process through the very
+ * handler a function exports (./local-invoker.ts), or a deployed function through
+ * the Lambda API (./lambda-invoker.ts).
  */
-import { randomUUID } from 'node:crypto';
-import type { Context } from 'aws-lambda';
 import type { AuthEvent } from '../auth-event/schema.ts';
 import { REPLAY_MARKER, TriggerEnvelopeSchema } from '../cognito/schemas.ts';
 import { TriggerName, sourcesOf, triggerNameFor } from '../cognito/trigger-sources.ts';
 import { formatIssues } from '../config/load.ts';
-import type { StageConfig } from '../config/schema.ts';
-import { FixtureError, ProblemCode, SignUpDeniedError, messageOf } from '../errors.ts';
-import { createTriggerHandler, type NarrowLogger, type Problem, type TriggerHandler } from '../runtime/handler.ts';
-import type { EventSink } from '../sinks/sink.ts';
-import { postAuthentication } from '../triggers/post-authentication.ts';
-import { preSignUp } from '../triggers/pre-signup.ts';
-import { preTokenGeneration } from '../triggers/pre-token-generation.ts';
-import { PIPELINE_VERSION } from '../version.ts';
+import { FixtureError, ProblemCode } from '../errors.ts';
 import { readFixture } from './fixture-file.ts';
 
 export interface ReplayResult {
@@ -28,37 +21,19 @@ export interface ReplayResult {
   error: { code: string; message: string } | null;
 }
 
-
-export interface ReplayerOptions {
-  stage: string;
-  config: StageConfig;
-  piiKey: string;
-  sink: EventSink;
-  logger: NarrowLogger;
-  isDisposableDomain: (domain: string) => boolean;
-  /** Where events the sink refused are kept (the local store's spill file). */
-  spill: (events: readonly AuthEvent[], reason: string) => void;
-  clock?: () => Date;
+export interface Invocation {
+  file: string;
+  trigger: TriggerName;
+  source: string;
+  /** The payload, tagged with the replay marker so its events carry `pipeline.replay`. */
+  payload: Record<string, unknown>;
 }
+
+export type Invoker = (invocation: Invocation) => Promise<ReplayResult>;
 
 const SUPPORTED = Object.values(TriggerName).flatMap((name) => sourcesOf(name));
 
-const lambdaContextFor = (stage: string, trigger: TriggerName): Context => ({
-  callbackWaitsForEmptyEventLoop: false,
-  functionName: `authtrail-${stage}-${trigger}`,
-  functionVersion: '$LATEST',
-  invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:authtrail-${stage}-${trigger}`,
-  memoryLimitInMB: '256',
-  awsRequestId: randomUUID(),
-  logGroupName: `/aws/lambda/authtrail-${stage}-${trigger}`,
-  logStreamName: 'local',
-  getRemainingTimeInMillis: () => 5_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-});
-
-const failure = (file: string, trigger: string | null, code: string, message: string): ReplayResult => ({
+export const failure = (file: string, trigger: string | null, code: string, message: string): ReplayResult => ({
   file,
   ok: false,
   trigger,
@@ -67,32 +42,7 @@ const failure = (file: string, trigger: string | null, code: string, message: st
   error: { code, message },
 });
 
-export const createReplayer = (options: ReplayerOptions) => {
-  let published: AuthEvent[] = [];
-  let problems: Problem[] = [];
-  const runtime = {
-    stage: options.stage,
-    config: options.config,
-    piiKey: options.piiKey,
-    clock: options.clock ?? (() => new Date()),
-    pipeline: { version: PIPELINE_VERSION, piiKeyId: options.config.pii.keyId },
-    isDisposableDomain: options.isDisposableDomain,
-    logger: options.logger,
-    onProblem: (problem: Problem) => problems.push(problem),
-    spill: options.spill,
-    sink: {
-      publish: async (events: readonly AuthEvent[]) => {
-        published.push(...events);
-        await options.sink.publish(events);
-      },
-    },
-  };
-  const handlers: Record<TriggerName, TriggerHandler> = {
-    [TriggerName.PreSignUp]: createTriggerHandler(preSignUp, runtime),
-    [TriggerName.PostAuthentication]: createTriggerHandler(postAuthentication, runtime),
-    [TriggerName.PreTokenGeneration]: createTriggerHandler(preTokenGeneration, runtime),
-  };
-
+export const createReplayer = (invoke: Invoker) => {
   /** Replays one payload; `file` names it in the result and in `pipeline.replay`. */
   const replayPayload = async (file: string, payload: unknown): Promise<ReplayResult> => {
     const envelope = TriggerEnvelopeSchema.safeParse(payload);
@@ -109,30 +59,12 @@ export const createReplayer = (options: ReplayerOptions) => {
         `triggerSource "${source.slice(0, 100)}" is not supported (supported: ${SUPPORTED.join(', ')})`,
       );
     }
-    published = [];
-    problems = [];
-    let returned: unknown;
-    let denied: SignUpDeniedError | undefined;
-    try {
-      returned = await handlers[trigger](
-        { ...(payload as object), [REPLAY_MARKER]: { source: 'fixture', file } },
-        lambdaContextFor(options.stage, trigger),
-      );
-    } catch (error) {
-      if (!(error instanceof SignUpDeniedError)) {
-        return failure(file, source, ProblemCode.HandlerFailed, messageOf(error));
-      }
-      denied = error;
-    }
-    const problem = problems[0];
-    if (problem !== undefined) {
-      return { ...failure(file, source, problem.code, problem.message), events: published };
-    }
-    const response =
-      denied === undefined && typeof returned === 'object' && returned !== null && 'response' in returned
-        ? returned.response
-        : null;
-    return { file, ok: true, trigger: source, response, events: published, error: null };
+    return invoke({
+      file,
+      trigger,
+      source,
+      payload: { ...(payload as Record<string, unknown>), [REPLAY_MARKER]: { source: 'fixture', file } },
+    });
   };
 
   const replayFile = async (file: string): Promise<ReplayResult> => {

@@ -1,0 +1,43 @@
+/**
+ * Runs replayed payloads on a deployed stage: invokes each trigger function by
+ * name (`authtrail-<stage>-<trigger>`) through the Lambda API. The events go to
+ * the stage's bus as in production, tagged `pipeline.replay` so the SOC can
+ * filter them out; the result's `events` stays empty because they are not
+ * visible from here. AWS_ENDPOINT_URL_LAMBDA points it at serverless-offline.
+ */
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { ProblemCode, messageOf } from '../errors.ts';
+import { failure, type Invoker } from './replay.ts';
+
+export const functionNameFor = (stage: string, trigger: string): string => `authtrail-${stage}-${trigger}`;
+
+const parsePayload = (bytes: Uint8Array | undefined): unknown => {
+  const text = bytes === undefined ? '' : Buffer.from(bytes).toString('utf8');
+  if (text === '') return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+};
+
+export const createLambdaInvoker = (stage: string, client: LambdaClient): Invoker => async ({ file, trigger, source, payload }) => {
+  const functionName = functionNameFor(stage, trigger);
+  let output;
+  try {
+    output = await client.send(
+      new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: JSON.stringify(payload) }),
+    );
+  } catch (error) {
+    return failure(file, source, ProblemCode.InvokeFailed, `${functionName}: ${(error as Error).name}: ${messageOf(error)}`);
+  }
+  const returned = parsePayload(output.Payload);
+  if (output.FunctionError !== undefined) {
+    const { errorType, errorMessage } = (returned ?? {}) as { errorType?: string; errorMessage?: string };
+    // A denied sign-up is the policy working, as in the local replay.
+    if (errorType === 'SignUpDeniedError') return { file, ok: true, trigger: source, response: null, events: [], error: null };
+    return failure(file, source, ProblemCode.HandlerFailed, `${functionName}: ${errorType ?? output.FunctionError}: ${errorMessage ?? ''}`);
+  }
+  const response = typeof returned === 'object' && returned !== null && 'response' in returned ? returned.response : null;
+  return { file, ok: true, trigger: source, response, events: [], error: null };
+};
