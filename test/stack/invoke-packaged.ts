@@ -1,0 +1,58 @@
+/**
+ * Child-process side of the packaged-function smoke test. Run in an unzipped
+ * function package, with the function's environment from the template, as the
+ * Lambda runtime would: imports the bundle (its cold start), invokes `handler`
+ * once, and writes the outcome as JSON to the result file (stdout belongs to the
+ * function's logger).
+ *
+ *   node invoke-packaged.ts <bundle.mjs> <event.json> <result.json>
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+
+export type InvokeOutcome =
+  | { phase: 'cold-start'; error: { name: string; message: string } }
+  | { phase: 'invoke'; returned: unknown }
+  | { phase: 'invoke'; error: { name: string; message: string } };
+
+const [bundle, eventFile, resultFile] = process.argv.slice(2);
+if (bundle === undefined || eventFile === undefined || resultFile === undefined) {
+  throw new Error('usage: node invoke-packaged.ts <bundle.mjs> <event.json> <result.json>');
+}
+
+const errorOf = (error: unknown) =>
+  error instanceof Error ? { name: error.name, message: error.message } : { name: 'NonError', message: String(error) };
+
+const finish = (outcome: InvokeOutcome): void => writeFileSync(resultFile, JSON.stringify(outcome));
+
+const functionName = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'authtrail-test';
+const context = {
+  callbackWaitsForEmptyEventLoop: true,
+  functionName,
+  functionVersion: '$LATEST',
+  invokedFunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${functionName}`,
+  memoryLimitInMB: '256',
+  awsRequestId: '7f1c2d3e-0000-4000-8000-000000000001',
+  logGroupName: `/aws/lambda/${functionName}`,
+  logStreamName: '2026/11/27/[$LATEST]0123456789abcdef',
+  getRemainingTimeInMillis: () => 5_000,
+  done: () => undefined,
+  fail: () => undefined,
+  succeed: () => undefined,
+};
+
+let handler: (event: unknown, context: unknown) => Promise<unknown>;
+try {
+  const module = (await import(pathToFileURL(bundle).href)) as { handler: typeof handler };
+  handler = module.handler;
+} catch (error) {
+  finish({ phase: 'cold-start', error: errorOf(error) });
+  process.exit(0);
+}
+
+try {
+  const event: unknown = JSON.parse(readFileSync(eventFile, 'utf8'));
+  finish({ phase: 'invoke', returned: await handler(event, context) });
+} catch (error) {
+  finish({ phase: 'invoke', error: errorOf(error) });
+}

@@ -1,0 +1,121 @@
+/**
+ * Runs `serverless package --stage <stage>` the way a deploy would, but in a
+ * private copy of the project, without AWS credentials, and returns what it
+ * wrote: the CloudFormation template and the function zips.
+ *
+ * The copy is what makes the run safe: serverless-esbuild works in
+ * `<project>/.esbuild/` and `<project>/.serverless/`, so two packagings of the
+ * same directory (dev and prod here, or a developer's `npm run package`) would
+ * overwrite each other's files. node_modules is linked, not copied.
+ */
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { readZip, type ZipEntry } from './zip.ts';
+
+export const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..');
+
+/** Never copied: dependencies (linked instead), VCS data and the outputs of earlier runs. */
+const NOT_COPIED = new Set(['node_modules', '.git', '.serverless', '.esbuild', '.authtrail', '.cognito', 'coverage']);
+
+const PACKAGE_TIMEOUT_MS = 120_000;
+
+/** A CloudFormation resource, as far as these tests look into it. */
+export interface CfnResource {
+  Type: string;
+  Properties: Record<string, unknown>;
+  DependsOn?: string | string[];
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+  Condition?: string;
+}
+
+export interface CfnTemplate {
+  Resources: Record<string, CfnResource>;
+  Outputs: Record<string, { Value: unknown }>;
+}
+
+export interface PackagedStage {
+  stage: string;
+  /** The `--package` directory. */
+  dir: string;
+  template: CfnTemplate;
+  /** The entries of `<function>.zip`. */
+  zip: (functionName: string) => Map<string, ZipEntry>;
+  zipSize: (functionName: string) => number;
+}
+
+/** A copy of the project under `workRoot`, sharing the real node_modules. */
+export const copyProject = (workRoot: string): string => {
+  const copy = join(workRoot, 'project');
+  mkdirSync(copy, { recursive: true });
+  for (const entry of readdirSync(PROJECT_ROOT)) {
+    if (NOT_COPIED.has(entry)) continue;
+    cpSync(join(PROJECT_ROOT, entry), join(copy, entry), { recursive: true, verbatimSymlinks: true });
+  }
+  symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir');
+  return copy;
+};
+
+/** The environment of the packaging: the caller's, minus anything that could reach an AWS account. */
+const offlineEnv = (workRoot: string): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of Object.keys(env)) {
+    if (/^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|SECURITY_TOKEN|PROFILE|DEFAULT_PROFILE|ROLE_ARN|WEB_IDENTITY_TOKEN_FILE|CONTAINER_.*)$/.test(name)) {
+      delete env[name];
+    }
+  }
+  // No shared config or credentials file, and no instance metadata: packaging must not need any of them.
+  env.AWS_CONFIG_FILE = join(workRoot, 'no-aws-config');
+  env.AWS_SHARED_CREDENTIALS_FILE = join(workRoot, 'no-aws-credentials');
+  env.AWS_EC2_METADATA_DISABLED = 'true';
+  return env;
+};
+
+const run = (args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> =>
+  new Promise((done, fail) => {
+    const serverless = join(PROJECT_ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
+    // Its own process group, so a hung run can be killed with everything it started.
+    const child = spawn(process.execPath, [serverless, ...args], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      fail(new Error(`serverless ${args.join(' ')} did not finish in ${PACKAGE_TIMEOUT_MS / 1000} s:\n${output}`));
+    }, PACKAGE_TIMEOUT_MS);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      fail(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) done();
+      else fail(new Error(`serverless ${args.join(' ')} exited with ${code}:\n${output}`));
+    });
+  });
+
+/** Packages `stage` from a fresh copy of the project under `workRoot` (one directory per stage). */
+export const packageStage = async (stage: string, workRoot: string): Promise<PackagedStage> => {
+  const project = copyProject(workRoot);
+  const dir = join(workRoot, 'package');
+  await run(['package', '--stage', stage, '--package', dir], project, offlineEnv(workRoot));
+  const templateFile = join(dir, 'cloudformation-template-update-stack.json');
+  if (!existsSync(templateFile)) throw new Error(`No ${basename(templateFile)} in ${dir}`);
+  const zips = new Map<string, Map<string, ZipEntry>>();
+  const zipFile = (name: string): string => join(dir, `${name}.zip`);
+  return {
+    stage,
+    dir,
+    template: JSON.parse(readFileSync(templateFile, 'utf8')) as CfnTemplate,
+    zip: (name) => {
+      let entries = zips.get(name);
+      if (entries === undefined) {
+        entries = readZip(readFileSync(zipFile(name)));
+        zips.set(name, entries);
+      }
+      return entries;
+    },
+    zipSize: (name) => readFileSync(zipFile(name)).length,
+  };
+};

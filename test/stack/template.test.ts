@@ -1,0 +1,869 @@
+/**
+ * The deployable stack. `serverless package` runs once for dev (the stack
+ * creates its user pool) and once for prod (it attaches to an existing pool),
+ * offline and without AWS credentials, each in a private copy of the project.
+ * The tests then read the CloudFormation template and the function zips it
+ * wrote, as CloudFormation and Lambda would, and the dev functions are started
+ * from their zips against a fake EventBridge and SSM endpoint.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { matchesEventPattern, validateEventPattern } from '../../lib/routing/event-pattern.ts';
+import type { InvokeOutcome } from './invoke-packaged.ts';
+import { PROJECT_ROOT, packageStage, type CfnResource, type CfnTemplate, type PackagedStage } from './package-stack.ts';
+
+// ---------------------------------------------------------------- what the stack must be
+
+const STAGES = ['dev', 'prod'] as const;
+type Stage = (typeof STAGES)[number];
+
+/** The Cognito triggers. */
+const TRIGGERS = ['pre-signup', 'post-authentication', 'pre-token-generation'] as const;
+type TriggerFunction = (typeof TRIGGERS)[number];
+/** The scheduled re-publisher of spilled events (docs/delivery.md). */
+const RECOVER = 'recover-spilled';
+const FUNCTIONS = [...TRIGGERS, RECOVER] as const;
+type FunctionName = (typeof FUNCTIONS)[number];
+
+/** osls's logical-id prefix of each function (`PreDashsignupLambdaFunction`, `PreDashsignupLogGroup`). */
+const LOGICAL_ID: Record<FunctionName, string> = {
+  'pre-signup': 'PreDashsignup',
+  'post-authentication': 'PostDashauthentication',
+  'pre-token-generation': 'PreDashtokenDashgeneration',
+  'recover-spilled': 'RecoverDashspilled',
+};
+
+const COGNITO_TRIGGER: Record<TriggerFunction, string> = {
+  'pre-signup': 'PreSignUp',
+  'post-authentication': 'PostAuthentication',
+  'pre-token-generation': 'PreTokenGeneration',
+};
+
+/** The per-stage values serverless.yml's `params:` must produce. */
+const EXPECTED = {
+  dev: {
+    memorySize: 256,
+    functionLogRetentionDays: 7,
+    eventsLogRetentionDays: 14,
+    eventsLogDeletionPolicy: 'Delete',
+    archiveRetentionDays: 7,
+    userPool: { mode: 'create' },
+  },
+  prod: {
+    memorySize: 512,
+    functionLogRetentionDays: 90,
+    eventsLogRetentionDays: 400,
+    eventsLogDeletionPolicy: 'Retain',
+    archiveRetentionDays: 365,
+    // The placeholders in serverless.yml, to be replaced before the first prod deploy.
+    userPool: { mode: 'existing', name: 'authtrail-prod-users', id: 'eu-west-1_REPLACEME' },
+  },
+} as const;
+
+interface RulesFile {
+  rules: Record<string, { description: string; target: string; pattern: Record<string, unknown> }>;
+}
+const RULES = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'lib/routing/rules.json'), 'utf8')) as RulesFile).rules;
+
+const stageConfigText = (stage: Stage): string => readFileSync(join(PROJECT_ROOT, 'config', `${stage}.json`), 'utf8');
+const preTokenVersionOf = (stage: Stage): string =>
+  (JSON.parse(stageConfigText(stage)) as { tokens?: { lambdaVersion?: string } }).tokens?.lambdaVersion ?? 'V2_0';
+
+// ---------------------------------------------------------------- reading the template
+
+interface Statement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Principal?: unknown;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+interface PolicyDocument {
+  Statement: Statement[];
+}
+interface RuleTarget {
+  Id: string;
+  Arn: unknown;
+  RoleArn?: unknown;
+  RetryPolicy?: { MaximumEventAgeInSeconds?: number; MaximumRetryAttempts?: number };
+  DeadLetterConfig?: { Arn: unknown };
+}
+
+const getAtt = (logicalId: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [logicalId, attribute] });
+const ref = (logicalId: string) => ({ Ref: logicalId });
+const actionsOf = (statement: Statement): string[] =>
+  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+const resourcesOf = (statement: Statement): unknown[] =>
+  Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+
+const packaged = new Map<Stage, PackagedStage>();
+const stack = (stage: Stage): PackagedStage => {
+  const result = packaged.get(stage);
+  if (result === undefined) throw new Error(`${stage} was not packaged`);
+  return result;
+};
+const resource = (template: CfnTemplate, logicalId: string): CfnResource => {
+  const found = template.Resources[logicalId];
+  if (found === undefined) throw new Error(`No resource ${logicalId}`);
+  return found;
+};
+const resourcesOfType = (template: CfnTemplate, type: string): [string, CfnResource][] =>
+  Object.entries(template.Resources).filter(([, candidate]) => candidate.Type === type);
+/** The rules on the stage bus (the recovery schedule is a rule on the default bus). */
+const busRules = (template: CfnTemplate): [string, CfnResource][] =>
+  resourcesOfType(template, 'AWS::Events::Rule').filter(
+    ([, rule]) => JSON.stringify(rule.Properties.EventBusName) === JSON.stringify(ref('EventBus')),
+  );
+const functionOf = (template: CfnTemplate, name: FunctionName): Record<string, unknown> =>
+  resource(template, `${LOGICAL_ID[name]}LambdaFunction`).Properties;
+const environmentOf = (template: CfnTemplate, name: FunctionName): Record<string, string> =>
+  (functionOf(template, name).Environment as { Variables: Record<string, string> }).Variables;
+const roleOf = (template: CfnTemplate, name: FunctionName): CfnResource =>
+  resource(template, getAttTarget(functionOf(template, name).Role));
+const roleStatements = (role: CfnResource): Statement[] =>
+  (role.Properties.Policies as { PolicyDocument: PolicyDocument }[]).flatMap((policy) => policy.PolicyDocument.Statement);
+const queuePolicyFor = (template: CfnTemplate, queueLogicalId: string): PolicyDocument => {
+  const policies = resourcesOfType(template, 'AWS::SQS::QueuePolicy').filter(([, policy]) =>
+    (policy.Properties.Queues as unknown[]).some((queue) => JSON.stringify(queue) === JSON.stringify(ref(queueLogicalId))),
+  );
+  expect(policies, `queue policies of ${queueLogicalId}`).toHaveLength(1);
+  return policies[0]![1].Properties.PolicyDocument as PolicyDocument;
+};
+/** The logical id of an `{ "Fn::GetAtt": [id, "Arn"] }`. */
+const getAttTarget = (value: unknown): string => {
+  const parts = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+  if (parts === undefined) throw new Error(`Not a Fn::GetAtt: ${JSON.stringify(value)}`);
+  return parts[0];
+};
+
+// ---------------------------------------------------------------- packaging, once per stage
+
+let workRoot = '';
+
+beforeAll(async () => {
+  // Prepare
+  workRoot = mkdtempSync(join(tmpdir(), 'authtrail-stack-'));
+  const started = performance.now();
+
+  // Act
+  const results = await Promise.all(STAGES.map((stage) => packageStage(stage, join(workRoot, stage))));
+
+  results.forEach((result, index) => packaged.set(STAGES[index]!, result));
+  console.info(`serverless package, dev and prod in parallel: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}, 180_000);
+
+afterAll(() => {
+  if (workRoot !== '') rmSync(workRoot, { recursive: true, force: true });
+});
+
+// ---------------------------------------------------------------- both stages
+
+describe.each(STAGES)('the %s stack', (stage) => {
+  const expected = EXPECTED[stage];
+
+  describe('event bus', () => {
+    it('is the custom bus authtrail-<stage>', () => {
+      // Prepare
+      const { template } = stack(stage);
+
+      // Act
+      const buses = resourcesOfType(template, 'AWS::Events::EventBus');
+
+      // Assess
+      expect(buses).toHaveLength(1);
+      expect(buses[0]![0]).toBe('EventBus');
+      expect(buses[0]![1].Properties.Name).toBe(`authtrail-${stage}`);
+      expect(template.Outputs.EventBusName?.Value).toEqual(ref('EventBus'));
+      expect(template.Outputs.EventBusArn?.Value).toEqual(getAtt('EventBus'));
+    });
+
+    it('archives every event on the bus for the stage retention', () => {
+      // Prepare
+      const { template } = stack(stage);
+
+      // Act
+      const archives = resourcesOfType(template, 'AWS::Events::Archive');
+
+      // Assess
+      expect(archives).toHaveLength(1);
+      const archive = archives[0]![1];
+      expect(archive.Properties.SourceArn).toEqual(getAtt('EventBus'));
+      expect(archive.Properties.RetentionDays).toBe(expected.archiveRetentionDays);
+      expect(archive.Properties.EventPattern).toBeUndefined();
+    });
+  });
+
+  describe('routing rules', () => {
+    it('deploys exactly the rules of lib/routing/rules.json, with their patterns, on the stage bus', () => {
+      // Prepare
+      const { template } = stack(stage);
+
+      // Act
+      const rules = busRules(template).map(([, rule]) => rule.Properties);
+
+      // Assess
+      expect(rules.map((rule) => rule.Name).sort()).toEqual(Object.keys(RULES).sort());
+      for (const rule of rules) {
+        const source = RULES[rule.Name as string]!;
+        expect(rule.State).toBe('ENABLED');
+        expect(rule.EventPattern).toEqual(source.pattern);
+        expect(() => validateEventPattern(rule.EventPattern)).not.toThrow();
+        expect((rule.Targets as RuleTarget[]).map((target) => target.Id)).toEqual([source.target]);
+      }
+    });
+
+    it('sends the events-log target to the events log group and the siem-queue target to the SIEM queue', () => {
+      // Prepare
+      const { template } = stack(stage);
+      const targets = busRules(template).flatMap(([, rule]) => rule.Properties.Targets as RuleTarget[]);
+
+      // Act
+      const byId = new Map(targets.map((target) => [target.Id, target]));
+
+      // Assess
+      expect(byId.get('events-log')?.Arn).toEqual({
+        'Fn::Sub': 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${EventsLogGroup}',
+      });
+      expect(byId.get('siem-queue')?.Arn).toEqual(getAtt('SiemQueue'));
+      // Logs and SQS targets use resource policies; a target role would be ignored or break delivery.
+      for (const target of targets) expect(target.RoleArn).toBeUndefined();
+    });
+
+    it('gives every rule target a retry policy and a dead-letter queue that the rule may write to', () => {
+      // Prepare
+      const { template } = stack(stage);
+
+      for (const [ruleId, rule] of busRules(template)) {
+        for (const target of rule.Properties.Targets as RuleTarget[]) {
+          // Act
+          const deadLetterQueue = getAttTarget(target.DeadLetterConfig?.Arn);
+          const allowed = queuePolicyFor(template, deadLetterQueue).Statement.filter(
+            (statement) => statement.Effect === 'Allow' && actionsOf(statement).includes('sqs:SendMessage'),
+          );
+
+          // Assess
+          expect(target.RetryPolicy?.MaximumEventAgeInSeconds, `${ruleId} ${target.Id}`).toBeGreaterThan(0);
+          expect(target.RetryPolicy?.MaximumRetryAttempts, `${ruleId} ${target.Id}`).toBeGreaterThan(0);
+          expect(resource(template, deadLetterQueue).Type).toBe('AWS::SQS::Queue');
+          expect(resource(template, deadLetterQueue).Properties.SqsManagedSseEnabled).toBe(true);
+          const sourceArns = allowed.flatMap((statement) => {
+            const arns = statement.Condition?.ArnEquals?.['aws:SourceArn'];
+            return Array.isArray(arns) ? arns : [arns];
+          });
+          expect(sourceArns).toContainEqual(getAtt(ruleId));
+          for (const statement of allowed) expect(statement.Principal).toEqual({ Service: 'events.amazonaws.com' });
+        }
+      }
+    });
+  });
+
+  describe('events log group', () => {
+    it('is /authtrail/<stage>/events with the stage retention and deletion policy', () => {
+      // Prepare
+      const { template } = stack(stage);
+
+      // Act
+      const logGroup = resource(template, 'EventsLogGroup');
+
+      // Assess
+      expect(logGroup.Type).toBe('AWS::Logs::LogGroup');
+      expect(logGroup.Properties.LogGroupName).toBe(`/authtrail/${stage}/events`);
+      expect(logGroup.Properties.RetentionInDays).toBe(expected.eventsLogRetentionDays);
+      expect(logGroup.DeletionPolicy).toBe(expected.eventsLogDeletionPolicy);
+      expect(logGroup.UpdateReplacePolicy).toBe(expected.eventsLogDeletionPolicy);
+      expect(template.Outputs.EventsLogGroupName?.Value).toEqual(ref('EventsLogGroup'));
+    });
+
+    it('lets EventBridge create streams and put events in that log group only', () => {
+      // Prepare
+      const { template } = stack(stage);
+      const policies = resourcesOfType(template, 'AWS::Logs::ResourcePolicy');
+
+      // Act
+      expect(policies).toHaveLength(1);
+      const [documentText, variables] = (policies[0]![1].Properties.PolicyDocument as { 'Fn::Sub': [string, Record<string, unknown>] })[
+        'Fn::Sub'
+      ];
+      const document = JSON.parse(documentText) as PolicyDocument;
+
+      // Assess
+      expect(document.Statement).toHaveLength(1);
+      const statement = document.Statement[0]!;
+      expect(statement.Effect).toBe('Allow');
+      expect(statement.Principal).toEqual({ Service: 'events.amazonaws.com' });
+      expect(actionsOf(statement).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+      expect(statement.Resource).toBe('${LogGroupArn}');
+      expect(variables.LogGroupArn).toEqual(getAtt('EventsLogGroup'));
+    });
+  });
+
+  describe('SIEM queue', () => {
+    it('is the encrypted queue authtrail-<stage>-siem, redriving to its own encrypted dead-letter queue', () => {
+      // Prepare
+      const { template } = stack(stage);
+
+      // Act
+      const queue = resource(template, 'SiemQueue');
+      const redrive = queue.Properties.RedrivePolicy as { deadLetterTargetArn: unknown; maxReceiveCount: number };
+      const deadLetterQueue = resource(template, getAttTarget(redrive.deadLetterTargetArn));
+
+      // Assess
+      expect(queue.Type).toBe('AWS::SQS::Queue');
+      expect(queue.Properties.QueueName).toBe(`authtrail-${stage}-siem`);
+      expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+      expect(redrive.maxReceiveCount).toBeGreaterThan(0);
+      expect(deadLetterQueue.Type).toBe('AWS::SQS::Queue');
+      expect(deadLetterQueue.Properties.QueueName).toBe(`authtrail-${stage}-siem-dlq`);
+      expect(deadLetterQueue.Properties.SqsManagedSseEnabled).toBe(true);
+      // Messages keep their first enqueue time when moved: the DLQ must keep them longer than the queue.
+      expect(deadLetterQueue.Properties.MessageRetentionPeriod as number).toBeGreaterThan(
+        queue.Properties.MessageRetentionPeriod as number,
+      );
+      expect(template.Outputs.SiemQueueUrl?.Value).toEqual(ref('SiemQueue'));
+      expect(template.Outputs.SiemQueueArn?.Value).toEqual(getAtt('SiemQueue'));
+      expect(template.Outputs.SiemDeadLetterQueueArn?.Value).toEqual(getAtt('SiemDeadLetterQueue'));
+      expect(template.Outputs.DeliveryDeadLetterQueueArn?.Value).toEqual(getAtt('DeliveryDeadLetterQueue'));
+    });
+
+    it('accepts messages only from the siem-events rule, over TLS', () => {
+      // Prepare
+      const { template } = stack(stage);
+
+      // Act
+      const { Statement } = queuePolicyFor(template, 'SiemQueue');
+
+      // Assess
+      const allows = Statement.filter((statement) => statement.Effect === 'Allow');
+      expect(allows).toHaveLength(1);
+      expect(allows[0]).toMatchObject({
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: getAtt('SiemQueue'),
+        Condition: { ArnEquals: { 'aws:SourceArn': getAtt('SiemEventsRule') } },
+      });
+      expect(resource(template, 'SiemEventsRule').Properties.Name).toBe('siem-events');
+      expect(Statement).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    });
+  });
+
+  describe('functions', () => {
+    it.each(TRIGGERS)('runs %s on nodejs22.x arm64 within Cognito’s 5 s, with the stage environment', (name) => {
+      // Prepare
+      const { template } = stack(stage);
+
+      // Act
+      const fn = functionOf(template, name);
+
+      // Assess
+      expect(fn.FunctionName).toBe(`authtrail-${stage}-${name}`);
+      expect(fn.Handler).toBe(`functions/${name}.handler`);
+      expect(fn.Runtime).toBe('nodejs22.x');
+      expect(fn.Architectures).toEqual(['arm64']);
+      expect(fn.Timeout as number).toBeLessThanOrEqual(5);
+      expect(fn.MemorySize).toBe(expected.memorySize);
+      expect(fn.ReservedConcurrentExecutions).toBeUndefined();
+      expect((fn.Environment as { Variables: unknown }).Variables).toEqual({
+        AUTHTRAIL_STAGE: stage,
+        AUTHTRAIL_EVENT_BUS_NAME: `authtrail-${stage}`,
+        AUTHTRAIL_CONFIG_FILE: `config/${stage}.json`,
+        AUTHTRAIL_PII_HASH_KEY_PARAMETER: `/authtrail/${stage}/pii-hash-key`,
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+    });
+
+    it('runs recover-spilled on a schedule whose rate is the window each run covers', () => {
+      // Prepare
+      const { template } = stack(stage);
+      const fn = functionOf(template, RECOVER);
+
+      // Act
+      const schedules = resourcesOfType(template, 'AWS::Events::Rule').filter(([, rule]) =>
+        (rule.Properties.Targets as RuleTarget[]).some(
+          (target) => JSON.stringify(target.Arn) === JSON.stringify(getAtt(`${LOGICAL_ID[RECOVER]}LambdaFunction`)),
+        ),
+      );
+
+      // Assess
+      expect(fn.Runtime).toBe('nodejs22.x');
+      expect(fn.Architectures).toEqual(['arm64']);
+      expect(fn.ReservedConcurrentExecutions).toBeUndefined();
+      expect(environmentOf(template, RECOVER)).toEqual({
+        AUTHTRAIL_STAGE: stage,
+        AUTHTRAIL_EVENT_BUS_NAME: `authtrail-${stage}`,
+        AUTHTRAIL_RECOVER_RATE_MINUTES: '15',
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+      expect(schedules).toHaveLength(1);
+      expect(schedules[0]![1].Properties.ScheduleExpression).toBe('rate(15 minutes)');
+      expect(schedules[0]![1].Properties.State).toBe('ENABLED');
+    });
+
+    it.each(FUNCTIONS)('writes %s logs to its own log group with the stage retention', (name) => {
+      // Prepare
+      const { template } = stack(stage);
+
+      // Act
+      const logGroup = resource(template, `${LOGICAL_ID[name]}LogGroup`);
+
+      // Assess
+      expect(logGroup.Properties.LogGroupName).toBe(`/aws/lambda/authtrail-${stage}-${name}`);
+      expect(logGroup.Properties.RetentionInDays).toBe(expected.functionLogRetentionDays);
+    });
+
+    it('gives each function a role of its own', () => {
+      // Prepare
+      const { template } = stack(stage);
+
+      // Act
+      const roles = FUNCTIONS.map((name) => getAttTarget(functionOf(template, name).Role));
+
+      // Assess
+      expect(new Set(roles).size).toBe(FUNCTIONS.length);
+      for (const role of roles) expect(resource(template, role).Type).toBe('AWS::IAM::Role');
+      // No shared osls role that every function would get.
+      expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+    });
+
+    it.each(TRIGGERS)('lets %s only write its logs, put events on the stage bus and read the PII key', (name) => {
+      // Prepare
+      const { template } = stack(stage);
+      const role = roleOf(template, name);
+
+      // Act
+      const statements = roleStatements(role);
+      const grants = statements.flatMap((statement) => actionsOf(statement).map((action) => ({ action, statement })));
+
+      // Assess
+      expect(statements.every((statement) => statement.Effect === 'Allow')).toBe(true);
+      expect(grants.map(({ action }) => action).sort()).toEqual([
+        'events:PutEvents',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'ssm:GetParameter',
+      ]);
+      for (const { action, statement } of grants) {
+        expect(action, 'no wildcard action').not.toContain('*');
+        for (const granted of resourcesOf(statement)) expect(JSON.stringify(granted), `${action} resource`).not.toContain('*');
+        if (action.startsWith('logs:')) expect(statement.Resource).toEqual(getAtt(`${LOGICAL_ID[name]}LogGroup`));
+        if (action === 'events:PutEvents') expect(statement.Resource).toEqual(getAtt('EventBus'));
+        if (action === 'ssm:GetParameter') {
+          expect(statement.Resource).toEqual({
+            'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/authtrail/${stage}/pii-hash-key`,
+          });
+        }
+      }
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(role.Properties.AssumeRolePolicyDocument).toMatchObject({
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      });
+    });
+
+    it('lets recover-spilled only write its logs, search the trigger logs and put events on the stage bus', () => {
+      // Prepare
+      const { template } = stack(stage);
+      const role = roleOf(template, RECOVER);
+
+      // Act
+      const statements = roleStatements(role);
+      const resourcesFor = (action: string) =>
+        statements.filter((statement) => actionsOf(statement).includes(action)).flatMap(resourcesOf);
+
+      // Assess
+      expect(statements.flatMap(actionsOf).sort()).toEqual([
+        'events:PutEvents',
+        'logs:CreateLogStream',
+        'logs:FilterLogEvents',
+        'logs:PutLogEvents',
+      ]);
+      expect(statements.every((statement) => statement.Effect === 'Allow')).toBe(true);
+      expect(resourcesFor('logs:PutLogEvents')).toEqual([getAtt(`${LOGICAL_ID[RECOVER]}LogGroup`)]);
+      expect(resourcesFor('logs:FilterLogEvents')).toEqual(TRIGGERS.map((name) => getAtt(`${LOGICAL_ID[name]}LogGroup`)));
+      expect(resourcesFor('events:PutEvents')).toEqual([getAtt('EventBus')]);
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    });
+
+    it('holds no secret, only the SSM parameter name of the PII key', () => {
+      // Prepare
+      const { template } = stack(stage);
+      const variables = resourcesOfType(template, 'AWS::Lambda::Function').flatMap(([, fn]) =>
+        Object.entries((fn.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}),
+      );
+
+      // Act
+      const secretish = variables.filter(([key]) => /KEY|SECRET|TOKEN|PASSWORD|CREDENTIAL/i.test(key));
+
+      // Assess
+      expect(secretish.length).toBeGreaterThan(0);
+      for (const [key, value] of secretish) {
+        expect(key).toMatch(/_PARAMETER$/);
+        expect(value).toMatch(/^\/authtrail\/[a-z]+\/[a-z-]+$/);
+      }
+      // The offline key variable must never reach a deployed function.
+      expect(variables.map(([key]) => key)).not.toContain('AUTHTRAIL_PII_HASH_KEY');
+      for (const [id, candidate] of Object.entries(template.Resources)) {
+        expect(['AWS::SSM::Parameter', 'AWS::SecretsManager::Secret'], id).not.toContain(candidate.Type);
+      }
+      expect(JSON.stringify(template)).not.toMatch(/SecureString|SecretString|"NoEcho"/);
+    });
+  });
+
+  describe('function packages', () => {
+    it.each(FUNCTIONS)('ships %s as its own linked-sourcemap ESM bundle, triggers with config/<stage>.json', (name) => {
+      // Prepare
+      const { zip } = stack(stage);
+
+      // Act
+      const entries = zip(name);
+      const bundle = entries.get(`functions/${name}.mjs`)?.data().toString('utf8') ?? '';
+
+      // Assess
+      expect([...entries.keys()].filter((path) => path.startsWith('functions/')).sort()).toEqual([
+        `functions/${name}.mjs`,
+        `functions/${name}.mjs.map`,
+      ]);
+      expect(bundle.startsWith("import { createRequire as __authtrailCreateRequire } from 'node:module';")).toBe(true);
+      expect(bundle.trimEnd().endsWith(`//# sourceMappingURL=${name}.mjs.map`)).toBe(true);
+      const configs = [...entries.keys()].filter((path) => path.startsWith('config/'));
+      if (name === RECOVER) {
+        expect(configs).toEqual([]);
+      } else {
+        expect(configs).toEqual([`config/${stage}.json`]);
+        expect(entries.get(`config/${stage}.json`)?.data().toString('utf8')).toBe(stageConfigText(stage));
+      }
+    });
+
+    it('ships disposable-email-domains beside the pre-signup bundle, never inside a bundle', () => {
+      // Prepare
+      const { zip } = stack(stage);
+      const data = join(PROJECT_ROOT, 'node_modules', 'disposable-email-domains');
+      const someDomain = (JSON.parse(readFileSync(join(data, 'index.json'), 'utf8')) as string[]).at(-1)!;
+
+      // Act
+      const preSignup = zip('pre-signup');
+
+      // Assess
+      for (const file of ['index.json', 'wildcard.json', 'package.json']) {
+        const shipped = preSignup.get(`node_modules/disposable-email-domains/${file}`)?.data();
+        expect(shipped?.equals(readFileSync(join(data, file))), file).toBe(true);
+      }
+      for (const name of FUNCTIONS) {
+        const entries = zip(name);
+        expect(entries.get(`functions/${name}.mjs`)?.data().toString('utf8')).not.toContain(someDomain);
+        if (name !== 'pre-signup') {
+          expect([...entries.keys()].filter((path) => path.startsWith('node_modules/'))).toEqual([]);
+        }
+      }
+    });
+
+    it('records the bundle sizes', () => {
+      // Prepare
+      const { zip, zipSize } = stack(stage);
+
+      // Act
+      const sizes = FUNCTIONS.map((name) => ({
+        function: name,
+        'zip KiB': Math.round(zipSize(name) / 1024),
+        'bundle .mjs KiB': Math.round((zip(name).get(`functions/${name}.mjs`)?.size ?? 0) / 1024),
+        'unzipped KiB': Math.round([...zip(name).values()].reduce((sum, entry) => sum + entry.size, 0) / 1024),
+      }));
+
+      // Assess (sizes are recorded, not limited)
+      console.info(`${stage} packages:\n${sizes.map((row) => JSON.stringify(row)).join('\n')}`);
+      expect(sizes).toHaveLength(FUNCTIONS.length);
+    });
+  });
+});
+
+// ---------------------------------------------------------------- Cognito, per stage
+
+describe('Cognito wiring', () => {
+  it('creates the user pool authtrail-dev with the three triggers and the configured pre token version', () => {
+    // Prepare
+    const { template } = stack('dev');
+
+    // Act
+    const pools = resourcesOfType(template, 'AWS::Cognito::UserPool');
+
+    // Assess
+    expect(pools).toHaveLength(1);
+    const [poolId, pool] = pools[0]!;
+    expect(pool.Properties.UserPoolName).toBe('authtrail-dev');
+    expect(pool.Properties.LambdaConfig).toEqual({
+      PreSignUp: getAtt('PreDashsignupLambdaFunction'),
+      PostAuthentication: getAtt('PostDashauthenticationLambdaFunction'),
+      PreTokenGenerationConfig: {
+        LambdaArn: getAtt('PreDashtokenDashgenerationLambdaFunction'),
+        LambdaVersion: preTokenVersionOf('dev'),
+      },
+    });
+    expect(resourcesOfType(template, 'Custom::CognitoUserPool')).toEqual([]);
+    expect(template.Outputs.UserPoolId?.Value).toEqual(ref(poolId));
+  });
+
+  it('lets only the dev pool invoke each trigger', () => {
+    // Prepare
+    const { template } = stack('dev');
+    const triggerIds = TRIGGERS.map((name) => `${LOGICAL_ID[name]}LambdaFunction`);
+
+    // Act
+    const permissions = resourcesOfType(template, 'AWS::Lambda::Permission')
+      .map(([, permission]) => permission.Properties)
+      .filter((permission) => triggerIds.includes(getAttTarget(permission.FunctionName)));
+
+    // Assess
+    expect(permissions.map((permission) => getAttTarget(permission.FunctionName)).sort()).toEqual([...triggerIds].sort());
+    for (const permission of permissions) {
+      expect(permission).toMatchObject({
+        Action: 'lambda:InvokeFunction',
+        Principal: 'cognito-idp.amazonaws.com',
+        SourceArn: getAtt('UserPool'),
+      });
+    }
+  });
+
+  it('attaches the prod triggers to the existing pool from params, pre token generation at the configured version', () => {
+    // Prepare
+    const { template } = stack('prod');
+    const { name: poolName, id: poolId } = EXPECTED.prod.userPool;
+
+    // Act
+    const attachments = TRIGGERS.map((name) => resource(template, `${LOGICAL_ID[name]}CustomCognitoUserPool1`));
+
+    // Assess
+    expect(resourcesOfType(template, 'AWS::Cognito::UserPool')).toEqual([]);
+    expect(resourcesOfType(template, 'Custom::CognitoUserPool')).toHaveLength(TRIGGERS.length);
+    TRIGGERS.forEach((name, index) => {
+      const configs = [{ Trigger: COGNITO_TRIGGER[name], ...(name === 'pre-token-generation' && { LambdaVersion: preTokenVersionOf('prod') }) }];
+      expect(attachments[index]!.Properties).toMatchObject({
+        FunctionName: `authtrail-prod-${name}`,
+        UserPoolName: poolName,
+        UserPoolConfigs: configs,
+      });
+    });
+    expect(template.Outputs.UserPoolId?.Value).toBe(poolId);
+  });
+
+  it('lets the prod attachment function update only that pool and add Cognito permissions only to the triggers', () => {
+    // Prepare
+    const { template } = stack('prod');
+    const attachments = resourcesOfType(template, 'Custom::CognitoUserPool');
+    const handler = resource(template, getAttTarget(attachments[0]![1].Properties.ServiceToken));
+
+    // Act
+    const statements = roleStatements(resource(template, getAttTarget(handler.Properties.Role)));
+    const byAction = (action: string) => statements.filter((statement) => actionsOf(statement).includes(action));
+
+    // Assess
+    for (const statement of statements) {
+      for (const action of actionsOf(statement)) expect(action).not.toContain('*');
+      // ListUserPools has no resource-level permissions; nothing else may use '*'.
+      if (!actionsOf(statement).includes('cognito-idp:ListUserPools')) expect(statement.Resource).not.toBe('*');
+    }
+    expect(byAction('cognito-idp:ListUserPools')).toEqual([expect.objectContaining({ Action: 'cognito-idp:ListUserPools' })]);
+    for (const action of ['cognito-idp:DescribeUserPool', 'cognito-idp:UpdateUserPool']) {
+      expect(byAction(action).map((statement) => statement.Resource)).toEqual([
+        {
+          'Fn::Sub': `arn:\${AWS::Partition}:cognito-idp:\${AWS::Region}:\${AWS::AccountId}:userpool/${EXPECTED.prod.userPool.id}`,
+        },
+      ]);
+    }
+    const triggerArns = TRIGGERS.map((name) => getAtt(`${LOGICAL_ID[name]}LambdaFunction`));
+    expect(byAction('lambda:AddPermission')).toEqual([
+      expect.objectContaining({
+        Resource: triggerArns,
+        Condition: { StringEquals: { 'lambda:Principal': 'cognito-idp.amazonaws.com' } },
+      }),
+    ]);
+    expect(byAction('lambda:RemovePermission').map((statement) => statement.Resource)).toEqual([triggerArns]);
+    expect(handler.Properties.Runtime).toBe('nodejs22.x');
+  });
+});
+
+// ---------------------------------------------------------------- the dev packages, started
+
+interface AwsCall {
+  target: string;
+  body: Record<string, unknown>;
+}
+
+/**
+ * Answers SSM GetParameter, EventBridge PutEvents and CloudWatch Logs
+ * FilterLogEvents (nothing found) the way AWS does, and records each call.
+ */
+const startFakeAws = async (): Promise<{ url: string; calls: AwsCall[]; server: Server }> => {
+  const calls: AwsCall[] = [];
+  const server = createServer((request, response) => {
+    let text = '';
+    request.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    request.on('end', () => {
+      const target = String(request.headers['x-amz-target'] ?? '');
+      const body = JSON.parse(text || '{}') as Record<string, unknown>;
+      calls.push({ target, body });
+      const replies: Record<string, () => unknown> = {
+        'AmazonSSM.GetParameter': () => ({
+          Parameter: { Name: body.Name, Type: 'SecureString', Value: 'test-only-pii-hash-key-not-a-secret', Version: 1 },
+        }),
+        'AWSEvents.PutEvents': () => ({
+          FailedEntryCount: 0,
+          Entries: (body.Entries as unknown[]).map((_, index) => ({ EventId: `fake-${index}` })),
+        }),
+        'Logs_20140328.FilterLogEvents': () => ({ events: [], searchedLogStreams: [] }),
+      };
+      const reply = replies[target];
+      response.writeHead(reply === undefined ? 400 : 200, { 'content-type': 'application/x-amz-json-1.1' });
+      response.end(JSON.stringify(reply === undefined ? { __type: 'UnknownOperationException' } : reply()));
+    });
+  });
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls, server };
+};
+
+const unzipTo = (entries: Map<string, { data: () => Buffer }>, directory: string): void => {
+  for (const [path, entry] of entries) {
+    mkdirSync(dirname(join(directory, path)), { recursive: true });
+    writeFileSync(join(directory, path), entry.data());
+  }
+};
+
+const firstEventIn = (folder: string): string => {
+  const file = readdirSync(join(PROJECT_ROOT, 'events', folder)).filter((name) => name.endsWith('.json')).sort()[0];
+  if (file === undefined) throw new Error(`No event in events/${folder}`);
+  return join(PROJECT_ROOT, 'events', folder, file);
+};
+
+/**
+ * Unzips the dev package of `name` and invokes it once in a child process, as
+ * Lambda would: working directory the package, environment the function's
+ * variables from the template plus what the Lambda runtime sets, AWS a fake.
+ */
+const invokePackaged = async (name: FunctionName, eventFile: string): Promise<{ result: InvokeOutcome; calls: AwsCall[] }> => {
+  const { template, zip } = stack('dev');
+  const directory = join(workRoot, 'run', name);
+  unzipTo(zip(name), directory);
+  const resultFile = join(directory, 'result.json');
+  const aws = await startFakeAws();
+  try {
+    await new Promise<void>((done, fail) =>
+      execFile(
+        process.execPath,
+        [join(import.meta.dirname, 'invoke-packaged.ts'), join(directory, `functions/${name}.mjs`), eventFile, resultFile],
+        {
+          cwd: directory,
+          timeout: 20_000,
+          env: {
+            PATH: process.env.PATH,
+            ...environmentOf(template, name),
+            LAMBDA_TASK_ROOT: directory,
+            AWS_LAMBDA_FUNCTION_NAME: `authtrail-dev-${name}`,
+            AWS_REGION: 'eu-west-1',
+            AWS_ACCESS_KEY_ID: 'AKIATESTONLYNOTREAL0',
+            AWS_SECRET_ACCESS_KEY: 'test-only-not-a-real-secret',
+            AWS_ENDPOINT_URL_SSM: aws.url,
+            AWS_ENDPOINT_URL_EVENTBRIDGE: aws.url,
+            AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: aws.url,
+          },
+        },
+        (error, _stdout, stderr) => (error ? fail(new Error(`${error.message}\n${stderr}`)) : done()),
+      ),
+    );
+  } finally {
+    aws.server.close();
+  }
+  return { result: JSON.parse(readFileSync(resultFile, 'utf8')) as InvokeOutcome, calls: aws.calls };
+};
+
+describe('the packaged dev functions', () => {
+  const triggerCases: { name: TriggerFunction; event: () => string; outcome: (result: InvokeOutcome) => void }[] = [
+    {
+      name: 'pre-signup',
+      event: () => join(PROJECT_ROOT, 'events/pre-signup/sign-up-denied-disposable-domain.json'),
+      // The disposable-domain list is read from node_modules/ inside the zip.
+      outcome: (result) => expect(result).toMatchObject({ phase: 'invoke', error: { name: 'SignUpDeniedError' } }),
+    },
+    {
+      name: 'post-authentication',
+      event: () => firstEventIn('post-authentication'),
+      outcome: (result) =>
+        expect(result).toMatchObject({ phase: 'invoke', returned: { triggerSource: expect.stringMatching(/^PostAuthentication_/) } }),
+    },
+    {
+      name: 'pre-token-generation',
+      event: () => firstEventIn('pre-token-generation/v2'),
+      // The stage's claim rules ran: a V2 response, for ID and access tokens.
+      outcome: (result) =>
+        expect(result).toMatchObject({
+          phase: 'invoke',
+          returned: { response: { claimsAndScopeOverrideDetails: { accessTokenGeneration: expect.any(Object) } } },
+        }),
+    },
+  ];
+
+  it.each(triggerCases)(
+    'start $name from its zip with only the template environment, read the PII key and publish to the stage bus',
+    async ({ name, event, outcome }) => {
+      // Prepare
+      const { template } = stack('dev');
+
+      // Act
+      const { result, calls } = await invokePackaged(name, event());
+
+      // Assess
+      outcome(result);
+      expect(calls.filter((call) => call.target === 'AmazonSSM.GetParameter').map((call) => call.body)).toEqual([
+        { Name: '/authtrail/dev/pii-hash-key', WithDecryption: true },
+      ]);
+      const entries = calls
+        .filter((call) => call.target === 'AWSEvents.PutEvents')
+        .flatMap((call) => call.body.Entries as { EventBusName: string; Source: string; DetailType: string; Detail: string }[]);
+      expect(entries.length).toBeGreaterThan(0);
+      for (const entry of entries) {
+        expect(entry.EventBusName).toBe('authtrail-dev');
+        // What the deployed rules will see: every event reaches the log, and sign-up, sign-in and token events the SIEM.
+        const envelope = { source: entry.Source, 'detail-type': entry.DetailType, detail: JSON.parse(entry.Detail) as unknown };
+        for (const ruleId of ['AllEventsToLogRule', 'SiemEventsRule']) {
+          const pattern = validateEventPattern(resource(template, ruleId).Properties.EventPattern);
+          expect(matchesEventPattern(pattern, envelope), ruleId).toBe(true);
+        }
+      }
+    },
+  );
+
+  it('start recover-spilled from its zip and search exactly the log groups its role may search', async () => {
+    // Prepare
+    const { template } = stack('dev');
+    const eventFile = join(workRoot, 'scheduled-event.json');
+    writeFileSync(
+      eventFile,
+      JSON.stringify({
+        version: '0',
+        id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
+        'detail-type': 'Scheduled Event',
+        source: 'aws.events',
+        account: '123456789012',
+        time: '2026-11-27T10:15:00Z',
+        region: 'eu-west-1',
+        resources: ['arn:aws:events:eu-west-1:123456789012:rule/authtrail-dev-recover-spilled'],
+        detail: {},
+      }),
+    );
+
+    // Act
+    const { result, calls } = await invokePackaged(RECOVER, eventFile);
+
+    // Assess
+    expect(result).toMatchObject({ phase: 'invoke', returned: expect.any(Object) });
+    const searched = calls.filter((call) => call.target === 'Logs_20140328.FilterLogEvents').map((call) => call.body.logGroupName);
+    expect([...new Set(searched)].sort()).toEqual(
+      TRIGGERS.map((name) => resource(template, `${LOGICAL_ID[name]}LogGroup`).Properties.LogGroupName).sort(),
+    );
+    expect(calls.filter((call) => call.target === 'AmazonSSM.GetParameter')).toEqual([]);
+  });
+});
