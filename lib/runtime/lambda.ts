@@ -22,9 +22,14 @@ import { createTriggerHandler, type MetricsRecorder, type TriggerHandler, type T
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** The PII hash key: from an SSM SecureString parameter (deployed), or the environment (offline runs). */
+/**
+ * The PII hash key: from an SSM SecureString parameter (deployed functions, whose
+ * template names only the parameter), or from AUTHTRAIL_PII_HASH_KEY in the
+ * environment, which wins when set: offline runs (serverless-offline, tests)
+ * have no SSM to ask.
+ */
 const piiKeyFrom = async (env: Env): Promise<string> => {
-  const parameter = env.AUTHTRAIL_PII_HASH_KEY_PARAMETER;
+  const parameter = env.AUTHTRAIL_PII_HASH_KEY ? undefined : env.AUTHTRAIL_PII_HASH_KEY_PARAMETER;
   const key = parameter ? await getParameter(parameter, { decrypt: true }) : env.AUTHTRAIL_PII_HASH_KEY;
   if (typeof key !== 'string' || key.length < 16) {
     throw new ConfigError(
