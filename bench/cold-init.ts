@@ -1,0 +1,153 @@
+/**
+ * Cold start of each trigger bundle: a fresh Node 22 process loads the esbuild
+ * bundle, runs the module's cold-start code and one invocation, and exits. The
+ * bundles are built with the esbuild options serverless.yml deploys with
+ * (custom.esbuild), so the numbers are those of the deployed code. A bare
+ * bare `node -e` is timed in the same run: cold_init_ratio = bundle / bare.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build, type BuildOptions } from 'esbuild';
+import { load as loadYaml } from 'js-yaml';
+import { TriggerName } from '../lib/cognito/trigger-sources.ts';
+import { collectFixtureFiles } from '../lib/replay/fixture-file.ts';
+import { summarize } from './lib/stats.ts';
+
+/** Inside the project, so a bundle resolves the packages it keeps external (disposable-email-domains) as in its zip. */
+export const BUILD_DIR = resolve('.bench-build');
+
+interface EsbuildSettings {
+  minify?: boolean;
+  sourcemap?: BuildOptions['sourcemap'];
+  format?: BuildOptions['format'];
+  platform?: BuildOptions['platform'];
+  target?: string;
+  mainFields?: string[];
+  banner?: Record<string, string>;
+  exclude?: string[];
+  external?: string[];
+}
+
+/**
+ * custom.esbuild of serverless.yml. The file as a whole holds CloudFormation
+ * short-form tags (!GetAtt...) that a YAML reader rejects, so only that block,
+ * which has none, is cut out and read.
+ */
+export const deployedEsbuildSettings = (): EsbuildSettings => {
+  const lines = readFileSync('serverless.yml', 'utf8').split('\n');
+  const start = lines.findIndex((line) => line === '  esbuild:');
+  if (start < 0) throw new Error('serverless.yml has no custom.esbuild block');
+  const rest = lines.slice(start + 1);
+  const end = rest.findIndex((line) => line.trim() !== '' && !line.startsWith('    '));
+  const block = (end < 0 ? rest : rest.slice(0, end)).map((line) => line.slice(4)).join('\n');
+  return loadYaml(block) as EsbuildSettings;
+};
+
+export const buildBundle = async (name: string): Promise<string> => {
+  const settings = deployedEsbuildSettings();
+  const outfile = join(BUILD_DIR, 'functions', `${name}.mjs`);
+  await build({
+    entryPoints: [`functions/${name}.ts`],
+    outfile,
+    bundle: true,
+    minify: settings.minify ?? true,
+    sourcemap: settings.sourcemap ?? false,
+    format: settings.format ?? 'esm',
+    platform: settings.platform ?? 'node',
+    target: settings.target ?? 'node22',
+    mainFields: settings.mainFields ?? ['module', 'main'],
+    banner: settings.banner ?? {},
+    external: [...(settings.exclude ?? []), ...(settings.external ?? [])],
+    logLevel: 'silent',
+  });
+  return outfile;
+};
+
+const INVOKE_ONCE = `
+const [bundle, fixture] = process.argv.slice(1);
+const { readFileSync } = await import('node:fs');
+const { handler } = await import(bundle);
+try { await handler(JSON.parse(readFileSync(fixture, 'utf8')), { functionName: 'bench', awsRequestId: 'bench' }); } catch {}
+process.stdout.write('\\nelapsed_ms=' + performance.now() + '\\n');
+process.exit(0);
+`;
+
+/** The bare process, measured the same way: from process start to the end of its only statement. */
+const BARE = "process.stdout.write('\\nelapsed_ms=' + performance.now() + '\\n'); process.exit(0);";
+
+/**
+ * Milliseconds from the child's process start to the end of its work, as it
+ * reports them (performance.now() counts from process start): keep-alive
+ * sockets or the time to tear a process down do not count, as in Lambda.
+ */
+const timeProcess = (args: string[], env: NodeJS.ProcessEnv): Promise<number> =>
+  // Asynchronous on purpose: the local EventBridge endpoint lives in this process and must keep answering.
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (status) => {
+      if (status !== 0) return reject(new Error(`cold start run failed: ${stderr}`));
+      // The function's own log lines (EMF metrics, spills) share stdout.
+      const reported = /^elapsed_ms=([\d.]+)$/m.exec(stdout);
+      if (reported === null) return reject(new Error(`cold start run reported no time: ${stdout.slice(-300)}`));
+      if (stdout.includes('"authtrail":"authtrail.spill"')) return reject(new Error('the cold start run spilled its event'));
+      resolve(Number(reported[1]));
+    });
+  });
+
+const timeRuns = async (runs: number, args: string[], env: NodeJS.ProcessEnv): Promise<number> => {
+  const samples: number[] = [];
+  for (let run = 0; run < runs; run += 1) samples.push(await timeProcess(args, env));
+  return summarize(samples).p50;
+};
+
+export interface ColdInitResult {
+  trigger: TriggerName;
+  bundle_bytes: number;
+  cold_init_ms: number;
+  bare_node_ms: number;
+  cold_init_ratio: number;
+}
+
+/** `eventBridgeEndpoint`: a local endpoint that accepts PutEvents, so the invocation publishes for real. */
+export const measureColdInit = async (eventBridgeEndpoint: string, runs = 7): Promise<ColdInitResult[]> => {
+  rmSync(BUILD_DIR, { recursive: true, force: true });
+  mkdirSync(BUILD_DIR, { recursive: true });
+  const env = {
+    PATH: process.env.PATH,
+    AUTHTRAIL_STAGE: 'dev',
+    AUTHTRAIL_EVENT_BUS_NAME: 'authtrail-dev',
+    AUTHTRAIL_CONFIG_FILE: resolve('config/dev.json'),
+    AUTHTRAIL_PII_HASH_KEY: 'bench-pii-key-0123456789abcdef',
+    AUTHTRAIL_EVENTBRIDGE_ENDPOINT: eventBridgeEndpoint,
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'AKIDLOCALBENCH',
+    AWS_SECRET_ACCESS_KEY: 'local-bench-secret',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  };
+  const bare = await timeRuns(runs, ['-e', BARE], env);
+  const results: ColdInitResult[] = [];
+  try {
+    for (const trigger of Object.values(TriggerName)) {
+      const bundle = await buildBundle(trigger);
+      const fixture = collectFixtureFiles([`events/${trigger}`])[0] as string;
+      const args = ['--input-type=module', '-e', INVOKE_ONCE, bundle, resolve(fixture)];
+      const cold = await timeRuns(runs, args, env);
+      results.push({
+        trigger,
+        bundle_bytes: statSync(bundle).size,
+        cold_init_ms: cold,
+        bare_node_ms: bare,
+        cold_init_ratio: cold / bare,
+      });
+    }
+  } finally {
+    rmSync(BUILD_DIR, { recursive: true, force: true });
+  }
+  return results;
+};
