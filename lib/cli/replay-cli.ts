@@ -46,6 +46,13 @@ export interface ReplayCliOptions {
   clock?: () => Date;
 }
 
+interface Target {
+  invoke: Invoker;
+  sinks: Sinks[];
+  /** Writes out whatever the target still holds. */
+  close: () => void;
+}
+
 interface Sinks {
   name: string;
   delivered: () => number;
@@ -60,7 +67,7 @@ const stderrLogger = (stderr: Writable, verbose: boolean): NarrowLogger => {
 };
 
 /** The in-process invoker with its bus and local store, and what to report about them. */
-const localTarget = (options: ReplayCliOptions): { invoke: Invoker; sinks: Sinks[] } => {
+const localTarget = (options: ReplayCliOptions): Target => {
   const { stage, stderr } = options;
   const config = loadStageConfigFile(options.configFile ?? configFileFor(stage, 'config'));
   const piiKey = options.env.AUTHTRAIL_PII_HASH_KEY ?? LOCAL_PII_KEY;
@@ -70,8 +77,8 @@ const localTarget = (options: ReplayCliOptions): { invoke: Invoker; sinks: Sinks
   if (options.fresh) clearStore(options.storeDir, stage);
   const paths = storePaths(options.storeDir, stage);
   const files = {
-    [RuleTarget.EventsLog]: createNdjsonFile(paths[RuleTarget.EventsLog]),
-    [RuleTarget.SiemQueue]: createNdjsonFile(paths[RuleTarget.SiemQueue]),
+    [RuleTarget.EventsLog]: createNdjsonFile(paths[RuleTarget.EventsLog], { buffered: true }),
+    [RuleTarget.SiemQueue]: createNdjsonFile(paths[RuleTarget.SiemQueue], { buffered: true }),
   };
   const spillFile = createNdjsonFile(paths.spill);
   const bus = createLocalBus({
@@ -96,6 +103,11 @@ const localTarget = (options: ReplayCliOptions): { invoke: Invoker; sinks: Sinks
   });
   return {
     invoke,
+    close: () => {
+      files[RuleTarget.EventsLog].close();
+      files[RuleTarget.SiemQueue].close();
+      spillFile.close();
+    },
     sinks: Object.values(RuleTarget).map((target) => ({
       name: target,
       delivered: () => bus.delivered[target] ?? 0,
@@ -106,12 +118,12 @@ const localTarget = (options: ReplayCliOptions): { invoke: Invoker; sinks: Sinks
 
 export const runReplayCli = async (options: ReplayCliOptions): Promise<number> => {
   const { stage, stderr, stdout } = options;
-  let target: { invoke: Invoker; sinks: Sinks[] };
+  let target: Target;
   try {
     assertStageName(stage);
     if (options.target === ReplayTarget.Local) target = localTarget(options);
     else if (options.target === ReplayTarget.Aws) {
-      target = { invoke: createLambdaInvoker(stage, new LambdaClient({})), sinks: [] };
+      target = { invoke: createLambdaInvoker(stage, new LambdaClient({})), sinks: [], close: () => undefined };
       stderr.write(`replaying against the deployed functions authtrail-${stage}-*; events are tagged pipeline.replay\n`);
     } else throw new ConfigError(`--target must be "local" or "aws", got "${options.target}"`);
   } catch (error) {
@@ -122,10 +134,14 @@ export const runReplayCli = async (options: ReplayCliOptions): Promise<number> =
 
   const replayer = createReplayer(target.invoke);
   const results: ReplayResult[] = [];
-  for (const file of collectFixtureFiles(options.paths)) {
-    const result = await replayer.replayFile(file);
-    results.push(result);
-    if (options.json) stdout.write(`${JSON.stringify(result)}\n`);
+  try {
+    for (const file of collectFixtureFiles(options.paths)) {
+      const result = await replayer.replayFile(file);
+      results.push(result);
+      if (options.json) stdout.write(`${JSON.stringify(result)}\n`);
+    }
+  } finally {
+    target.close();
   }
   const summary = formatSummary(
     results,

@@ -7,7 +7,7 @@
  * - `queues/siem.ndjson`: the SIEM queue, one message body per line.
  * - `logs/spill.ndjson`: events the bus did not take, as spill lines.
  */
-import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { RuleTarget } from '../routing/rules.ts';
 
@@ -25,18 +25,45 @@ export const clearStore = (storeDir: string, stage: string): void => {
   rmSync(storePaths(storeDir, stage).root, { recursive: true, force: true });
 };
 
-/** Appends JSON lines to a file, creating its folder on first use. */
-export const createNdjsonFile = (file: string) => {
-  let ready = false;
+/** Flush threshold: large enough that writes are rare, small enough to bound memory. */
+const FLUSH_BYTES = 256 * 1024;
+
+/**
+ * Appends JSON lines to a file, creating its folder on first use, through one
+ * open descriptor (appendFileSync per event opens and closes the file each time,
+ * which dominated replay time). With `buffered`, lines are held until 256 KB or
+ * `flush()`/`close()`: for bulk writers that flush when done; otherwise every
+ * append is written at once.
+ */
+export const createNdjsonFile = (file: string, { buffered: buffering = false }: { buffered?: boolean } = {}) => {
+  let fd: number | undefined;
+  let buffer: string[] = [];
+  let buffered = 0;
+  const flush = (): void => {
+    if (buffer.length === 0) return;
+    if (fd === undefined) {
+      mkdirSync(dirname(file), { recursive: true });
+      fd = openSync(file, 'a');
+    }
+    writeSync(fd, buffer.join(''));
+    buffer = [];
+    buffered = 0;
+  };
   return {
     file,
     append: (records: readonly unknown[]): void => {
-      if (records.length === 0) return;
-      if (!ready) {
-        mkdirSync(dirname(file), { recursive: true });
-        ready = true;
+      for (const record of records) {
+        const line = `${JSON.stringify(record)}\n`;
+        buffer.push(line);
+        buffered += line.length;
       }
-      appendFileSync(file, records.map((record) => `${JSON.stringify(record)}\n`).join(''));
+      if (!buffering || buffered >= FLUSH_BYTES) flush();
+    },
+    flush,
+    close: (): void => {
+      flush();
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
     },
   };
 };

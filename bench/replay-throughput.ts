@@ -1,0 +1,61 @@
+/**
+ * Local replay throughput on one core: the fixtures, repeated, through the
+ * replayer with the in-process bus and the real local store files (in a temp
+ * folder), as `npm start` runs them. Payloads are read once; the figure is the
+ * pipeline's, not the disk's read speed.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadStageConfigFile } from '../lib/config/load.ts';
+import { isDisposableDomain } from '../lib/policy/disposable-domains.ts';
+import { collectFixtureFiles, readFixture } from '../lib/replay/fixture-file.ts';
+import { createLocalInvoker } from '../lib/replay/local-invoker.ts';
+import { createReplayer } from '../lib/replay/replay.ts';
+import { RuleTarget, loadRules } from '../lib/routing/rules.ts';
+import { createLocalBus } from '../lib/sinks/local-bus.ts';
+import { createNdjsonFile, storePaths } from '../lib/sinks/local-store.ts';
+
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export const measureReplayThroughput = async (minEvents = 100_000) => {
+  const store = mkdtempSync(join(tmpdir(), 'authtrail-bench-'));
+  try {
+    const paths = storePaths(store, 'dev');
+    const log = createNdjsonFile(paths[RuleTarget.EventsLog], { buffered: true });
+    const queue = createNdjsonFile(paths[RuleTarget.SiemQueue], { buffered: true });
+    const bus = createLocalBus({
+      rules: loadRules(),
+      targets: {
+        [RuleTarget.EventsLog]: { deliver: (envelopes) => log.append(envelopes) },
+        [RuleTarget.SiemQueue]: { deliver: (envelopes) => queue.append(envelopes) },
+      },
+    });
+    const replayer = createReplayer(
+      createLocalInvoker({
+        stage: 'dev',
+        config: loadStageConfigFile('config/dev.json'),
+        piiKey: 'bench-pii-key-0123456789abcdef',
+        sink: bus,
+        spill: () => undefined,
+        logger: silent,
+        isDisposableDomain,
+      }),
+    );
+    const fixtures = collectFixtureFiles(['events']).map((file) => ({ file, payload: readFixture(file) }));
+    let events = 0;
+    const started = performance.now();
+    for (let index = 0; events < minEvents; index += 1) {
+      const fixture = fixtures[index % fixtures.length] as (typeof fixtures)[number];
+      const result = await replayer.replayPayload(fixture.file, structuredClone(fixture.payload));
+      if (!result.ok) throw new Error(`${fixture.file}: ${result.error?.message}`);
+      events += result.events.length;
+    }
+    log.close();
+    queue.close();
+    const seconds = (performance.now() - started) / 1_000;
+    return { events, seconds, replay_events_per_s: events / seconds, delivered: { ...bus.delivered } };
+  } finally {
+    rmSync(store, { recursive: true, force: true });
+  }
+};
