@@ -33,9 +33,13 @@ export const createLambdaInvoker = (stage: string, client: LambdaClient): Invoke
   }
   const returned = parsePayload(output.Payload);
   if (output.FunctionError !== undefined) {
-    const { errorType, errorMessage } = (returned ?? {}) as { errorType?: string; errorMessage?: string };
-    // A denied sign-up is the policy working, as in the local replay.
-    if (errorType === 'SignUpDeniedError') return { file, ok: true, trigger: source, response: null, events: [], error: null };
+    const { errorType, errorMessage, trace } = (returned ?? {}) as { errorType?: string; errorMessage?: string; trace?: unknown };
+    // A denied sign-up is the policy working, as in the local replay. serverless-offline reports every handler
+    // error as errorType "Error" (dherault/serverless-offline#1631); the error's name still heads its trace.
+    const denied =
+      errorType === 'SignUpDeniedError' ||
+      (errorType === 'Error' && Array.isArray(trace) && String(trace[0]).startsWith('SignUpDeniedError:'));
+    if (denied) return { file, ok: true, trigger: source, response: null, events: [], error: null };
     return failure(file, source, ProblemCode.HandlerFailed, `${functionName}: ${errorType ?? output.FunctionError}: ${errorMessage ?? ''}`);
   }
   const response = typeof returned === 'object' && returned !== null && 'response' in returned ? returned.response : null;

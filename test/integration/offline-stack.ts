@@ -1,0 +1,278 @@
+/**
+ * Runs `serverless offline start --stage <stage>` as a child process for the
+ * integration tests: serverless-esbuild bundles the functions, serverless-offline
+ * serves them on its Lambda API, serverless-offline-aws-eventbridge runs the bus
+ * and its rules, whose target (functions/offline-rule-target.ts) writes the
+ * local store. See docs/deploy.md, "Running the stack offline".
+ *
+ * Isolation: the run happens in a private copy of the project under a temp
+ * directory (serverless-esbuild writes `.esbuild/` into the service directory),
+ * with the store in that temp directory too, so nothing is written into the
+ * repository; `stop()` removes it all.
+ *
+ * Nothing leaves loopback: every port is on 127.0.0.1 (chosen free at runtime,
+ * or taken from AUTHTRAIL_TEST_LAMBDA_PORT, AUTHTRAIL_TEST_EVENTBRIDGE_PORT,
+ * AUTHTRAIL_TEST_EVENTBRIDGE_PUBSUB_PORT), the credentials are fake, and any AWS
+ * SDK call without its own endpoint goes to a closed loopback port.
+ *
+ * Stopping: SIGINT to the process group, as Ctrl+C would; SIGKILL to the group
+ * if it has not exited in time, and at the latest when the test process exits.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { RuleTarget } from '../../lib/routing/rules.ts';
+import { storePaths } from '../../lib/sinks/local-store.ts';
+
+export const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..');
+
+/** What `serverless offline` needs from the project: the stack, the function sources and their config. */
+const COPIED = ['serverless.yml', 'package.json', 'tsconfig.json', 'functions', 'lib', 'config'];
+
+/** Fake credentials: the offline endpoints do not check signatures, but the SDK must sign. */
+export const FAKE_AWS_ENV = {
+  AWS_ACCESS_KEY_ID: 'AKIDOFFLINETEST',
+  AWS_SECRET_ACCESS_KEY: 'offline-test-secret',
+  AWS_REGION: 'eu-west-1',
+  AWS_EC2_METADATA_DISABLED: 'true',
+} as const;
+
+export const REGION = FAKE_AWS_ENV.AWS_REGION;
+export const PROBE_CATEGORY = 'offline-probe';
+
+const STARTUP_TIMEOUT_MS = 45_000;
+const PROBE_TIMEOUT_MS = 15_000;
+const SIGINT_GRACE_MS = 10_000;
+const OUTPUT_LIMIT = 2_000_000;
+
+export interface OfflinePorts {
+  lambda: number;
+  eventBridge: number;
+  eventBridgePubSub: number;
+}
+
+/** An envelope as the offline rule target stored it. */
+export interface StoredEnvelope {
+  source: string;
+  'detail-type': string;
+  detail: Record<string, any>;
+  [key: string]: unknown;
+}
+
+export interface OfflineStack {
+  stage: string;
+  ports: OfflinePorts;
+  lambdaEndpoint: string;
+  eventBridgeEndpoint: string;
+  /** The environment that keeps SDK clients of child processes on loopback with fake credentials. */
+  loopbackAwsEnv: Record<string, string>;
+  /** The envelopes a rule target has received so far. */
+  read(target: RuleTarget): StoredEnvelope[];
+  /** Everything serverless offline and the functions wrote to stdout and stderr. */
+  output(): string;
+  /** How long start-up took: until the Lambda API listened, and until the bus delivered to the rule target. */
+  startup: { listeningMs: number; deliveringMs: number };
+  stop(): Promise<void>;
+}
+
+export const freePort = async (): Promise<number> => {
+  const server = createServer();
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', done);
+  });
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+};
+
+const portFrom = async (variable: string): Promise<number> => {
+  const value = process.env[variable];
+  if (value === undefined || value === '') return freePort();
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`${variable} must be a TCP port, got "${value}"`);
+  return port;
+};
+
+const readNdjson = (file: string): StoredEnvelope[] => {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as StoredEnvelope);
+};
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+/** True while any process of the group is alive. */
+const groupAlive = (pid: number): boolean => {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** The child's environment: the caller's minus anything AWS or authtrail, plus the offline settings. */
+const offlineEnv = (workRoot: string, ports: OfflinePorts, storeDir: string, piiKey: string, closed: number) => {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!/^(AWS_|AUTHTRAIL_)/.test(name)) env[name] = value;
+  }
+  return {
+    ...env,
+    ...FAKE_AWS_ENV,
+    // No shared config or credentials file, and every SDK client without its own endpoint on a closed port.
+    AWS_CONFIG_FILE: join(workRoot, 'no-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(workRoot, 'no-aws-credentials'),
+    AWS_ENDPOINT_URL: `http://127.0.0.1:${closed}`,
+    AUTHTRAIL_OFFLINE: 'true',
+    AUTHTRAIL_OFFLINE_LAMBDA_PORT: String(ports.lambda),
+    AUTHTRAIL_OFFLINE_EVENTBRIDGE_PORT: String(ports.eventBridge),
+    AUTHTRAIL_OFFLINE_EVENTBRIDGE_PUBSUB_PORT: String(ports.eventBridgePubSub),
+    AUTHTRAIL_STORE_DIR: storeDir,
+    // The functions' (serverless.yml sets localEnvironment offline).
+    AUTHTRAIL_EVENTBRIDGE_ENDPOINT: `http://127.0.0.1:${ports.eventBridge}`,
+    AUTHTRAIL_PII_HASH_KEY: piiKey,
+  };
+};
+
+export const startOffline = async ({ stage, piiKey }: { stage: string; piiKey: string }): Promise<OfflineStack> => {
+  const startedAt = performance.now();
+  const ports: OfflinePorts = {
+    lambda: await portFrom('AUTHTRAIL_TEST_LAMBDA_PORT'),
+    eventBridge: await portFrom('AUTHTRAIL_TEST_EVENTBRIDGE_PORT'),
+    eventBridgePubSub: await portFrom('AUTHTRAIL_TEST_EVENTBRIDGE_PUBSUB_PORT'),
+  };
+  const closed = await freePort();
+  const workRoot = mkdtempSync(join(tmpdir(), 'authtrail-offline-'));
+  const project = join(workRoot, 'project');
+  const storeDir = join(workRoot, 'store');
+  mkdirSync(project);
+  for (const entry of COPIED) cpSync(join(PROJECT_ROOT, entry), join(project, entry), { recursive: true });
+  symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(project, 'node_modules'), 'dir');
+
+  let output = '';
+  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const serverless = join(PROJECT_ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
+  // Its own process group (detached), so SIGINT and SIGKILL reach esbuild's service process too.
+  const child: ChildProcess = spawn(process.execPath, [serverless, 'offline', 'start', '--stage', stage], {
+    cwd: project,
+    env: offlineEnv(workRoot, ports, storeDir, piiKey, closed),
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('serverless offline did not start');
+  const collect = (chunk: Buffer) => {
+    if (output.length < OUTPUT_LIMIT) output += chunk.toString();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exit = new Promise<void>((done) =>
+    child.once('exit', (code, signal) => {
+      exited = { code, signal };
+      done();
+    }),
+  );
+  // Last resort: a test process that dies leaves no offline stack behind.
+  const killOnExit = () => {
+    if (groupAlive(pid)) process.kill(-pid, 'SIGKILL');
+  };
+  process.once('exit', killOnExit);
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      if (exited === undefined && groupAlive(pid)) {
+        process.kill(-pid, 'SIGINT');
+        await Promise.race([exit, sleep(SIGINT_GRACE_MS)]);
+      }
+      if (groupAlive(pid)) {
+        process.kill(-pid, 'SIGKILL');
+        await Promise.race([exit, sleep(2_000)]);
+      }
+    } finally {
+      process.removeListener('exit', killOnExit);
+      rmSync(workRoot, { recursive: true, force: true });
+    }
+  };
+
+  const paths = storePaths(storeDir, stage);
+  const read = (target: RuleTarget) => readNdjson(paths[target]);
+  const lambdaEndpoint = `http://127.0.0.1:${ports.lambda}`;
+  const eventBridgeEndpoint = `http://127.0.0.1:${ports.eventBridge}`;
+  const failWith = (reason: string) => new Error(`serverless offline ${reason}\n--- its output ---\n${output}`);
+
+  try {
+    // 1. Listening: the Lambda API and the bus's mock server have said so.
+    const listening = [`listening on ${lambdaEndpoint}`, `Mock server running at port: ${ports.eventBridge}`];
+    const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+    while (!listening.every((line) => output.includes(line))) {
+      if (exited !== undefined) throw failWith(`exited during start-up (${exited.code ?? exited.signal})`);
+      if (Date.now() > deadline) throw failWith(`was not listening after ${STARTUP_TIMEOUT_MS / 1000} s`);
+      await sleep(50);
+    }
+    const listeningMs = performance.now() - startedAt;
+
+    // 2. Delivering: a probe put on the bus reaches the rule target (the bus's MQTT subscription is up).
+    const bus = new EventBridgeClient({
+      endpoint: eventBridgeEndpoint,
+      region: REGION,
+      credentials: { accessKeyId: FAKE_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: FAKE_AWS_ENV.AWS_SECRET_ACCESS_KEY },
+      maxAttempts: 1,
+    });
+    const probeDeadline = Date.now() + PROBE_TIMEOUT_MS;
+    const probeIds: string[] = [];
+    try {
+      while (!read(RuleTarget.EventsLog).some((envelope) => probeIds.includes(envelope.detail.id))) {
+        if (exited !== undefined) throw failWith(`exited during start-up (${exited.code ?? exited.signal})`);
+        if (Date.now() > probeDeadline) throw failWith(`bus delivered no probe to the rule target in ${PROBE_TIMEOUT_MS / 1000} s`);
+        const id = `probe-${randomUUID()}`;
+        probeIds.push(id);
+        await bus.send(
+          new PutEventsCommand({
+            Entries: [
+              {
+                EventBusName: `authtrail-${stage}`,
+                Source: 'authtrail.cognito',
+                DetailType: `AuthEvent ${PROBE_CATEGORY}`,
+                Detail: JSON.stringify({ category: PROBE_CATEGORY, id }),
+              },
+            ],
+          }),
+        );
+        const waitUntil = Date.now() + 1_000;
+        while (Date.now() < waitUntil && !read(RuleTarget.EventsLog).some((envelope) => probeIds.includes(envelope.detail.id))) {
+          await sleep(25);
+        }
+      }
+    } finally {
+      bus.destroy();
+    }
+    const deliveringMs = performance.now() - startedAt;
+
+    return {
+      stage,
+      ports,
+      lambdaEndpoint,
+      eventBridgeEndpoint,
+      loopbackAwsEnv: { ...FAKE_AWS_ENV, AWS_ENDPOINT_URL: `http://127.0.0.1:${closed}` },
+      read,
+      output: () => output,
+      startup: { listeningMs, deliveringMs },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+};
