@@ -5,7 +5,7 @@
  * The format is documented in docs/configuration.md.
  */
 import { z } from 'zod';
-import { ProviderType } from '../auth-event/schema.ts';
+import { Category, ProviderType } from '../auth-event/schema.ts';
 
 const Domain = z
   .string()
@@ -136,6 +136,50 @@ export const StageConfigSchema = z.strictObject({
     .prefault({}),
   /** Width of the time bucket in the event id; Cognito retries inside it share an id. */
   eventIdWindowSeconds: z.int().min(1).max(3600).default(60),
+  /**
+   * The stage's SIEM sink, served by the forwarder (docs/siem.md). The URL and the
+   * secrets are not here: the URL is deploy-time (AUTHTRAIL_SIEM_URL), secrets live
+   * in Secrets Manager / SSM, and neither belongs in a committed file.
+   */
+  siem: z
+    .strictObject({
+      format: z.enum(['ndjson', 'json', 'splunk-hec', 'ocsf']).default('ndjson'),
+      /** Only these AuthEvent categories go to this SIEM; others are acknowledged and skipped. */
+      categories: z
+        .array(z.enum(Object.values(Category) as [Category, ...Category[]]))
+        .min(1)
+        .default(Object.values(Category)),
+      batch: z
+        .strictObject({
+          maxEvents: z.int().min(1).max(10_000).default(100),
+          /** Request body cap; an event alone above it is rejected to the DLQ. */
+          maxBytes: z.int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024),
+        })
+        .prefault({}),
+      /** One HTTP request, connect to last byte. */
+      timeoutMs: z.int().min(100).max(120_000).default(5_000),
+      retry: z
+        .strictObject({
+          /** Attempts per batch inside one delivery run (SQS redelivery comes on top). */
+          maxAttempts: z.int().min(1).max(20).default(4),
+          baseDelayMs: z.int().min(1).max(60_000).default(200),
+          maxDelayMs: z.int().min(1).max(600_000).default(5_000),
+          /** A Retry-After longer than this gives the batch back to the queue instead of waiting. */
+          maxRetryAfterMs: z.int().min(0).max(600_000).default(30_000),
+        })
+        .prefault({}),
+      splunk: z
+        .strictObject({
+          sourcetype: z.string().min(1).default('authtrail:authevent'),
+          source: z.string().min(1).default('authtrail'),
+          index: z.string().min(1).optional(),
+          host: z.string().min(1).optional(),
+        })
+        .prefault({}),
+      /** The local SIEM receiver (`npm run siem`) that local runs deliver to by default. */
+      local: z.strictObject({ port: z.int().min(1).max(65_535).default(8787) }).prefault({}),
+    })
+    .prefault({}),
 });
 
 export type StageConfig = z.infer<typeof StageConfigSchema>;

@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+/**
+ * npm run siem -- [--port <p>] [--stage <s>] [--secret-env NAME] [fault flags]
+ *
+ * The local SIEM receiver: verifies Standard Webhooks signatures, accepts the four
+ * formats, stores each AuthEvent id once under .authtrail/<stage>/siem/, prints a
+ * line per request and the totals on Ctrl-C. The secret comes from the
+ * environment (AUTHTRAIL_SIEM_SECRET, or the variable --secret-env names), never
+ * from the command line. See docs/siem.md.
+ */
+import { parseArgs } from 'node:util';
+import { SIEM_SECRET_ENV, receiverTotals, runReceiverCli } from '../lib/siem/receiver-cli.ts';
+
+const usage = `usage: npm run siem -- [--port <p>] [--stage <stage>] [--store <dir>] [--secret-env NAME] [--hec-token-env NAME]
+       [--fail-status <code> [--fail-count <n>] [--retry-after <s|http-date>]] [--drop-count <n>] [--delay-ms <ms>] [--quiet]`;
+
+let parsed;
+try {
+  parsed = parseArgs({
+    strict: true,
+    options: {
+      port: { type: 'string' },
+      stage: { type: 'string', default: 'dev' },
+      store: { type: 'string', default: '.authtrail' },
+      'secret-env': { type: 'string', default: SIEM_SECRET_ENV },
+      'hec-token-env': { type: 'string' },
+      'fail-status': { type: 'string' },
+      'fail-count': { type: 'string' },
+      'retry-after': { type: 'string' },
+      'delay-ms': { type: 'string' },
+      'drop-count': { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+} catch (error) {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${usage}\n`);
+  process.exit(2);
+}
+if (parsed.values.help) {
+  process.stdout.write(`${usage}\n`);
+  process.exit(0);
+}
+const { values } = parsed;
+
+const receiver = await runReceiverCli({
+  stage: values.stage,
+  storeDir: values.store,
+  port: values.port,
+  secretEnv: values['secret-env'],
+  hecTokenEnv: values['hec-token-env'],
+  failStatus: values['fail-status'],
+  failCount: values['fail-count'],
+  retryAfter: values['retry-after'],
+  delayMs: values['delay-ms'],
+  dropCount: values['drop-count'],
+  quiet: values.quiet,
+  env: process.env,
+  stdout: process.stdout,
+  stderr: process.stderr,
+});
+if (typeof receiver === 'number') process.exit(receiver);
+
+const stop = async () => {
+  process.stdout.write(receiverTotals(receiver));
+  await receiver.close();
+  process.exit(0);
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);

@@ -1,0 +1,105 @@
+/**
+ * Reads a SIEM request body back into records, whatever the format: a JSON
+ * array (`json`), or JSON objects one after another (`ndjson`, `ocsf`, and HEC's
+ * concatenated envelopes, with or without newlines between them). Each record's
+ * AuthEvent id is found where its format keeps it. The local receiver and the
+ * tests use it; nothing here trusts the body.
+ */
+import { SiemFormat } from './formats.ts';
+
+export interface DecodedRecord {
+  /** The AuthEvent id the record carries. */
+  id: string;
+  format: SiemFormat;
+  record: Record<string, unknown>;
+}
+
+export class DecodeError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'DecodeError';
+  }
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Splits concatenated JSON values (`{..}{..}` or `{..}\n{..}`) without assuming newlines. */
+export const splitConcatenatedJson = (text: string): string[] => {
+  const values: string[] = [];
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  let escaped = false;
+  for (let index = 0; index < text.length; index += 1) {
+    const char = text[index];
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (char === '\\') escaped = true;
+      else if (char === '"') inString = false;
+      continue;
+    }
+    if (char === '"') inString = true;
+    else if (char === '{' || char === '[') {
+      if (depth === 0) start = index;
+      depth += 1;
+    } else if (char === '}' || char === ']') {
+      depth -= 1;
+      if (depth < 0) throw new DecodeError(`unbalanced "${char}" at offset ${index}`);
+      if (depth === 0) values.push(text.slice(start, index + 1));
+    } else if (depth === 0 && !/\s/.test(char ?? '')) {
+      throw new DecodeError(`unexpected "${char}" between records at offset ${index}`);
+    }
+  }
+  if (depth !== 0 || inString) throw new DecodeError('body ends inside a record');
+  return values;
+};
+
+const idOf = (value: unknown): string | undefined =>
+  typeof value === 'string' && /^[0-9a-f]{32}$/.test(value) ? value : undefined;
+
+/** Which format a record is in, and the AuthEvent id it carries. */
+const classify = (record: Record<string, unknown>, inArray: boolean): DecodedRecord => {
+  if (typeof record.class_uid === 'number') {
+    const id = idOf(isRecord(record.metadata) ? record.metadata.uid : undefined);
+    if (id !== undefined) return { id, format: SiemFormat.Ocsf, record };
+    throw new DecodeError('OCSF record without metadata.uid');
+  }
+  if (isRecord(record.event) && 'sourcetype' in record) {
+    const id = idOf(record.event.id);
+    if (id !== undefined) return { id, format: SiemFormat.SplunkHec, record };
+    throw new DecodeError('HEC envelope without event.id');
+  }
+  const id = idOf(record.id);
+  if (id !== undefined && record.schemaVersion !== undefined) {
+    return { id, format: inArray ? SiemFormat.Json : SiemFormat.Ndjson, record };
+  }
+  throw new DecodeError('record is neither an AuthEvent, a HEC envelope nor an OCSF event');
+};
+
+export const decodeBody = (body: string): DecodedRecord[] => {
+  const trimmed = body.trimStart();
+  if (trimmed.startsWith('[')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch (error) {
+      throw new DecodeError(`invalid JSON array: ${(error as Error).message}`, { cause: error });
+    }
+    if (!Array.isArray(parsed)) throw new DecodeError('expected a JSON array');
+    return parsed.map((item, index) => {
+      if (!isRecord(item)) throw new DecodeError(`array item ${index} is not an object`);
+      return classify(item, true);
+    });
+  }
+  return splitConcatenatedJson(body).map((text, index) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new DecodeError(`record ${index} is not valid JSON: ${(error as Error).message}`, { cause: error });
+    }
+    if (!isRecord(parsed)) throw new DecodeError(`record ${index} is not an object`);
+    return classify(parsed, false);
+  });
+};

@@ -1,0 +1,85 @@
+/**
+ * The one HTTP POST delivery needs, over node:http(s) with keep-alive agents:
+ * a warm Lambda container or a long local run reuses its TLS connections to the
+ * SIEM instead of paying a handshake per batch. Delivery receives it as a
+ * function (HttpSend), so tests and benchmarks can swap it.
+ */
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
+export interface HttpRequest {
+  url: string;
+  headers: Readonly<Record<string, string>>;
+  body: string;
+  /** Aborts the request (timeout or deadline); the promise then rejects. */
+  signal: AbortSignal;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** The first KB of the body, for error reasons. */
+  body: string;
+}
+
+export type HttpSend = (request: HttpRequest) => Promise<HttpResponse>;
+
+const MAX_ERROR_BODY = 1024;
+
+export interface HttpTransport {
+  send: HttpSend;
+  /** Closes idle keep-alive sockets, so a CLI or a test ends promptly. */
+  close(): void;
+}
+
+export const createHttpTransport = (options: { maxSockets?: number } = {}): HttpTransport => {
+  const maxSockets = options.maxSockets ?? 16;
+  const httpAgent = new HttpAgent({ keepAlive: true, maxSockets });
+  const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets });
+  const send: HttpSend = (request) =>
+    new Promise<HttpResponse>((resolve, reject) => {
+      const url = new URL(request.url);
+      const secure = url.protocol === 'https:';
+      if (!secure && url.protocol !== 'http:') {
+        reject(new Error(`unsupported URL scheme ${url.protocol}`));
+        return;
+      }
+      const body = Buffer.from(request.body, 'utf8');
+      const outgoing = (secure ? httpsRequest : httpRequest)(
+        url,
+        {
+          method: 'POST',
+          agent: secure ? httpsAgent : httpAgent,
+          headers: { ...request.headers, 'content-length': String(body.length) },
+          signal: request.signal,
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          let kept = 0;
+          response.on('data', (chunk: Buffer) => {
+            if (kept < MAX_ERROR_BODY) {
+              chunks.push(chunk);
+              kept += chunk.length;
+            }
+          });
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode ?? 0,
+              headers: response.headers,
+              body: Buffer.concat(chunks).toString('utf8').slice(0, MAX_ERROR_BODY),
+            }),
+          );
+          response.on('error', reject);
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end(body);
+    });
+  return {
+    send,
+    close: () => {
+      httpAgent.destroy();
+      httpsAgent.destroy();
+    },
+  };
+};

@@ -1,0 +1,114 @@
+/**
+ * Where the SIEM credentials come from, and their checks. A message here may
+ * name a setting or a field, never a value.
+ *
+ * - Deployed: one JSON secret, in Secrets Manager (AUTHTRAIL_SIEM_SECRET_ID) or
+ *   an SSM SecureString (AUTHTRAIL_SIEM_SECRET_PARAMETER), read through Powertools
+ *   Parameters, cached per container for AUTHTRAIL_SIEM_SECRET_MAX_AGE_SECONDS
+ *   (default 300), so a rotation reaches warm containers within minutes:
+ *   `{"webhookSecrets": ["whsec_…", …], "hecToken": "…", "authHeader": {"name": "…", "value": "…"}}`.
+ * - Local runs: AUTHTRAIL_SIEM_SECRET (one or more `whsec_…`, space- or
+ *   comma-separated), AUTHTRAIL_SIEM_HEC_TOKEN, AUTHTRAIL_SIEM_AUTH_HEADER
+ *   ("Name: value"); without AUTHTRAIL_SIEM_SECRET, a fixed public local secret
+ *   that the local receiver knows too.
+ */
+import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { z } from 'zod';
+import { ConfigError } from '../errors.ts';
+import type { SiemCredentials } from './delivery.ts';
+import { parseSecretList, secretKey, webhookSecretFrom } from './signing.ts';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Local runs only, and public: the local receiver and forwarder agree on it without set-up. */
+export const LOCAL_SIEM_SECRET = webhookSecretFrom(Buffer.from('authtrail-local-siem-secret-not-a-secret', 'utf8'));
+
+export const SIEM_SECRET_ENV = 'AUTHTRAIL_SIEM_SECRET';
+
+const HeaderName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be an HTTP header name');
+
+export const SiemSecretSchema = z.strictObject({
+  webhookSecrets: z.array(z.string()).min(1),
+  hecToken: z.string().min(1).optional(),
+  authHeader: z.strictObject({ name: HeaderName, value: z.string().min(1) }).optional(),
+});
+
+const checked = (credentials: SiemCredentials, origin: string): SiemCredentials => {
+  credentials.webhookSecrets.forEach((secret, index) => {
+    try {
+      secretKey(secret);
+    } catch (error) {
+      throw new ConfigError(`${origin}: webhookSecrets[${index}]: ${(error as Error).message}`, { cause: error });
+    }
+  });
+  return credentials;
+};
+
+/** Parses the deployed secret's JSON text; errors name fields only. */
+export const credentialsFromSecretText = (text: string, origin: string): SiemCredentials => {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // The parser's message can quote the text: the secret. Say only what is wrong.
+    throw new ConfigError(`${origin} is not valid JSON`);
+  }
+  const parsed = SiemSecretSchema.safeParse(json);
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+    throw new ConfigError(`${origin} does not hold the SIEM secret: ${fields}`);
+  }
+  return checked(parsed.data, origin);
+};
+
+/** Credentials of local runs, from the environment (never from argv: it shows in `ps`). */
+export const credentialsFromEnv = (env: Env, secretEnv = SIEM_SECRET_ENV): { credentials: SiemCredentials; builtIn: boolean } => {
+  const list = parseSecretList(env[secretEnv] ?? '');
+  const header = env.AUTHTRAIL_SIEM_AUTH_HEADER;
+  let authHeader: SiemCredentials['authHeader'];
+  if (header !== undefined && header !== '') {
+    const colon = header.indexOf(':');
+    const name = header.slice(0, colon).trim();
+    if (colon <= 0 || !HeaderName.safeParse(name).success) {
+      throw new ConfigError('AUTHTRAIL_SIEM_AUTH_HEADER must look like "Name: value"');
+    }
+    authHeader = { name, value: header.slice(colon + 1).trim() };
+  }
+  const credentials: SiemCredentials = {
+    webhookSecrets: list.length > 0 ? list : [LOCAL_SIEM_SECRET],
+    ...(env.AUTHTRAIL_SIEM_HEC_TOKEN ? { hecToken: env.AUTHTRAIL_SIEM_HEC_TOKEN } : {}),
+    ...(authHeader === undefined ? {} : { authHeader }),
+  };
+  return { credentials: checked(credentials, secretEnv), builtIn: list.length === 0 };
+};
+
+export interface CredentialsSource {
+  /** Cached by Powertools for maxAge; `raw` lets the caller rebuild only when the secret changed. */
+  load(): Promise<{ raw: string; credentials: SiemCredentials }>;
+}
+
+/** The deployed source: Secrets Manager or SSM, whichever the environment names. */
+export const credentialsSourceFromEnv = (env: Env): CredentialsSource => {
+  const secretId = env.AUTHTRAIL_SIEM_SECRET_ID;
+  const parameter = env.AUTHTRAIL_SIEM_SECRET_PARAMETER;
+  const maxAge = Number(env.AUTHTRAIL_SIEM_SECRET_MAX_AGE_SECONDS ?? '300');
+  if (!Number.isInteger(maxAge) || maxAge < 0) {
+    throw new ConfigError('AUTHTRAIL_SIEM_SECRET_MAX_AGE_SECONDS must be a whole number of seconds');
+  }
+  if (!secretId && !parameter) {
+    throw new ConfigError('Set AUTHTRAIL_SIEM_SECRET_ID (Secrets Manager) or AUTHTRAIL_SIEM_SECRET_PARAMETER (SSM SecureString)');
+  }
+  const origin = secretId ? `secret ${secretId}` : `parameter ${parameter}`;
+  let last: { raw: string; credentials: SiemCredentials } | undefined;
+  return {
+    load: async () => {
+      const raw = secretId
+        ? await getSecret<string>(secretId, { maxAge })
+        : await getParameter<string>(parameter as string, { decrypt: true, maxAge });
+      if (typeof raw !== 'string') throw new ConfigError(`${origin} is missing or not a string`);
+      if (last?.raw !== raw) last = { raw, credentials: credentialsFromSecretText(raw, origin) };
+      return last;
+    },
+  };
+};

@@ -1,0 +1,31 @@
+/** The `siem` section of the stage config: additive, with defaults, strict like the rest. */
+import { describe, expect, it } from 'vitest';
+import { parseStageConfig } from '../../lib/config/load.ts';
+
+describe('Config: siem section', () => {
+  it('defaults everything when a config file has no siem section', () => {
+    // Act
+    const config = parseStageConfig({}, 'in test');
+
+    // Assess
+    expect(config.siem).toEqual({
+      format: 'ndjson',
+      categories: ['signup', 'signin', 'token'],
+      batch: { maxEvents: 100, maxBytes: 1048576 },
+      timeoutMs: 5000,
+      retry: { maxAttempts: 4, baseDelayMs: 200, maxDelayMs: 5000, maxRetryAfterMs: 30000 },
+      splunk: { sourcetype: 'authtrail:authevent', source: 'authtrail' },
+      local: { port: 8787 },
+    });
+  });
+
+  it.each([
+    [{ siem: { format: 'cef' } }, /siem.format: Invalid option: expected one of "ndjson"\|"json"\|"splunk-hec"\|"ocsf"/],
+    [{ siem: { batch: { maxEvent: 10 } } }, /siem.batch: Unrecognized key: "maxEvent"/],
+    [{ siem: { categories: [] } }, /siem.categories: Too small/],
+    [{ siem: { categories: ['logout'] } }, /siem.categories.0: Invalid option/],
+  ])('names the field of a bad siem setting: %o', (input, message) => {
+    // Act / Assess
+    expect(() => parseStageConfig(input, 'in test')).toThrow(message);
+  });
+});
