@@ -5,6 +5,7 @@
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { assertStageName, configFileFor, loadStageConfigFile } from '../config/load.ts';
+import type { StageConfig } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
 import { isDisposableDomain } from '../policy/disposable-domains.ts';
 import { spillLine } from '../publish/spill.ts';
@@ -14,6 +15,9 @@ import { createLocalInvoker } from '../replay/local-invoker.ts';
 import { createReplayer, type Invoker, type ReplayResult } from '../replay/replay.ts';
 import { formatSummary } from '../replay/summary.ts';
 import { RuleTarget, loadRules } from '../routing/rules.ts';
+import { SIEM_FORMATS, isSiemFormat, type SiemFormat } from '../siem/formats.ts';
+import { createLocalSiemSender } from '../siem/local-forwarder.ts';
+import { deliverToLocalReceiver } from '../siem/local-siem.ts';
 import type { NarrowLogger } from '../runtime/handler.ts';
 import { createLocalBus } from '../sinks/local-bus.ts';
 import { clearStore, createNdjsonFile, storePaths } from '../sinks/local-store.ts';
@@ -35,6 +39,11 @@ export interface ReplayCliOptions {
   paths: readonly string[];
   stage: string;
   target: string;
+  /** Deliver the replayed events to this SIEM instead of the built-in local receiver. */
+  siemUrl?: string | undefined;
+  siemFormat?: string | undefined;
+  /** Skip the SIEM leg entirely. */
+  noSiem?: boolean;
   json: boolean;
   fresh: boolean;
   storeDir: string;
@@ -49,6 +58,8 @@ export interface ReplayCliOptions {
 interface Target {
   invoke: Invoker;
   sinks: Sinks[];
+  /** The stage's SIEM settings, when the target knows them (local). */
+  siem?: StageConfig['siem'];
   /** Writes out whatever the target still holds. */
   close: () => void;
 }
@@ -103,6 +114,7 @@ const localTarget = (options: ReplayCliOptions): Target => {
   });
   return {
     invoke,
+    siem: config.siem,
     close: () => {
       files[RuleTarget.EventsLog].close();
       files[RuleTarget.SiemQueue].close();
@@ -126,6 +138,12 @@ export const runReplayCli = async (options: ReplayCliOptions): Promise<number> =
       target = { invoke: createLambdaInvoker(stage, new LambdaClient({})), sinks: [], close: () => undefined };
       stderr.write(`replaying against the deployed functions authtrail-${stage}-*; events are tagged pipeline.replay\n`);
     } else throw new ConfigError(`--target must be "local" or "aws", got "${options.target}"`);
+    if (options.siemFormat !== undefined && !isSiemFormat(options.siemFormat)) {
+      throw new ConfigError(`--siem-format must be one of ${SIEM_FORMATS.join(', ')}, got "${options.siemFormat}"`);
+    }
+    if (options.siemUrl !== undefined && options.target === ReplayTarget.Aws) {
+      throw new ConfigError('--siem-url goes with --target local: deployed functions deliver through the stage\'s forwarder');
+    }
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     stderr.write(`${error.message}\n`);
@@ -143,11 +161,45 @@ export const runReplayCli = async (options: ReplayCliOptions): Promise<number> =
   } finally {
     target.close();
   }
-  const summary = formatSummary(
-    results,
-    target.sinks.map((sink) => ({ name: sink.name, events: sink.delivered(), location: sink.location })),
-    stage,
-  );
+  const sinks = target.sinks.map((sink) => ({ name: sink.name, events: sink.delivered(), location: sink.location }));
+  const siem = await deliverToSiem(options, target, results);
+  if (siem !== undefined) sinks.push(siem.line);
+  const summary = formatSummary(results, sinks, stage);
   (options.json ? stderr : stdout).write(summary);
-  return results.every((result) => result.ok) ? 0 : 1;
+  if (siem !== undefined && siem.problems !== '') stderr.write(`${siem.problems}\n`);
+  return results.every((result) => result.ok) && (siem === undefined || siem.problems === '') ? 0 : 1;
+};
+
+const BUILT_IN_SECRET_NOTE = 'note: signing SIEM requests with the built-in local secret; set AUTHTRAIL_SIEM_SECRET to use your own\n';
+
+/**
+ * The SIEM leg. With --siem-url, the replayed events go to that SIEM, signed with
+ * AUTHTRAIL_SIEM_SECRET. Otherwise a local replay delivers the stage's local SIEM
+ * queue to the built-in receiver, so `npm start` shows events arriving in a SIEM.
+ */
+const deliverToSiem = async (options: ReplayCliOptions, target: Target, results: readonly ReplayResult[]) => {
+  if (options.noSiem || target.siem === undefined) return undefined;
+  const format = options.siemFormat as SiemFormat | undefined;
+  if (options.siemUrl !== undefined) {
+    const local = createLocalSiemSender({ url: options.siemUrl, format, siem: target.siem, env: options.env });
+    if (local.builtInSecret) options.stderr.write(BUILT_IN_SECRET_NOTE);
+    try {
+      const report = await local.sender.deliver(results.flatMap((result) => result.events));
+      const notDelivered = report.rejected + report.failed;
+      return {
+        line: { name: 'siem', events: report.delivered, location: `${options.siemUrl} (${report.requests} request(s))` },
+        problems: notDelivered === 0 ? '' : `${notDelivered} event(s) not delivered to ${options.siemUrl}: ${report.rejected} rejected, ${report.failed} failed`,
+      };
+    } finally {
+      local.close();
+    }
+  }
+  const result = await deliverToLocalReceiver({ stage: options.stage, storeDir: options.storeDir, siem: target.siem, format, env: options.env });
+  if (result.builtInSecret) options.stderr.write(BUILT_IN_SECRET_NOTE);
+  const { delivery } = result;
+  const notDelivered = delivery.rejected + delivery.failed + delivery.pending;
+  return {
+    line: { name: 'siem-receiver', events: result.received.stored, location: result.storeFile },
+    problems: notDelivered === 0 ? '' : `${notDelivered} SIEM event(s) not delivered locally; see ${delivery.dlqFile}`,
+  };
 };
