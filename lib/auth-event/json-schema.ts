@@ -1,5 +1,5 @@
 /** The JSON Schema of AuthEvent for SIEM parsers, derived from the zod schema (never written by hand). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AuthEventSchema } from './schema.ts';
 
 export const AUTH_EVENT_JSON_SCHEMA_FILE = 'docs/auth-event.schema.json';

@@ -6,24 +6,30 @@
  *
  * Field meanings: docs/auth-event.md.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const AUTH_EVENT_SCHEMA_VERSION = '1' as const;
 
 /** The event source on the bus; detail-type is `AuthEvent <category>.<action>`. */
 export const AUTH_EVENT_SOURCE = 'authtrail.cognito' as const;
 
-export const Category = { SignUp: 'signup', SignIn: 'signin', Token: 'token' } as const;
+export const Category = { SignUp: 'signup', SignIn: 'signin', Token: 'token', Account: 'account' } as const;
 export type Category = (typeof Category)[keyof typeof Category];
 
 export const Action = {
   SelfSignUp: 'self_signup',
   AdminCreateUser: 'admin_create_user',
   FederatedSignUp: 'federated_signup',
+  /** A sign-in attempt, seen before Cognito checks the password (pre authentication). */
+  Attempt: 'attempt',
   Authenticate: 'authenticate',
   Issue: 'issue',
   Refresh: 'refresh',
   ClientCredentials: 'client_credentials',
+  /** The user confirmed their sign-up (post confirmation). */
+  ConfirmSignUp: 'confirm_signup',
+  /** The user set a new password with a forgot-password code (post confirmation). */
+  PasswordReset: 'password_reset',
 } as const;
 export type Action = (typeof Action)[keyof typeof Action];
 
@@ -32,6 +38,10 @@ export const Outcome = {
   Denied: 'denied',
   Succeeded: 'succeeded',
   Issued: 'issued',
+  /** A sign-in attempt let through to the password check: neither success nor failure yet. */
+  Attempted: 'attempted',
+  /** An attempt with no success within the window (inferred downstream, lib/inference/). */
+  Failed: 'failed',
 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
@@ -67,7 +77,7 @@ export const AuthEventSchema = z
     reason: z
       .strictObject({ code: z.string(), message: z.string() })
       .optional()
-      .describe('Present when outcome is "denied".'),
+      .describe('Present when outcome is "denied" or "failed".'),
     trigger: z.strictObject({
       source: z.string().describe('Cognito triggerSource, e.g. PreSignUp_SignUp.'),
       version: z.string().nullable().describe('The payload `version` as Cognito sent it.'),

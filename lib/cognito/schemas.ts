@@ -8,7 +8,7 @@
  * Parsing never mutates the payload: the handler answers Cognito with the
  * original event object plus its response.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   POST_AUTHENTICATION_SOURCES,
   PRE_SIGN_UP_SOURCES,

@@ -4,7 +4,7 @@
  * fails at cold start with the field named instead of being silently ignored.
  * The format is documented in docs/configuration.md.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { Category, ProviderType } from '../auth-event/schema.ts';
 
 const Domain = z

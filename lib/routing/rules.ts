@@ -2,7 +2,7 @@
  * The bus's routing rules, read from rules.json: the one definition that
  * serverless.yml deploys and the local bus evaluates.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import rulesFile from './rules.json' with { type: 'json' };
 import { validateEventPattern, type EventPattern } from './event-pattern.ts';
 

@@ -4,7 +4,7 @@
  * in, one verdict per message out. A message that is not an envelope of a valid
  * AuthEvent is rejected at once: no retry will make it valid.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AUTH_EVENT_SOURCE, AuthEventSchema, type AuthEvent } from '../auth-event/schema.ts';
 import { formatIssues } from '../config/load.ts';
 import { EventStatus, type DeliverOptions, type EventResult, type SiemSender } from './delivery.ts';

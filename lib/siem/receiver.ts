@@ -20,7 +20,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo, Socket } from 'node:net';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DecodeError, decodeBody, type DecodedRecord } from './decode.ts';
 import { SIEM_FORMATS, SiemFormat } from './formats.ts';
 import { DEFAULT_TOLERANCE_SECONDS, secretKey, verifySignature } from './signing.ts';

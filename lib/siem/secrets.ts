@@ -14,7 +14,7 @@
  */
 import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../errors.ts';
 import type { SiemCredentials } from './delivery.ts';
 import { parseSecretList, secretKey, webhookSecretFrom } from './signing.ts';

@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+/**
+ * npm run bench [-- --json] [--quick]
+ *
+ * authtrail's cost on the sign-in path, measured in one run on this machine:
+ * warm trigger overhead, cold start per bundle against bare node, local replay
+ * throughput, SIEM delivery batched vs per event, sign-in latency against a
+ * stalled bus, and dollars per million events. Prints a table; with --json, one
+ * JSON object as the last line. Method and results: docs/performance.md.
+ * Loopback only; every loop is bounded.
+ */
+import { spawn } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { startFakeEventBridge } from '../test/helpers/fake-eventbridge.ts';
+import { measureColdInit } from './cold-init.ts';
+import { ASSUMPTIONS, costPerMillionEvents } from './cost.ts';
+import { measureDeadlineLatency } from './deadline.ts';
+import { measureReplayThroughput } from './replay-throughput.ts';
+import { round } from './lib/stats.ts';
+import { measureTriggerOverhead } from './trigger-overhead.ts';
+
+const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, quick: { type: 'boolean', default: false } } });
+const quick = values.quick;
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** bench/siem.ts runs its receiver in another process; read the figures it prints. */
+const measureSiem = (events: number, rounds: number) =>
+  new Promise<{ batched: number; single: number; ratio: number }>((resolve, reject) => {
+    const child = spawn(process.execPath, ['bench/siem.ts', '--events', String(events), '--rounds', String(rounds)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.on('close', (status) => {
+      const batched = /batched .*: (\d+) events\/s/.exec(out)?.[1];
+      const single = /single .*: (\d+) events\/s/.exec(out)?.[1];
+      if (status !== 0 || batched === undefined || single === undefined) return reject(new Error(`bench/siem.ts failed: ${out}`));
+      resolve({ batched: Number(batched), single: Number(single), ratio: Number(batched) / Number(single) });
+    });
+  });
+
+log('trigger overhead...');
+const overhead = await measureTriggerOverhead(quick ? 2_000 : 20_000, quick ? 200 : 2_000);
+log('cold init...');
+const bus = await startFakeEventBridge();
+const cold = await measureColdInit(bus.endpoint, quick ? 3 : 7).finally(() => bus.close());
+log('replay throughput...');
+const replay = await measureReplayThroughput(quick ? 10_000 : 100_000);
+log('SIEM delivery...');
+const siem = await measureSiem(quick ? 500 : 2_000, quick ? 1 : 3);
+log('deadline latency...');
+const deadline = await measureDeadlineLatency(quick ? 3 : 20);
+const meanUs = overhead.reduce((sum, row) => sum + row.mean_us, 0) / overhead.length;
+const cost = costPerMillionEvents(meanUs);
+
+const figures = {
+  machine: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`,
+  trigger_overhead_us_p50: Object.fromEntries(overhead.map((row) => [row.trigger, round(row.p50_us)])),
+  trigger_overhead_us_p99: Object.fromEntries(overhead.map((row) => [row.trigger, round(row.p99_us)])),
+  cold_init_ms: Object.fromEntries(cold.map((row) => [row.trigger, round(row.cold_init_ms)])),
+  bare_node_ms: round(cold[0]?.bare_node_ms ?? Number.NaN),
+  cold_init_ratio: Object.fromEntries(cold.map((row) => [row.trigger, round(row.cold_init_ratio, 2)])),
+  bundle_bytes: Object.fromEntries(cold.map((row) => [row.trigger, row.bundle_bytes])),
+  replay_events_per_s: Math.round(replay.replay_events_per_s),
+  siem_batched_events_per_s: siem.batched,
+  siem_per_event_events_per_s: siem.single,
+  siem_batch_ratio: round(siem.ratio, 1),
+  deadline_ms: deadline.deadline_ms,
+  deadline_latency_ms_p99: round(deadline.deadline_latency_ms_p99),
+  cost_per_million_events_usd: round(cost.cost_per_million_events_usd, 2),
+  cost_breakdown_usd: Object.fromEntries(Object.entries(cost.breakdown).map(([key, value]) => [key, round(value, 3)])),
+  cost_assumptions: { ...ASSUMPTIONS, billedMsPerTrigger: cost.billedMs },
+};
+
+const TARGETS: [string, string, boolean][] = [
+  ['p99 overhead <= 200 us', JSON.stringify(figures.trigger_overhead_us_p99), overhead.every((row) => row.p99_us <= 200)],
+  ['cold init ratio <= 2', JSON.stringify(figures.cold_init_ratio), cold.every((row) => row.cold_init_ratio <= 2)],
+  ['bundle <= 200 KB', JSON.stringify(figures.bundle_bytes), cold.every((row) => row.bundle_bytes <= 200 * 1024)],
+  ['replay >= 50,000 events/s', String(figures.replay_events_per_s), figures.replay_events_per_s >= 50_000],
+  ['SIEM batch ratio >= 20', String(figures.siem_batch_ratio), figures.siem_batch_ratio >= 20],
+  [`deadline latency p99 <= ${deadline.deadline_ms + 50} ms`, String(figures.deadline_latency_ms_p99), figures.deadline_latency_ms_p99 <= deadline.deadline_ms + 50],
+];
+
+const table = [
+  `authtrail bench · ${figures.machine}`,
+  '',
+  ...TARGETS.map(([target, value, met]) => `${met ? 'met ' : 'MISS'}  ${target.padEnd(36)} ${value}`),
+  '',
+  `trigger p50 us: ${JSON.stringify(figures.trigger_overhead_us_p50)}`,
+  `cold init ms: ${JSON.stringify(figures.cold_init_ms)} (bare node ${figures.bare_node_ms} ms)`,
+  `SIEM events/s: batched ${figures.siem_batched_events_per_s}, per event ${figures.siem_per_event_events_per_s}`,
+  `cost per million events: $${figures.cost_per_million_events_usd} ${JSON.stringify(figures.cost_breakdown_usd)}`,
+];
+process.stdout.write(`${table.join('\n')}\n`);
+if (values.json) process.stdout.write(`${JSON.stringify(figures)}\n`);
