@@ -4,16 +4,21 @@
  * offline and without AWS credentials, each in a private copy of the project.
  * The tests then read the CloudFormation template and the function zips it
  * wrote, as CloudFormation and Lambda would, and the dev functions are started
- * from their zips against a fake EventBridge and SSM endpoint.
+ * from their zips against fake AWS endpoints (EventBridge, SSM, CloudWatch Logs,
+ * Secrets Manager, SQS) and, for the SIEM forwarder, a loopback SIEM.
  */
 import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadStageConfigFile } from '../../lib/config/load.ts';
 import { matchesEventPattern, validateEventPattern } from '../../lib/routing/event-pattern.ts';
+import { envelopeBody, golden } from '../siem/helpers.ts';
 import type { InvokeOutcome } from './invoke-packaged.ts';
 import { PROJECT_ROOT, packageStage, type CfnResource, type CfnTemplate, type PackagedStage } from './package-stack.ts';
 
@@ -27,7 +32,9 @@ const TRIGGERS = ['pre-signup', 'post-authentication', 'pre-token-generation'] a
 type TriggerFunction = (typeof TRIGGERS)[number];
 /** The scheduled re-publisher of spilled events (docs/delivery.md). */
 const RECOVER = 'recover-spilled';
-const FUNCTIONS = [...TRIGGERS, RECOVER] as const;
+/** The SIEM queue's consumer (docs/siem.md). */
+const FORWARDER = 'siem-forwarder';
+const FUNCTIONS = [...TRIGGERS, RECOVER, FORWARDER] as const;
 type FunctionName = (typeof FUNCTIONS)[number];
 
 /** osls's logical-id prefix of each function (`PreDashsignupLambdaFunction`, `PreDashsignupLogGroup`). */
@@ -36,6 +43,7 @@ const LOGICAL_ID: Record<FunctionName, string> = {
   'post-authentication': 'PostDashauthentication',
   'pre-token-generation': 'PreDashtokenDashgeneration',
   'recover-spilled': 'RecoverDashspilled',
+  'siem-forwarder': 'SiemDashforwarder',
 };
 
 const COGNITO_TRIGGER: Record<TriggerFunction, string> = {
@@ -53,6 +61,8 @@ const EXPECTED = {
     eventsLogDeletionPolicy: 'Delete',
     archiveRetentionDays: 7,
     userPool: { mode: 'create' },
+    // Placeholder in serverless.yml, to be replaced before deploy.
+    siemUrl: 'https://siem.example.invalid/authtrail/dev',
   },
   prod: {
     memorySize: 512,
@@ -62,6 +72,7 @@ const EXPECTED = {
     archiveRetentionDays: 365,
     // The placeholders in serverless.yml, to be replaced before the first prod deploy.
     userPool: { mode: 'existing', name: 'authtrail-prod-users', id: 'eu-west-1_REPLACEME' },
+    siemUrl: 'https://siem.example.invalid/authtrail/prod',
   },
 } as const;
 
@@ -73,6 +84,11 @@ const RULES = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'lib/routing/rules.jso
 const stageConfigText = (stage: Stage): string => readFileSync(join(PROJECT_ROOT, 'config', `${stage}.json`), 'utf8');
 const preTokenVersionOf = (stage: Stage): string =>
   (JSON.parse(stageConfigText(stage)) as { tokens?: { lambdaVersion?: string } }).tokens?.lambdaVersion ?? 'V2_0';
+/** siem.batch.maxEvents of the stage config, schema defaults applied: the events of one SIEM request. */
+const siemBatchMaxEventsOf = (stage: Stage): number =>
+  loadStageConfigFile(join(PROJECT_ROOT, 'config', `${stage}.json`)).siem.batch.maxEvents;
+/** The Secrets Manager name serverless.yml's param siemSecretId gives each stage. */
+const siemSecretIdOf = (stage: string): string => `authtrail/${stage}/siem`;
 
 // ---------------------------------------------------------------- reading the template
 
@@ -122,8 +138,9 @@ const busRules = (template: CfnTemplate): [string, CfnResource][] =>
   );
 const functionOf = (template: CfnTemplate, name: FunctionName): Record<string, unknown> =>
   resource(template, `${LOGICAL_ID[name]}LambdaFunction`).Properties;
-const environmentOf = (template: CfnTemplate, name: FunctionName): Record<string, string> =>
-  (functionOf(template, name).Environment as { Variables: Record<string, string> }).Variables;
+/** Strings, or intrinsic functions CloudFormation resolves (`{ Ref: … }`). */
+const environmentOf = (template: CfnTemplate, name: FunctionName): Record<string, unknown> =>
+  (functionOf(template, name).Environment as { Variables: Record<string, unknown> }).Variables;
 const roleOf = (template: CfnTemplate, name: FunctionName): CfnResource =>
   resource(template, getAttTarget(functionOf(template, name).Role));
 const roleStatements = (role: CfnResource): Statement[] =>
@@ -490,7 +507,7 @@ describe.each(STAGES)('the %s stack', (stage) => {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     });
 
-    it('holds no secret, only the SSM parameter name of the PII key', () => {
+    it('holds no secret, only the names of the PII key parameter and of the SIEM secret', () => {
       // Prepare
       const { template } = stack(stage);
       const variables = resourcesOfType(template, 'AWS::Lambda::Function').flatMap(([, fn]) =>
@@ -501,22 +518,160 @@ describe.each(STAGES)('the %s stack', (stage) => {
       const secretish = variables.filter(([key]) => /KEY|SECRET|TOKEN|PASSWORD|CREDENTIAL/i.test(key));
 
       // Assess
-      expect(secretish.length).toBeGreaterThan(0);
+      expect(secretish.map(([key]) => key)).toContain('AUTHTRAIL_PII_HASH_KEY_PARAMETER');
+      expect(secretish.map(([key]) => key)).toContain('AUTHTRAIL_SIEM_SECRET_ID');
       for (const [key, value] of secretish) {
-        expect(key).toMatch(/_PARAMETER$/);
-        expect(value).toMatch(/^\/authtrail\/[a-z]+\/[a-z-]+$/);
+        if (key === 'AUTHTRAIL_SIEM_SECRET_ID') {
+          // A Secrets Manager name, read by the forwarder at cold start.
+          expect(value).toBe(siemSecretIdOf(stage));
+        } else {
+          expect(key).toMatch(/_PARAMETER$/);
+          expect(value).toMatch(/^\/authtrail\/[a-z]+\/[a-z-]+$/);
+        }
       }
-      // The offline key variable must never reach a deployed function.
-      expect(variables.map(([key]) => key)).not.toContain('AUTHTRAIL_PII_HASH_KEY');
+      // The local-run variables carry values: they must never reach a deployed function.
+      for (const local of ['AUTHTRAIL_PII_HASH_KEY', 'AUTHTRAIL_SIEM_SECRET', 'AUTHTRAIL_SIEM_HEC_TOKEN', 'AUTHTRAIL_SIEM_AUTH_HEADER']) {
+        expect(variables.map(([key]) => key)).not.toContain(local);
+      }
       for (const [id, candidate] of Object.entries(template.Resources)) {
         expect(['AWS::SSM::Parameter', 'AWS::SecretsManager::Secret'], id).not.toContain(candidate.Type);
       }
-      expect(JSON.stringify(template)).not.toMatch(/SecureString|SecretString|"NoEcho"/);
+      expect(JSON.stringify(template)).not.toMatch(/SecureString|SecretString|"NoEcho"|whsec_/);
+    });
+  });
+
+  describe('SIEM forwarder', () => {
+    it('runs siem-forwarder on nodejs22.x arm64 for 30 s with the stage config, an https SIEM URL, the SIEM DLQ and the secret name', () => {
+      // Prepare
+      const { template } = stack(stage);
+
+      // Act
+      const fn = functionOf(template, FORWARDER);
+      const environment = environmentOf(template, FORWARDER);
+
+      // Assess
+      expect(fn.FunctionName).toBe(`authtrail-${stage}-${FORWARDER}`);
+      expect(fn.Handler).toBe(`functions/${FORWARDER}.handler`);
+      expect(fn.Runtime).toBe('nodejs22.x');
+      expect(fn.Architectures).toEqual(['arm64']);
+      expect(fn.Timeout).toBe(30);
+      expect(fn.MemorySize).toBe(256);
+      expect(environment).toEqual({
+        AUTHTRAIL_STAGE: stage,
+        AUTHTRAIL_EVENT_BUS_NAME: `authtrail-${stage}`,
+        NODE_OPTIONS: '--enable-source-maps',
+        AUTHTRAIL_CONFIG_FILE: `config/${stage}.json`,
+        AUTHTRAIL_SIEM_URL: expected.siemUrl,
+        // The queue URL, resolved by CloudFormation.
+        AUTHTRAIL_SIEM_DLQ_URL: ref('SiemDeadLetterQueue'),
+        AUTHTRAIL_SIEM_SECRET_ID: siemSecretIdOf(stage),
+      });
+      // https only, and no credentials in the URL (user info, query string): they belong in the secret.
+      const url = new URL(environment.AUTHTRAIL_SIEM_URL as string);
+      expect(url.protocol).toBe('https:');
+      expect([url.username, url.password, url.search]).toEqual(['', '', '']);
+    });
+
+    it('consumes the SIEM queue in batches of siem.batch.maxEvents, reporting partial batch failures, at most 5 at a time', () => {
+      // Prepare
+      const { template } = stack(stage);
+
+      // Act
+      const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping');
+
+      // Assess
+      expect(mappings).toHaveLength(1);
+      const [, mapping] = mappings[0]!;
+      expect(mapping.Properties).toMatchObject({
+        EventSourceArn: getAtt('SiemQueue'),
+        FunctionName: getAtt(`${LOGICAL_ID[FORWARDER]}LambdaFunction`),
+        Enabled: true,
+        BatchSize: siemBatchMaxEventsOf(stage),
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 5 },
+      });
+      // Lambda requires a batching window of at least 1 s for a batch size above 10.
+      expect(mapping.Properties.MaximumBatchingWindowInSeconds as number).toBeGreaterThanOrEqual(1);
+      expect(mapping.Properties.MaximumBatchingWindowInSeconds as number).toBeLessThanOrEqual(300);
+      // Lambda checks the role's SQS permissions when it creates the mapping.
+      expect(mapping.DependsOn).toContain('SiemForwarderRole');
+    });
+
+    it('keeps the SIEM queue visibility timeout at least 6 x the forwarder timeout, and its redrive to the SIEM DLQ unchanged', () => {
+      // Prepare
+      const { template } = stack(stage);
+
+      // Act
+      const queue = resource(template, 'SiemQueue').Properties;
+      const deadLetterQueue = resource(template, 'SiemDeadLetterQueue').Properties;
+      const timeout = functionOf(template, FORWARDER).Timeout as number;
+
+      // Assess
+      expect(queue.VisibilityTimeout as number).toBeGreaterThanOrEqual(6 * timeout);
+      expect(queue.VisibilityTimeout).toBe(180);
+      expect(queue.RedrivePolicy).toEqual({ deadLetterTargetArn: getAtt('SiemDeadLetterQueue'), maxReceiveCount: 5 });
+      expect(deadLetterQueue.RedriveAllowPolicy).toEqual({
+        redrivePermission: 'byQueue',
+        sourceQueueArns: [{ 'Fn::Sub': `arn:\${AWS::Partition}:sqs:\${AWS::Region}:\${AWS::AccountId}:authtrail-${stage}-siem` }],
+      });
+    });
+
+    it('lets siem-forwarder only write its logs, consume the SIEM queue, dead-letter to the SIEM DLQ and read its one secret', () => {
+      // Prepare
+      const { template } = stack(stage);
+      const role = roleOf(template, FORWARDER);
+
+      // Act
+      const grants = roleStatements(role)
+        .map((statement) => ({
+          effect: statement.Effect,
+          actions: actionsOf(statement).sort(),
+          resources: resourcesOf(statement),
+          condition: statement.Condition,
+        }))
+        .sort((a, b) => a.actions[0]!.localeCompare(b.actions[0]!));
+
+      // Assess
+      expect(grants).toEqual([
+        { effect: 'Allow', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [getAtt(`${LOGICAL_ID[FORWARDER]}LogGroup`)] },
+        {
+          effect: 'Allow',
+          actions: ['secretsmanager:GetSecretValue'],
+          // The name plus the 6 random characters Secrets Manager appends: that one secret only.
+          resources: [
+            {
+              'Fn::Sub': `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${siemSecretIdOf(stage)}-??????`,
+            },
+          ],
+        },
+        {
+          effect: 'Allow',
+          actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
+          resources: [getAtt('SiemQueue')],
+        },
+        { effect: 'Allow', actions: ['sqs:SendMessage'], resources: [getAtt('SiemDeadLetterQueue')] },
+      ]);
+      for (const { actions, resources } of grants) {
+        for (const action of actions) expect(action, 'no wildcard action').not.toContain('*');
+        for (const granted of resources) expect(JSON.stringify(granted), `${actions.join()} resource`).not.toContain('*');
+      }
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(role.Properties.AssumeRolePolicyDocument).toMatchObject({
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      });
+      // No other role may read secrets.
+      const secretReaders = resourcesOfType(template, 'AWS::IAM::Role')
+        .filter(([, candidate]) => candidate.Properties.Policies !== undefined)
+        .filter(([, candidate]) =>
+          roleStatements(candidate).some((statement) => actionsOf(statement).some((action) => action.startsWith('secretsmanager:'))),
+        )
+        .map(([id]) => id);
+      expect(secretReaders).toEqual(['SiemForwarderRole']);
     });
   });
 
   describe('function packages', () => {
-    it.each(FUNCTIONS)('ships %s as its own linked-sourcemap ESM bundle, triggers with config/<stage>.json', (name) => {
+    it.each(FUNCTIONS)('ships %s as its own linked-sourcemap ESM bundle, with config/<stage>.json unless it reads none', (name) => {
       // Prepare
       const { zip } = stack(stage);
 
@@ -694,9 +849,16 @@ interface AwsCall {
   body: Record<string, unknown>;
 }
 
+/** The SIEM secret the fake Secrets Manager holds: generated per run, never a real one. */
+const TEST_SIEM_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
+
+const md5Hex = (text: string): string => createHash('md5').update(text, 'utf8').digest('hex');
+
 /**
- * Answers SSM GetParameter, EventBridge PutEvents and CloudWatch Logs
- * FilterLogEvents (nothing found) the way AWS does, and records each call.
+ * Answers SSM GetParameter, EventBridge PutEvents, CloudWatch Logs
+ * FilterLogEvents (nothing found), Secrets Manager GetSecretValue (the SIEM
+ * secret JSON, for its configured name only) and SQS SendMessageBatch the way
+ * AWS does, and records each call.
  */
 const startFakeAws = async (): Promise<{ url: string; calls: AwsCall[]; server: Server }> => {
   const calls: AwsCall[] = [];
@@ -716,10 +878,36 @@ const startFakeAws = async (): Promise<{ url: string; calls: AwsCall[]; server: 
           Entries: (body.Entries as unknown[]).map((_, index) => ({ EventId: `fake-${index}` })),
         }),
         'Logs_20140328.FilterLogEvents': () => ({ events: [], searchedLogStreams: [] }),
+        'secretsmanager.GetSecretValue': () =>
+          body.SecretId === siemSecretIdOf('dev')
+            ? {
+                ARN: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${body.SecretId}-AbCdEf`,
+                Name: body.SecretId,
+                VersionId: '0c6a3c2e-0000-4000-8000-000000000001',
+                VersionStages: ['AWSCURRENT'],
+                SecretString: JSON.stringify({ webhookSecrets: [TEST_SIEM_SECRET] }),
+                CreatedDate: 1795773600,
+              }
+            : undefined,
+        // The SDK checks each MD5OfMessageBody.
+        'AmazonSQS.SendMessageBatch': () => ({
+          Successful: (body.Entries as { Id: string; MessageBody: string }[]).map((entry, index) => ({
+            Id: entry.Id,
+            MessageId: `fake-dlq-${index}`,
+            MD5OfMessageBody: md5Hex(entry.MessageBody),
+          })),
+          Failed: [],
+        }),
       };
-      const reply = replies[target];
-      response.writeHead(reply === undefined ? 400 : 200, { 'content-type': 'application/x-amz-json-1.1' });
-      response.end(JSON.stringify(reply === undefined ? { __type: 'UnknownOperationException' } : reply()));
+      const reply = replies[target]?.();
+      // SQS speaks JSON 1.0, the others 1.1.
+      const contentType = target.startsWith('AmazonSQS.') ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1';
+      response.writeHead(reply === undefined ? 400 : 200, { 'content-type': contentType });
+      response.end(
+        JSON.stringify(
+          reply ?? (target in replies ? { __type: 'ResourceNotFoundException', message: 'not found' } : { __type: 'UnknownOperationException' }),
+        ),
+      );
     });
   });
   await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
@@ -739,18 +927,81 @@ const firstEventIn = (folder: string): string => {
   return join(PROJECT_ROOT, 'events', folder, file);
 };
 
+interface SiemRequest {
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A SIEM on loopback: records each request and answers 204. */
+const startFakeSiem = async (): Promise<{ url: string; requests: SiemRequest[]; server: Server }> => {
+  const requests: SiemRequest[] = [];
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      const headers = Object.fromEntries(Object.entries(request.headers).map(([key, value]) => [key, String(value)]));
+      requests.push({ path: request.url ?? '', headers, body });
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, server };
+};
+
+/** The SIEM DLQ's URL as CloudFormation would resolve `Ref: SiemDeadLetterQueue`, on the fake AWS. */
+const fakeDeadLetterQueueUrl = (awsUrl: string): string => `${awsUrl}/123456789012/authtrail-dev-siem-dlq`;
+
+/** The SQS event Lambda hands the forwarder for these message bodies. */
+const writeSqsEvent = (file: string, bodies: readonly string[]): string => {
+  const path = join(workRoot, file);
+  writeFileSync(
+    path,
+    JSON.stringify({
+      Records: bodies.map((body, index) => ({
+        messageId: `0e5e8a8c-0000-4000-8000-00000000000${index}`,
+        receiptHandle: `receipt-${index}`,
+        body,
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: '1795773600000',
+          SenderId: 'AIDAEVENTBRIDGE',
+          ApproximateFirstReceiveTimestamp: '1795773600000',
+        },
+        messageAttributes: {},
+        md5OfBody: md5Hex(body),
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:authtrail-dev-siem',
+        awsRegion: 'eu-west-1',
+      })),
+    }),
+  );
+  return path;
+};
+
 /**
  * Unzips the dev package of `name` and invokes it once in a child process, as
  * Lambda would: working directory the package, environment the function's
  * variables from the template plus what the Lambda runtime sets, AWS a fake.
+ * `environment` sets what only CloudFormation could resolve (a `Ref`), or what
+ * a test changes on purpose; it gets the fake AWS's URL.
  */
-const invokePackaged = async (name: FunctionName, eventFile: string): Promise<{ result: InvokeOutcome; calls: AwsCall[] }> => {
+const invokePackaged = async (
+  name: FunctionName,
+  eventFile: string,
+  environment: (awsUrl: string) => Record<string, string> = () => ({}),
+): Promise<{ result: InvokeOutcome; calls: AwsCall[] }> => {
   const { template, zip } = stack('dev');
   const directory = join(workRoot, 'run', name);
+  rmSync(directory, { recursive: true, force: true });
   unzipTo(zip(name), directory);
   const resultFile = join(directory, 'result.json');
   const aws = await startFakeAws();
   try {
+    const variables = { ...environmentOf(template, name), ...environment(aws.url) };
+    for (const [key, value] of Object.entries(variables)) {
+      if (typeof value !== 'string') throw new Error(`${name}: ${key} is ${JSON.stringify(value)} in the template; the test must set it`);
+    }
     await new Promise<void>((done, fail) =>
       execFile(
         process.execPath,
@@ -760,7 +1011,7 @@ const invokePackaged = async (name: FunctionName, eventFile: string): Promise<{ 
           timeout: 20_000,
           env: {
             PATH: process.env.PATH,
-            ...environmentOf(template, name),
+            ...(variables as Record<string, string>),
             LAMBDA_TASK_ROOT: directory,
             AWS_LAMBDA_FUNCTION_NAME: `authtrail-dev-${name}`,
             AWS_REGION: 'eu-west-1',
@@ -769,6 +1020,8 @@ const invokePackaged = async (name: FunctionName, eventFile: string): Promise<{ 
             AWS_ENDPOINT_URL_SSM: aws.url,
             AWS_ENDPOINT_URL_EVENTBRIDGE: aws.url,
             AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: aws.url,
+            AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
+            AWS_ENDPOINT_URL_SQS: aws.url,
           },
         },
         (error, _stdout, stderr) => (error ? fail(new Error(`${error.message}\n${stderr}`)) : done()),
@@ -865,5 +1118,75 @@ describe('the packaged dev functions', () => {
       TRIGGERS.map((name) => resource(template, `${LOGICAL_ID[name]}LogGroup`).Properties.LogGroupName).sort(),
     );
     expect(calls.filter((call) => call.target === 'AmazonSSM.GetParameter')).toEqual([]);
+  });
+
+  it('refuses to start siem-forwarder from its zip with a plain-http SIEM URL: a ConfigError naming AUTHTRAIL_SIEM_URL, before any AWS call', async () => {
+    // Prepare
+    const eventFile = writeSqsEvent('siem-plain-http.json', [envelopeBody(golden('post-authentication/sign-in-web.json'))]);
+
+    // Act
+    const { result, calls } = await invokePackaged(FORWARDER, eventFile, (awsUrl) => ({
+      AUTHTRAIL_SIEM_URL: 'http://siem.example.invalid/authtrail/dev',
+      AUTHTRAIL_SIEM_DLQ_URL: fakeDeadLetterQueueUrl(awsUrl),
+    }));
+
+    // Assess
+    expect(result).toEqual({
+      phase: 'cold-start',
+      error: { name: 'ConfigError', message: expect.stringContaining('AUTHTRAIL_SIEM_URL must be https://') },
+    });
+    expect(calls).toEqual([]);
+  });
+
+  it('start siem-forwarder from its zip: read the secret by its name, POST the AuthEvents as one signed batch, dead-letter a message that is none', async () => {
+    // Prepare
+    // The forwarder takes plain http for a loopback receiver only; the template's URL is a placeholder that never resolves.
+    const siem = await startFakeSiem();
+    const events = [golden('post-authentication/sign-in-web.json'), golden('pre-signup/sign-up-allowed.json')];
+    const notAnEnvelope = '{"hello":"not an AuthEvent envelope"}';
+    const eventFile = writeSqsEvent('siem-batch.json', [...events.map(envelopeBody), notAnEnvelope]);
+    let outcome: Awaited<ReturnType<typeof invokePackaged>>;
+    let deadLetterQueueUrl = '';
+
+    // Act
+    try {
+      outcome = await invokePackaged(FORWARDER, eventFile, (awsUrl) => {
+        deadLetterQueueUrl = fakeDeadLetterQueueUrl(awsUrl);
+        return { AUTHTRAIL_SIEM_URL: `${siem.url}/authtrail/dev`, AUTHTRAIL_SIEM_DLQ_URL: deadLetterQueueUrl };
+      });
+    } finally {
+      siem.server.close();
+    }
+
+    // Assess
+    const { result, calls } = outcome;
+    expect(result).toEqual({ phase: 'invoke', returned: { batchItemFailures: [] } });
+    expect(calls.filter((call) => call.target === 'secretsmanager.GetSecretValue').map((call) => call.body.SecretId)).toEqual([
+      siemSecretIdOf('dev'),
+    ]);
+    // One request for the batch, in the dev format, signed with the secret (checked by the official package).
+    expect(siem.requests).toHaveLength(1);
+    const [request] = siem.requests;
+    expect(request!.path).toBe('/authtrail/dev');
+    expect(request!.headers['content-type']).toMatch(/^application\/x-ndjson/);
+    expect(() => new Webhook(TEST_SIEM_SECRET).verify(request!.body, request!.headers, { jsonParse: false })).not.toThrow();
+    const delivered = request!.body
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => (JSON.parse(line) as { id: string }).id);
+    expect(delivered).toEqual(events.map((event) => event.id));
+    // The message that is no envelope went to the SIEM DLQ, body unchanged, with the reason.
+    const deadLettered = calls
+      .filter((call) => call.target === 'AmazonSQS.SendMessageBatch')
+      .map((call) => call.body as { QueueUrl: string; Entries: { MessageBody: string; MessageAttributes: Record<string, { StringValue: string }> }[] });
+    expect(deadLettered).toHaveLength(1);
+    expect(deadLettered[0]!.QueueUrl).toBe(deadLetterQueueUrl);
+    expect(deadLettered[0]!.Entries.map((entry) => entry.MessageBody)).toEqual([notAnEnvelope]);
+    expect(deadLettered[0]!.Entries[0]!.MessageAttributes['authtrail-reason']?.StringValue).not.toBe('');
+    expect(deadLettered[0]!.Entries[0]!.MessageAttributes['authtrail-source-message-id']?.StringValue).toBe(
+      '0e5e8a8c-0000-4000-8000-000000000002',
+    );
+    // The secret never shows in what the function sent anywhere but the signature.
+    expect(JSON.stringify(calls)).not.toContain(TEST_SIEM_SECRET.slice('whsec_'.length));
   });
 });
