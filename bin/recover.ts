@@ -6,32 +6,23 @@
  * unreachable. Times are ISO 8601 or durations back from now (30m, 2h, 7d).
  * Uses the default AWS credential chain and region. See docs/delivery.md.
  */
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from '../lib/cli/args.ts';
 import { runRecoverCli } from '../lib/cli/recover-cli.ts';
 
 const usage = 'usage: npm run recover -- --stage <stage> --since <time> [--until <time>] [--bus <name>] [--dry-run]';
 
-let parsed;
-try {
-  parsed = parseArgs({
-    strict: true,
-    options: {
-      stage: { type: 'string' },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      bus: { type: 'string' },
-      'dry-run': { type: 'boolean', default: false },
-    },
-  });
-} catch (error) {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${usage}\n`);
-  process.exit(2);
-}
-const { stage, since } = parsed.values;
-if (stage === undefined || since === undefined) {
-  process.stderr.write(`--stage and --since are required\n${usage}\n`);
-  process.exit(2);
-}
+const parsed = parseCommandLine(
+  usage,
+  {
+    stage: { type: 'string' },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    bus: { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+  },
+  { required: ['stage', 'since'] },
+);
+const { stage, since } = parsed.values as { stage: string; since: string };
 
 process.exitCode = await runRecoverCli({
   stage,

@@ -8,36 +8,26 @@
  * --local it uses the default AWS credential chain and region and the queues
  * authtrail-<stage>-siem-dlq -> authtrail-<stage>-siem. See docs/siem.md.
  */
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from '../lib/cli/args.ts';
 import { runRedriveCli } from '../lib/siem/redrive-cli.ts';
 
 const usage = 'usage: npm run redrive -- --stage <stage> [--local [--store <dir>]] [--max <n>] [--queue-url <url>] [--dlq-url <url>]';
 
-let parsed;
-try {
-  parsed = parseArgs({
-    strict: true,
-    options: {
-      stage: { type: 'string' },
-      local: { type: 'boolean', default: false },
-      store: { type: 'string', default: '.authtrail' },
-      max: { type: 'string' },
-      'queue-url': { type: 'string' },
-      'dlq-url': { type: 'string' },
-    },
-  });
-} catch (error) {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${usage}\n`);
-  process.exit(2);
-}
-const { values } = parsed;
-if (values.stage === undefined) {
-  process.stderr.write(`--stage is required\n${usage}\n`);
-  process.exit(2);
-}
+const { values } = parseCommandLine(
+  usage,
+  {
+    stage: { type: 'string' },
+    local: { type: 'boolean', default: false },
+    store: { type: 'string', default: '.authtrail' },
+    max: { type: 'string' },
+    'queue-url': { type: 'string' },
+    'dlq-url': { type: 'string' },
+  },
+  { required: ['stage'] },
+);
 
 process.exitCode = await runRedriveCli({
-  stage: values.stage,
+  stage: values.stage as string,
   local: values.local,
   storeDir: values.store,
   max: values.max,

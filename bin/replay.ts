@@ -8,34 +8,28 @@
  * --siem-url to any SIEM (signing secret from AUTHTRAIL_SIEM_SECRET, never argv).
  * `npm start` replays every fixture under events/. See README.md.
  */
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from '../lib/cli/args.ts';
 import { runReplayCli } from '../lib/cli/replay-cli.ts';
 
 const usage = `usage: npm run replay -- [--stage <stage>] [--target local|aws] [--json] [--siem-url <url> [--siem-format ndjson|json|splunk-hec|ocsf] | --no-siem] [--fresh] [--store <dir>] [--config <file>] [--verbose] <file|dir>...`;
 
-let parsed;
-try {
-  parsed = parseArgs({
-    allowPositionals: true,
-    strict: true,
-    options: {
-      stage: { type: 'string', default: 'dev' },
-      target: { type: 'string', default: 'local' },
-      'siem-url': { type: 'string' },
-      'siem-format': { type: 'string' },
-      'no-siem': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      fresh: { type: 'boolean', default: false },
-      store: { type: 'string', default: '.authtrail' },
-      config: { type: 'string' },
-      verbose: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
-} catch (error) {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${usage}\n`);
-  process.exit(2);
-}
+const parsed = parseCommandLine(
+  usage,
+  {
+    stage: { type: 'string', default: 'dev' },
+    target: { type: 'string', default: 'local' },
+    'siem-url': { type: 'string' },
+    'siem-format': { type: 'string' },
+    'no-siem': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    fresh: { type: 'boolean', default: false },
+    store: { type: 'string', default: '.authtrail' },
+    config: { type: 'string' },
+    verbose: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+  { positionals: true },
+);
 if (parsed.values.help || parsed.positionals.length === 0) {
   process.stderr.write(`${usage}\n`);
   process.exit(parsed.values.help ? 0 : 2);
