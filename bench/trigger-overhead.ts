@@ -11,6 +11,8 @@ import { isDisposableDomain } from '../lib/policy/disposable-domains.ts';
 import { collectFixtureFiles, readFixture } from '../lib/replay/fixture-file.ts';
 import { createTriggerHandler, type TriggerHandler, type TriggerRuntime } from '../lib/runtime/handler.ts';
 import { postAuthentication } from '../lib/triggers/post-authentication.ts';
+import { postConfirmation } from '../lib/triggers/post-confirmation.ts';
+import { preAuthentication } from '../lib/triggers/pre-authentication.ts';
 import { preSignUp } from '../lib/triggers/pre-signup.ts';
 import { preTokenGeneration } from '../lib/triggers/pre-token-generation.ts';
 import { PIPELINE_VERSION } from '../lib/version.ts';
@@ -37,6 +39,8 @@ export const handlersFor = (runtime: TriggerRuntime): Record<TriggerName, Trigge
   [TriggerName.PreSignUp]: createTriggerHandler(preSignUp, runtime),
   [TriggerName.PostAuthentication]: createTriggerHandler(postAuthentication, runtime),
   [TriggerName.PreTokenGeneration]: createTriggerHandler(preTokenGeneration, runtime),
+  [TriggerName.PreAuthentication]: createTriggerHandler(preAuthentication, runtime),
+  [TriggerName.PostConfirmation]: createTriggerHandler(postConfirmation, runtime),
 });
 
 export const fixturesFor = (trigger: TriggerName): unknown[] =>

@@ -34,15 +34,21 @@ export class ConfigError extends Error {
 }
 
 /**
- * The sign-up policy said no. This is the one error a trigger throws on purpose:
- * Cognito fails the user's action and shows the message to the client
- * ("PreSignUp failed with error <message>."), so the message is written for people.
+ * A policy said no: the sign-up policy (pre sign-up) or the sign-in policy (pre
+ * authentication). This is the one error a trigger throws on purpose: Cognito
+ * fails the user's action and shows the message to the client
+ * ("PreSignUp failed with error <message>.", "PreAuthentication failed with error
+ * <message>."), so the message is written for people.
+ *
+ * It was SignUpDeniedError while pre sign-up was the only trigger that denied;
+ * lib/replay/lambda-invoker.ts still recognises that name from functions deployed
+ * before the rename.
  */
-export class SignUpDeniedError extends Error {
+export class TriggerDeniedError extends Error {
   readonly code: string;
   constructor(code: string, message: string) {
     super(message);
-    this.name = 'SignUpDeniedError';
+    this.name = 'TriggerDeniedError';
     this.code = code;
   }
 }

@@ -135,6 +135,13 @@ export const AuthEventSchema = z
         .strictObject({ at: z.iso.datetime(), reason: z.string() })
         .optional()
         .describe('Set on real events that missed the bus at first and were re-published from the spill log.'),
+      inferred: z
+        .strictObject({
+          attemptId: z.string().regex(/^[0-9a-f]{32}$/),
+          windowSeconds: z.int().min(1),
+        })
+        .optional()
+        .describe('Set on events authtrail inferred downstream (a failed sign-in): the attempt it comes from.'),
       trimmed: z
         .array(z.enum(['clientContext', 'groups', 'token']))
         .optional()

@@ -11,6 +11,8 @@
 import * as z from 'zod';
 import {
   POST_AUTHENTICATION_SOURCES,
+  POST_CONFIRMATION_SOURCES,
+  PRE_AUTHENTICATION_SOURCES,
   PRE_SIGN_UP_SOURCES,
   PRE_TOKEN_GENERATION_SOURCES,
 } from './trigger-sources.ts';
@@ -101,6 +103,39 @@ export const PostAuthenticationTriggerSchema = BaseTrigger.extend({
   }),
 });
 export type PostAuthenticationTrigger = z.infer<typeof PostAuthenticationTriggerSchema>;
+
+/**
+ * Pre authentication runs before Cognito checks the password. `userNotFound` is
+ * set (true) only when the pool prevents user-existence errors and the user does
+ * not exist; then `userAttributes` is empty. Cognito sends `validationData` from
+ * InitiateAuth's ClientMetadata (sic) and, per the docs, no `clientMetadata`;
+ * other tools send it anyway, so both are read.
+ * @see https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-authentication.html
+ */
+export const PreAuthenticationTriggerSchema = BaseTrigger.extend({
+  triggerSource: z.enum(PRE_AUTHENTICATION_SOURCES),
+  request: z.looseObject({
+    userAttributes: StringMap,
+    validationData: StringMap,
+    clientMetadata: StringMap,
+    userNotFound: BooleanLike,
+  }),
+});
+export type PreAuthenticationTrigger = z.infer<typeof PreAuthenticationTriggerSchema>;
+
+/**
+ * Post confirmation: after a sign-up is confirmed (ConfirmSignUp, AdminConfirmSignUp)
+ * or a forgotten password is reset (ConfirmForgotPassword). Cognito ignores the response.
+ * @see https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-post-confirmation.html
+ */
+export const PostConfirmationTriggerSchema = BaseTrigger.extend({
+  triggerSource: z.enum(POST_CONFIRMATION_SOURCES),
+  request: z.looseObject({
+    userAttributes: StringMap,
+    clientMetadata: StringMap,
+  }),
+});
+export type PostConfirmationTrigger = z.infer<typeof PostConfirmationTriggerSchema>;
 
 const GroupConfiguration = z
   .looseObject({

@@ -8,6 +8,9 @@ export const TriggerSource = {
   PreSignUpAdminCreateUser: 'PreSignUp_AdminCreateUser',
   PreSignUpExternalProvider: 'PreSignUp_ExternalProvider',
   PostAuthentication: 'PostAuthentication_Authentication',
+  PreAuthentication: 'PreAuthentication_Authentication',
+  PostConfirmationConfirmSignUp: 'PostConfirmation_ConfirmSignUp',
+  PostConfirmationConfirmForgotPassword: 'PostConfirmation_ConfirmForgotPassword',
   TokenHostedAuth: 'TokenGeneration_HostedAuth',
   TokenAuthentication: 'TokenGeneration_Authentication',
   TokenNewPasswordChallenge: 'TokenGeneration_NewPasswordChallenge',
@@ -25,6 +28,13 @@ export const PRE_SIGN_UP_SOURCES = [
 
 export const POST_AUTHENTICATION_SOURCES = [TriggerSource.PostAuthentication] as const;
 
+export const PRE_AUTHENTICATION_SOURCES = [TriggerSource.PreAuthentication] as const;
+
+export const POST_CONFIRMATION_SOURCES = [
+  TriggerSource.PostConfirmationConfirmSignUp,
+  TriggerSource.PostConfirmationConfirmForgotPassword,
+] as const;
+
 export const PRE_TOKEN_GENERATION_SOURCES = [
   TriggerSource.TokenHostedAuth,
   TriggerSource.TokenAuthentication,
@@ -39,6 +49,8 @@ export const TriggerName = {
   PreSignUp: 'pre-signup',
   PostAuthentication: 'post-authentication',
   PreTokenGeneration: 'pre-token-generation',
+  PreAuthentication: 'pre-authentication',
+  PostConfirmation: 'post-confirmation',
 } as const;
 export type TriggerName = (typeof TriggerName)[keyof typeof TriggerName];
 
@@ -46,6 +58,8 @@ const SOURCES_BY_TRIGGER: Record<TriggerName, readonly string[]> = {
   [TriggerName.PreSignUp]: PRE_SIGN_UP_SOURCES,
   [TriggerName.PostAuthentication]: POST_AUTHENTICATION_SOURCES,
   [TriggerName.PreTokenGeneration]: PRE_TOKEN_GENERATION_SOURCES,
+  [TriggerName.PreAuthentication]: PRE_AUTHENTICATION_SOURCES,
+  [TriggerName.PostConfirmation]: POST_CONFIRMATION_SOURCES,
 };
 
 /** Which of our functions handles a trigger source, or undefined when none does. */

@@ -99,6 +99,29 @@ export const StageConfigSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  /** The sign-in policy of the pre-authentication trigger (docs/configuration.md). Empty lists: no policy. */
+  signIn: z
+    .strictObject({
+      /**
+       * Users who may not sign in: each entry matches the user's `sub`, username or
+       * email (case-insensitive), as Cognito sends them, before the PII policy.
+       */
+      blockedUsers: z.array(z.string().min(1)).default([]),
+      /** App client ids through which nobody may sign in. */
+      blockedClients: z.array(z.string().min(1)).default([]),
+      /**
+       * Not empty: the only app client ids sign-in may go through on this stage;
+       * every other client (an unused or forgotten one) is denied.
+       */
+      allowedClients: z.array(z.string().min(1)).default([]),
+      /**
+       * Failed sign-in inference (lib/inference/): an attempt with no successful
+       * sign-in by the same user through the same client within this many seconds
+       * becomes a `signin.authenticate` event with outcome `failed`.
+       */
+      failedSignInWindowSeconds: z.int().min(5).max(3600).default(120),
+    })
+    .prefault({}),
   tokens: z
     .strictObject({
       /** Must match the user pool's pre token generation LambdaVersion; used when a payload does not say. */

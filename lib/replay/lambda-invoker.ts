@@ -9,6 +9,8 @@ import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { ProblemCode, messageOf } from '../errors.ts';
 import { failure, type Invoker } from './replay.ts';
 
+const DENIAL_NAMES = ['TriggerDeniedError', 'SignUpDeniedError'] as const;
+
 export const functionNameFor = (stage: string, trigger: string): string => `authtrail-${stage}-${trigger}`;
 
 const parsePayload = (bytes: Uint8Array | undefined): unknown => {
@@ -34,11 +36,12 @@ export const createLambdaInvoker = (stage: string, client: LambdaClient): Invoke
   const returned = parsePayload(output.Payload);
   if (output.FunctionError !== undefined) {
     const { errorType, errorMessage, trace } = (returned ?? {}) as { errorType?: string; errorMessage?: string; trace?: unknown };
-    // A denied sign-up is the policy working, as in the local replay. serverless-offline reports every handler
-    // error as errorType "Error" (dherault/serverless-offline#1631); the error's name still heads its trace.
-    const denied =
-      errorType === 'SignUpDeniedError' ||
-      (errorType === 'Error' && Array.isArray(trace) && String(trace[0]).startsWith('SignUpDeniedError:'));
+    // A denied sign-up or sign-in is the policy working, as in the local replay. serverless-offline reports every
+    // handler error as errorType "Error" (dherault/serverless-offline#1631); the error's name still heads its trace.
+    // SignUpDeniedError: the name before the denial was generalised, still thrown by older deployments.
+    const denied = DENIAL_NAMES.some(
+      (name) => errorType === name || (errorType === 'Error' && Array.isArray(trace) && String(trace[0]).startsWith(`${name}:`)),
+    );
     if (denied) return { file, ok: true, trigger: source, response: null, events: [], error: null };
     return failure(file, source, ProblemCode.HandlerFailed, `${functionName}: ${errorType ?? output.FunctionError}: ${errorMessage ?? ''}`);
   }

@@ -8,10 +8,12 @@ import type { Context } from 'aws-lambda';
 import type { AuthEvent } from '../auth-event/schema.ts';
 import { TriggerName } from '../cognito/trigger-sources.ts';
 import type { StageConfig } from '../config/schema.ts';
-import { ProblemCode, SignUpDeniedError, messageOf } from '../errors.ts';
+import { ProblemCode, TriggerDeniedError, messageOf } from '../errors.ts';
 import { createTriggerHandler, type NarrowLogger, type Problem, type TriggerHandler } from '../runtime/handler.ts';
 import type { EventSink } from '../sinks/sink.ts';
 import { postAuthentication } from '../triggers/post-authentication.ts';
+import { postConfirmation } from '../triggers/post-confirmation.ts';
+import { preAuthentication } from '../triggers/pre-authentication.ts';
 import { preSignUp } from '../triggers/pre-signup.ts';
 import { preTokenGeneration } from '../triggers/pre-token-generation.ts';
 import { PIPELINE_VERSION } from '../version.ts';
@@ -68,6 +70,8 @@ export const createLocalInvoker = (options: LocalInvokerOptions): Invoker => {
     [TriggerName.PreSignUp]: createTriggerHandler(preSignUp, runtime),
     [TriggerName.PostAuthentication]: createTriggerHandler(postAuthentication, runtime),
     [TriggerName.PreTokenGeneration]: createTriggerHandler(preTokenGeneration, runtime),
+    [TriggerName.PreAuthentication]: createTriggerHandler(preAuthentication, runtime),
+    [TriggerName.PostConfirmation]: createTriggerHandler(postConfirmation, runtime),
   };
 
   return async ({ file, trigger, source, payload }) => {
@@ -78,7 +82,7 @@ export const createLocalInvoker = (options: LocalInvokerOptions): Invoker => {
     try {
       returned = await handlers[trigger](payload, lambdaContextFor(options.stage, trigger));
     } catch (error) {
-      if (!(error instanceof SignUpDeniedError)) return failure(file, source, ProblemCode.HandlerFailed, messageOf(error));
+      if (!(error instanceof TriggerDeniedError)) return failure(file, source, ProblemCode.HandlerFailed, messageOf(error));
       denied = true;
     }
     const problem = problems[0];

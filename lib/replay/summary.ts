@@ -1,8 +1,14 @@
 /** The readable summary of a replay: per trigger, what was processed and decided, and what each sink got. */
+import { Outcome } from '../auth-event/schema.ts';
 import { triggerNameFor } from '../cognito/trigger-sources.ts';
 import type { ReplayResult } from './replay.ts';
 
-const OUTCOMES = ['allowed', 'denied', 'succeeded', 'issued'] as const;
+/**
+ * The outcomes a trigger can decide. `failed` is inferred downstream from the bus
+ * (lib/inference/), never by a trigger, and would clash with the column counting
+ * failed files.
+ */
+const OUTCOMES = Object.values(Outcome).filter((outcome) => outcome !== Outcome.Failed);
 
 export interface SummaryRow {
   trigger: string;
@@ -19,11 +25,11 @@ export const summarize = (results: readonly ReplayResult[]): SummaryRow[] => {
       trigger,
       processed: 0,
       failed: 0,
-      outcomes: { allowed: 0, denied: 0, succeeded: 0, issued: 0 },
+      outcomes: Object.fromEntries(OUTCOMES.map((outcome) => [outcome, 0])) as SummaryRow['outcomes'],
     };
     row.processed += 1;
     if (!result.ok) row.failed += 1;
-    for (const event of result.events) row.outcomes[event.outcome] += 1;
+    for (const event of result.events) if (event.outcome !== Outcome.Failed) row.outcomes[event.outcome] += 1;
     rows.set(trigger, row);
   }
   return [...rows.values()].sort((a, b) => a.trigger.localeCompare(b.trigger));

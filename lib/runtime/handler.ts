@@ -1,16 +1,17 @@
 /**
  * The shared middy stack every trigger function is wrapped in, defined once.
  *
- * A trigger sits on the user's sign-in path: it throws only to deny a sign-up on
- * purpose. A payload it cannot read, a bug, or a sink that fails is reported and
+ * A trigger sits on the user's sign-in path: it throws only to deny a sign-up or
+ * sign-in on purpose. A payload it cannot read, a bug, or a sink that fails is reported and
  * logged, and Cognito gets its event back unchanged (fail-open), so telemetry
  * never breaks a sign-in.
  */
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { TriggerName } from '../cognito/trigger-sources.ts';
-import { ProblemCode, SignUpDeniedError, TriggerEventError, messageOf } from '../errors.ts';
+import { ProblemCode, TriggerDeniedError, TriggerEventError, messageOf } from '../errors.ts';
 import type { AuthEvent } from '../auth-event/schema.ts';
+import { MetricName, authEventMetrics, publishMetrics, type MetricsRecorder } from '../metrics/catalog.ts';
 import { PublishError } from '../publish/eventbridge.ts';
 import type { EventSink } from '../sinks/sink.ts';
 import type { TriggerDefinition } from '../triggers/definition.ts';
@@ -29,17 +30,8 @@ export interface Problem {
   message: string;
 }
 
-/** Metric names the triggers emit (CloudWatch EMF on AWS; counters locally). */
-export const MetricName = {
-  EventsPublished: 'EventsPublished',
-  PublishFailures: 'PublishFailures',
-  SpilledEvents: 'SpilledEvents',
-} as const;
-export type MetricName = (typeof MetricName)[keyof typeof MetricName];
-
-export interface MetricsRecorder {
-  count(name: MetricName, value: number): void;
-}
+// Metric names, units and dimensions: lib/metrics/catalog.ts (CloudWatch EMF on AWS).
+export { MetricName, type MetricsRecorder } from '../metrics/catalog.ts';
 
 export interface TriggerRuntime extends ProcessContext {
   sink: EventSink;
@@ -63,7 +55,7 @@ const report = (runtime: TriggerRuntime, problem: Problem): void => {
 const failOpen = (runtime: TriggerRuntime, trigger: TriggerName): MiddlewareObj<unknown, unknown> => ({
   name: 'authtrail-fail-open',
   onError: (request) => {
-    if (request.error instanceof SignUpDeniedError) return;
+    if (request.error instanceof TriggerDeniedError) return;
     report(runtime, {
       trigger,
       code: ProblemCode.HandlerFailed,
@@ -89,6 +81,7 @@ export const createTriggerHandler = <T>(
       report(runtime, { trigger: definition.name, code: error.code, message: error.message });
       return event;
     }
+    const publishStarted = performance.now();
     try {
       await runtime.sink.publish(processed.events);
       runtime.metrics?.count(MetricName.EventsPublished, processed.events.length);
@@ -101,9 +94,13 @@ export const createTriggerHandler = <T>(
       runtime.metrics?.count(MetricName.EventsPublished, processed.events.length - undelivered.length);
       report(runtime, { trigger: definition.name, code: ProblemCode.PublishFailed, message: messageOf(error) });
     }
+    runtime.metrics?.record?.([
+      ...publishMetrics(definition.name, performance.now() - publishStarted),
+      ...processed.events.flatMap(authEventMetrics),
+    ]);
     if (processed.denial !== undefined) {
-      runtime.logger.info('authtrail.sign_up_denied', { code: processed.denial.code });
-      throw new SignUpDeniedError(processed.denial.code, processed.denial.message);
+      runtime.logger.info('authtrail.denied', { trigger: definition.name, code: processed.denial.code });
+      throw new TriggerDeniedError(processed.denial.code, processed.denial.message);
     }
     return processed.response;
   };

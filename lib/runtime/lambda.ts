@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
 import type { MiddlewareObj } from '@middy/core';
@@ -18,7 +18,9 @@ import { spillLine } from '../publish/spill.ts';
 import type { TriggerDefinition } from '../triggers/definition.ts';
 import type { AuthEvent } from '../auth-event/schema.ts';
 import { PIPELINE_VERSION } from '../version.ts';
-import { createTriggerHandler, type MetricsRecorder, type TriggerHandler, type TriggerRuntime } from './handler.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../metrics/catalog.ts';
+import { powertoolsRecorder } from '../metrics/emf.ts';
+import { createTriggerHandler, type TriggerHandler, type TriggerRuntime } from './handler.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -65,12 +67,6 @@ const spillToStdout = (events: readonly AuthEvent[], reason: string): void => {
   for (const event of events) process.stdout.write(`${spillLine(event, reason, at)}\n`);
 };
 
-const powertoolsMetrics = (metrics: Metrics): MetricsRecorder => ({
-  count: (name, value) => {
-    if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
-  },
-});
-
 export interface LambdaRuntime extends TriggerRuntime {
   lambdaMetrics: Metrics;
 }
@@ -81,7 +77,7 @@ export const createLambdaRuntime = async (env: Env = process.env): Promise<Lambd
   const config = loadStageConfigFile(configFile);
   const busName = requiredEnv(env, 'AUTHTRAIL_EVENT_BUS_NAME');
   const logger = new Logger({ serviceName: 'authtrail', persistentKeys: { stage } });
-  const metrics = new Metrics({ namespace: 'authtrail', serviceName: 'authtrail', defaultDimensions: { stage } });
+  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, defaultDimensions: { stage } });
   const deadlineMs = publishDeadlineFrom(env);
   const client = createEventBridgeClient(deadlineMs, env.AUTHTRAIL_EVENTBRIDGE_ENDPOINT || undefined);
   return {
@@ -93,7 +89,7 @@ export const createLambdaRuntime = async (env: Env = process.env): Promise<Lambd
     isDisposableDomain,
     logger,
     lambdaMetrics: metrics,
-    metrics: powertoolsMetrics(metrics),
+    metrics: powertoolsRecorder(metrics),
     spill: spillToStdout,
     sink: createEventBridgePublisher({ client, busName, deadlineMs }),
   };

@@ -24,6 +24,7 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { join } from 'node:path';
 import { configFileFor, loadStageConfigFile, requiredEnv } from '../config/load.ts';
+import { METRICS_NAMESPACE, MetricName, SERVICE_NAME } from '../metrics/catalog.ts';
 import { ConfigError, messageOf } from '../errors.ts';
 import { EventStatus, createSiemSender, sinkFromConfig, systemDeliveryIo, type SiemSender } from './delivery.ts';
 import { forwardMessages, type MessageVerdict } from './forward.ts';
@@ -145,6 +146,10 @@ export const siemUrlFrom = (env: Env): string => {
   return url.toString();
 };
 
+/** Messages SQS delivers again after an earlier attempt did not take them (the SIEM retries). */
+export const redeliveredIn = (event: SQSEvent): number =>
+  event.Records.filter((record) => Number(record.attributes?.ApproximateReceiveCount ?? '1') > 1).length;
+
 export interface ForwarderRuntime {
   logger: Logger;
   metrics: Metrics;
@@ -162,7 +167,7 @@ export const createForwarderRuntime = (env: Env = process.env): ForwarderRuntime
   const transport = createHttpTransport();
   const sqs = new SQSClient({});
   const logger = new Logger({ serviceName: 'authtrail', persistentKeys: { stage } });
-  const metrics = new Metrics({ namespace: 'authtrail', serviceName: 'authtrail', defaultDimensions: { stage } });
+  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, defaultDimensions: { stage } });
   const deadLetters = sqsDeadLetterSink(sqs, dlqUrl);
   let current: { raw: string; sender: SiemSender } | undefined;
 
@@ -188,9 +193,11 @@ export const createForwarderRuntime = (env: Env = process.env): ForwarderRuntime
         return { batchItemFailures: event.Records.map((record) => ({ itemIdentifier: record.messageId })) };
       }
       const result = await forwardSqsEvent(event, { sender, deadLetters, deadlineAt: deadlineFrom(context, Date.now()) });
-      metrics.addMetric('SiemDelivered', MetricUnit.Count, result.delivered);
-      metrics.addMetric('SiemRejected', MetricUnit.Count, result.rejected);
-      metrics.addMetric('SiemFailed', MetricUnit.Count, result.failed);
+      metrics.addMetric(MetricName.SiemDelivered, MetricUnit.Count, result.delivered);
+      metrics.addMetric(MetricName.SiemRejected, MetricUnit.Count, result.rejected);
+      metrics.addMetric(MetricName.SiemFailed, MetricUnit.Count, result.failed);
+      metrics.addMetric(MetricName.SiemRetried, MetricUnit.Count, redeliveredIn(event));
+      metrics.addMetric(MetricName.SiemRequests, MetricUnit.Count, result.requests);
       const { response, ...counts } = result;
       (result.failed + result.rejected > 0 ? logger.warn : logger.info).call(logger, 'authtrail.siem.forward', {
         messages: event.Records.length,

@@ -7,14 +7,20 @@
  *   5 Service Ticket Renew (OCSF words these in Kerberos terms; a Cognito refresh
  *   renews a session's tokens without a new logon, which is what 5 describes);
  * - sign-up (any `signup.*`) -> Account Change (3001), activity 1 Create; a denied
- *   sign-up is status Failure with the policy's reason code.
+ *   sign-up is status Failure with the policy's reason code;
+ * - sign-in attempt (`signin.attempt`, pre authentication) -> Authentication,
+ *   activity 1 Logon, status Unknown (the password is not checked yet), or Failure
+ *   when the sign-in policy denied it; an inferred failed sign-in
+ *   (`signin.authenticate` `failed`) -> Logon, status Failure;
+ * - `account.confirm_signup` -> Account Change, activity 2 Enable (the account
+ *   becomes usable); `account.password_reset` -> activity 4 Password Reset.
  *
  * Nothing is invented: triggers see no client IP, so `src_endpoint` is absent,
  * and Cognito does not tell a trigger whether MFA was used, so `is_mfa` is absent
  * (absent means unknown in OCSF). Fields without an OCSF home go to `unmapped`.
  * The mapping, field by field: docs/siem.md.
  */
-import type { AuthEvent, ProviderType } from '../auth-event/schema.ts';
+import type { Action, AuthEvent, Outcome, ProviderType } from '../auth-event/schema.ts';
 import { HASH_PREFIX } from '../pii.ts';
 
 export const OCSF_VERSION = '1.2.0';
@@ -30,12 +36,14 @@ const CLASS_NAME: Readonly<Record<OcsfClass, string>> = {
 /** Activity ids used here, with their OCSF captions. */
 export const OcsfActivity = {
   Create: { id: 1, name: 'Create' },
+  Enable: { id: 2, name: 'Enable' },
+  PasswordReset: { id: 4, name: 'Password Reset' },
   Logon: { id: 1, name: 'Logon' },
   AuthenticationTicket: { id: 3, name: 'Authentication Ticket' },
   ServiceTicketRenew: { id: 5, name: 'Service Ticket Renew' },
 } as const;
 
-export const OcsfStatus = { Success: 1, Failure: 2 } as const;
+export const OcsfStatus = { Unknown: 0, Success: 1, Failure: 2 } as const;
 export const OcsfSeverity = { Informational: 1, Low: 2 } as const;
 
 /** auth_protocol_id values (OCSF dictionary). */
@@ -67,11 +75,36 @@ const authProtocolOf = (event: AuthEvent): { id: number; name: string } => {
   return { id, name: AUTH_PROTOCOL_NAME[id] ?? 'Unknown' };
 };
 
-const classAndActivity = (event: AuthEvent): { classUid: OcsfClass; activity: { id: number; name: string } } => {
-  if (event.category === 'signup') return { classUid: OcsfClass.AccountChange, activity: OcsfActivity.Create };
-  if (event.category === 'signin') return { classUid: OcsfClass.Authentication, activity: OcsfActivity.Logon };
-  if (event.action === 'refresh') return { classUid: OcsfClass.Authentication, activity: OcsfActivity.ServiceTicketRenew };
-  return { classUid: OcsfClass.Authentication, activity: OcsfActivity.AuthenticationTicket };
+/**
+ * Class and activity of every action: a Record over all actions, so adding an
+ * action without mapping it fails type-checking (the mapping is total).
+ */
+const CLASS_AND_ACTIVITY: Readonly<Record<Action, { classUid: OcsfClass; activity: { id: number; name: string } }>> = {
+  self_signup: { classUid: OcsfClass.AccountChange, activity: OcsfActivity.Create },
+  admin_create_user: { classUid: OcsfClass.AccountChange, activity: OcsfActivity.Create },
+  federated_signup: { classUid: OcsfClass.AccountChange, activity: OcsfActivity.Create },
+  // A sign-in attempt is the start of a logon; its status says it is not decided yet (Unknown).
+  attempt: { classUid: OcsfClass.Authentication, activity: OcsfActivity.Logon },
+  authenticate: { classUid: OcsfClass.Authentication, activity: OcsfActivity.Logon },
+  issue: { classUid: OcsfClass.Authentication, activity: OcsfActivity.AuthenticationTicket },
+  client_credentials: { classUid: OcsfClass.Authentication, activity: OcsfActivity.AuthenticationTicket },
+  refresh: { classUid: OcsfClass.Authentication, activity: OcsfActivity.ServiceTicketRenew },
+  // Confirming a sign-up makes the account usable: OCSF's Enable.
+  confirm_signup: { classUid: OcsfClass.AccountChange, activity: OcsfActivity.Enable },
+  password_reset: { classUid: OcsfClass.AccountChange, activity: OcsfActivity.PasswordReset },
+};
+
+const classAndActivity = (event: AuthEvent) => CLASS_AND_ACTIVITY[event.action];
+
+/** Status of every outcome, total like the actions. */
+const STATUS: Readonly<Record<Outcome, { id: number; name: string }>> = {
+  allowed: { id: OcsfStatus.Success, name: 'Success' },
+  succeeded: { id: OcsfStatus.Success, name: 'Success' },
+  issued: { id: OcsfStatus.Success, name: 'Success' },
+  denied: { id: OcsfStatus.Failure, name: 'Failure' },
+  failed: { id: OcsfStatus.Failure, name: 'Failure' },
+  // The password check has not happened yet when pre authentication runs.
+  attempted: { id: OcsfStatus.Unknown, name: 'Unknown' },
 };
 
 /** A readable address only: hashed values are not email addresses (email_t), they stay in `unmapped`. */
@@ -117,7 +150,8 @@ export type OcsfEvent = ReturnType<typeof toOcsf>;
 
 export const toOcsf = (event: AuthEvent) => {
   const { classUid, activity } = classAndActivity(event);
-  const failed = event.outcome === 'denied';
+  const status = STATUS[event.outcome];
+  const failed = status.id === OcsfStatus.Failure;
   const protocol = authProtocolOf(event);
   const labels = [
     ...(event.pipeline.replay === undefined ? [] : ['replay']),
@@ -135,8 +169,8 @@ export const toOcsf = (event: AuthEvent) => {
     time: Date.parse(event.time),
     severity_id: failed ? OcsfSeverity.Low : OcsfSeverity.Informational,
     severity: failed ? 'Low' : 'Informational',
-    status_id: failed ? OcsfStatus.Failure : OcsfStatus.Success,
-    status: failed ? 'Failure' : 'Success',
+    status_id: status.id,
+    status: status.name,
     ...(event.reason === undefined ? {} : { status_code: event.reason.code, status_detail: event.reason.message }),
     message: `${event.category}.${event.action} ${event.outcome}`,
     metadata: {

@@ -1,13 +1,17 @@
 /**
- * Fuzz: random and mutated payloads never make the post-authentication or
- * pre-token-generation handler throw (which would fail the user's sign-in), and
- * whatever they do publish is a valid AuthEvent.
+ * Fuzz: random and mutated payloads never make the post-authentication,
+ * pre-authentication, post-confirmation or pre-token-generation handler throw
+ * (which would fail the user's sign-in) other than by a policy denial that its
+ * event records, and whatever they do publish is a valid AuthEvent.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AuthEventSchema, type AuthEvent } from '../../lib/auth-event/schema.ts';
 import { createTriggerHandler, type Problem, type TriggerRuntime } from '../../lib/runtime/handler.ts';
+import { TriggerDeniedError } from '../../lib/errors.ts';
 import { postAuthentication } from '../../lib/triggers/post-authentication.ts';
+import { postConfirmation } from '../../lib/triggers/post-confirmation.ts';
+import { preAuthentication } from '../../lib/triggers/pre-authentication.ts';
 import { preTokenGeneration } from '../../lib/triggers/pre-token-generation.ts';
 import { collectFixtureFiles, readFixture } from '../../lib/replay/fixture-file.ts';
 import { processContext } from '../helpers/fixtures.ts';
@@ -65,6 +69,8 @@ const mutatedFixture = (fixtures: Json[]) =>
 const cases = [
   ['post-authentication', postAuthentication, 'events/post-authentication'],
   ['pre-token-generation', preTokenGeneration, 'events/pre-token-generation'],
+  ['pre-authentication', preAuthentication, 'events/pre-authentication'],
+  ['post-confirmation', postConfirmation, 'events/post-confirmation'],
 ] as const;
 
 describe.each(cases)('Fuzz: %s handler', (_, definition, fixtureDir) => {
@@ -72,7 +78,15 @@ describe.each(cases)('Fuzz: %s handler', (_, definition, fixtureDir) => {
     const published: AuthEvent[] = [];
     const problems: Problem[] = [];
     const handler = createTriggerHandler(definition as never, runtimeRecording(published, problems));
-    const returned = await handler(structuredClone(payload), context);
+    let returned: unknown;
+    try {
+      returned = await handler(structuredClone(payload), context);
+    } catch (error) {
+      // The one throw on purpose: the sign-in policy denied the attempt, and its event says so.
+      expect(error).toBeInstanceOf(TriggerDeniedError);
+      expect(published.map((event) => event.outcome)).toEqual(['denied']);
+      return;
+    }
     // Either a processed answer with its event, or the payload back unchanged (fail-open)...
     if (published.length > 0) expect(returned).toHaveProperty('response');
     // (middy hands the handler `{}` for an undefined event; Lambda never sends one)

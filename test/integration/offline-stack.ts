@@ -32,7 +32,7 @@ import { storePaths } from '../../lib/sinks/local-store.ts';
 export const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..');
 
 /** What `serverless offline` needs from the project: the stack, the function sources and their config. */
-const COPIED = ['serverless.yml', 'package.json', 'tsconfig.json', 'functions', 'lib', 'config'];
+const COPIED = ['serverless.yml', 'package.json', 'tsconfig.json', 'functions', 'lib', 'config', 'dashboards'];
 
 /** Fake credentials: the offline endpoints do not check signatures, but the SDK must sign. */
 export const FAKE_AWS_ENV = {
@@ -69,6 +69,8 @@ export interface OfflineStack {
   ports: OfflinePorts;
   lambdaEndpoint: string;
   eventBridgeEndpoint: string;
+  /** The local store the rule targets write (removed by stop()). */
+  storeDir: string;
   /** The environment that keeps SDK clients of child processes on loopback with fake credentials. */
   loopbackAwsEnv: Record<string, string>;
   /** The envelopes a rule target has received so far. */
@@ -91,7 +93,8 @@ export const freePort = async (): Promise<number> => {
   return port;
 };
 
-const portFrom = async (variable: string): Promise<number> => {
+/** The port named by an environment variable, or a free one when it is unset. */
+export const portFrom = async (variable: string): Promise<number> => {
   const value = process.env[variable];
   if (value === undefined || value === '') return freePort();
   const port = Number(value);
@@ -107,10 +110,10 @@ const readNdjson = (file: string): StoredEnvelope[] => {
     .map((line) => JSON.parse(line) as StoredEnvelope);
 };
 
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+export const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /** True while any process of the group is alive. */
-const groupAlive = (pid: number): boolean => {
+export const groupAlive = (pid: number): boolean => {
   try {
     process.kill(-pid, 0);
     return true;
@@ -265,6 +268,7 @@ export const startOffline = async ({ stage, piiKey }: { stage: string; piiKey: s
       ports,
       lambdaEndpoint,
       eventBridgeEndpoint,
+      storeDir,
       loopbackAwsEnv: { ...FAKE_AWS_ENV, AWS_ENDPOINT_URL: `http://127.0.0.1:${closed}` },
       read,
       output: () => output,

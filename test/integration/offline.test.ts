@@ -212,7 +212,7 @@ describe('serverless offline: the trigger functions through the Lambda API', () 
     await assessRouting(envelope, since);
   });
 
-  it('pre-signup denies a disposable email domain: a Lambda error naming SignUpDeniedError with the message for the user, and the denial reaches the rule targets', async () => {
+  it('pre-signup denies a disposable email domain: a Lambda error naming TriggerDeniedError with the message for the user, and the denial reaches the rule targets', async () => {
     // Prepare
     const fixture = 'pre-signup/sign-up-denied-disposable-domain.json';
     const payload = loadEvent(fixture);
@@ -232,10 +232,10 @@ describe('serverless offline: the trigger functions through the Lambda API', () 
     const denial = expected.events[0]?.reason;
     expect(denial).toMatchObject({ code: 'DISPOSABLE_EMAIL_DOMAIN' });
     expect(output.FunctionError).toBe('Unhandled');
-    // AWS Lambda reports errorType SignUpDeniedError (the error's name). serverless-offline 14 reports every
+    // AWS Lambda reports errorType TriggerDeniedError (the error's name). serverless-offline 14 reports every
     // handler error as "Error" (dherault/serverless-offline#1631) and keeps the name only in the trace.
     expect(returned).toMatchObject({ errorType: 'Error', errorMessage: denial?.message });
-    expect((returned as { trace: string[] }).trace[0]).toBe(`SignUpDeniedError: ${denial?.message}`);
+    expect((returned as { trace: string[] }).trace[0]).toBe(`TriggerDeniedError: ${denial?.message}`);
     expect(envelope.detail).toEqual(expected.events[0]);
     expect(envelope.detail).toMatchObject({ category: 'signup', outcome: 'denied' });
     await assessRouting(envelope, since);
@@ -328,7 +328,7 @@ describe('npm run replay -- --target aws, against the offline Lambda API', () =>
         await assessRouting(envelope);
       }
       expect(results.filter((result) => result.response === null).map((result) => result.file)).toEqual(
-        files.filter((file) => file.includes('sign-up-denied')),
+        files.filter((file) => file.includes('sign-up-denied') || file.includes('sign-in-denied')),
       );
     },
     REPLAY_TIMEOUT_MS + DELIVERY_TIMEOUT_MS,

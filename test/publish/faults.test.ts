@@ -136,7 +136,10 @@ describe('Faults: publishing from the sign-in path', () => {
       .flatMap((chunk) => chunk.split('\n'))
       .filter((line) => line.includes('"_aws"'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(emf).toHaveLength(1);
-    expect(emf[0]).toMatchObject({ SpilledEvents: 1, PublishFailures: 1, stage: 'dev' });
+    // One document counts the spill; the others are the invocation's auth-activity and latency points.
+    const spills = emf.filter((document) => 'SpilledEvents' in document);
+    expect(spills).toHaveLength(1);
+    expect(spills[0]).toMatchObject({ SpilledEvents: 1, PublishFailures: 1, stage: 'dev' });
+    expect(emf.some((document) => document.PublishLatency !== undefined && document.trigger === 'post-authentication')).toBe(true);
   });
 });

@@ -57,7 +57,7 @@ describe('Recover: npm run recover', () => {
     const signIn = golden('post-authentication/sign-in-web.json');
     const token = golden('pre-token-generation/v2/authentication-admin.json');
     const signUp = golden('pre-signup/sign-up-denied-blocked-domain.json');
-    const [preSignUpGroup, postAuthGroup, preTokenGroup] = triggerLogGroups('dev');
+    const [preSignUpGroup, postAuthGroup, preTokenGroup, preAuthGroup, postConfirmationGroup] = triggerLogGroups('dev');
     const at = (minutesAgo: number) => NOW - minutesAgo * 60_000;
     logs.groups.set(postAuthGroup as string, [
       { timestamp: at(50), message: 'START RequestId: 1 Version: $LATEST' },
@@ -70,6 +70,9 @@ describe('Recover: npm run recover', () => {
       { timestamp: at(300), message: spillLine(signUp, 'outside the window', new Date(at(300))) },
     ]);
     logs.groups.set(preSignUpGroup as string, [{ timestamp: at(10), message: spillLine(signUp, 'InternalException', new Date(at(10))) }]);
+    // The new triggers ran but spilled nothing: searched, nothing found.
+    logs.groups.set(preAuthGroup as string, [{ timestamp: at(20), message: 'START RequestId: 3 Version: $LATEST' }]);
+    logs.groups.set(postConfirmationGroup as string, []);
 
     // Act
     const first = await recover('--stage', 'dev', '--since', '2026-11-27T11:00:00Z', '--until', '2026-11-27T12:00:00Z');

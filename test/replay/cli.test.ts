@@ -146,6 +146,6 @@ describe('CLI: npm run replay -- --json', () => {
     expect(run.stdout).toMatch(/pre-signup\s+7\s+5\s+2\s+0\s+0\s+0/);
     expect(run.stdout).toMatch(/events-log\s+\d+\s+/);
     // npm start shows the events arriving in a SIEM: the built-in local receiver
-    expect(run.stdout).toMatch(/siem-receiver\s+23\s+.*siem\/received\.ndjson/);
+    expect(run.stdout).toMatch(/siem-receiver\s+31\s+.*siem\/received\.ndjson/);
   });
 });

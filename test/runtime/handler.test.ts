@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { AuthEvent } from '../../lib/auth-event/schema.ts';
-import { SignUpDeniedError } from '../../lib/errors.ts';
+import { TriggerDeniedError } from '../../lib/errors.ts';
 import { createTriggerHandler, type Problem, type TriggerRuntime } from '../../lib/runtime/handler.ts';
 import { postAuthentication } from '../../lib/triggers/post-authentication.ts';
 import { preSignUp } from '../../lib/triggers/pre-signup.ts';
@@ -58,7 +58,7 @@ describe('Handler: the shared middy stack', () => {
     const denial = handler(loadEvent('pre-signup/sign-up-denied-blocked-domain.json'), context);
 
     // Assess
-    await expect(denial).rejects.toThrow(new SignUpDeniedError('EMAIL_DOMAIN_BLOCKED', 'Sign-up with email domain blocked.example is not allowed.'));
+    await expect(denial).rejects.toThrow(new TriggerDeniedError('EMAIL_DOMAIN_BLOCKED', 'Sign-up with email domain blocked.example is not allowed.'));
     expect(published.map((event) => event.outcome)).toEqual(['denied']);
   });
 

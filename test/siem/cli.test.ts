@@ -71,12 +71,12 @@ describe('CLI: npm run siem', () => {
     const status = await receiver.exited;
 
     // Assess
-    expect(report).toMatchObject({ delivered: 23, requests: 2 });
+    expect(report).toMatchObject({ delivered: 31, requests: 2 });
     expect(status).toBe(0);
     const { stdout } = receiver.output();
     expect(stdout).toMatch(/POST \/ 503 \(fault\)/);
-    expect(stdout).toMatch(/POST \/ 200 · 23 ndjson record\(s\): 23 new, 0 duplicate · 23 held/);
-    expect(stdout).toContain('requests 2 · stored 23 · duplicates 0 · bad signature 0 · bad body 0 · faults 1');
+    expect(stdout).toMatch(/POST \/ 200 · 31 ndjson record\(s\): 31 new, 0 duplicate · 31 held/);
+    expect(stdout).toContain('requests 2 · stored 31 · duplicates 0 · bad signature 0 · bad body 0 · faults 1');
     expect(stdout).not.toContain(secret);
     const stored = readFileSync(receivedFile(storeDir, 'dev'), 'utf8').trim().split('\n');
     expect(stored.map((line) => (JSON.parse(line) as { id: string }).id)).toEqual(events.map((event) => event.id));

@@ -10,7 +10,7 @@ describe('Config: siem section', () => {
     // Assess
     expect(config.siem).toEqual({
       format: 'ndjson',
-      categories: ['signup', 'signin', 'token'],
+      categories: ['signup', 'signin', 'token', 'account'],
       batch: { maxEvents: 100, maxBytes: 1048576 },
       timeoutMs: 5000,
       retry: { maxAttempts: 4, baseDelayMs: 200, maxDelayMs: 5000, maxRetryAfterMs: 30000 },

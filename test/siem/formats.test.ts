@@ -20,7 +20,7 @@ describe('Formats: every format parses back', () => {
     const decoded = decodeBody(body);
 
     // Assess
-    expect(events).toHaveLength(23);
+    expect(events).toHaveLength(31);
     expect(decoded.map((record) => record.id)).toEqual(events.map((event) => event.id));
     expect(new Set(decoded.map((record) => record.format))).toEqual(new Set([format]));
     expect(contentType).toBe(format === 'ndjson' || format === 'ocsf' ? 'application/x-ndjson' : 'application/json');
@@ -280,6 +280,46 @@ describe('Formats: OCSF mapping, field by field', () => {
     if (code !== undefined) expect(ocsf.status_code).toBe(code);
   });
 
+  it.each([
+    ['pre-authentication/sign-in-attempt-web.json', 3002, 1, 0, 'Unknown'],
+    ['pre-authentication/sign-in-denied-blocked-user.json', 3002, 1, 2, 'Failure'],
+    ['post-confirmation/confirm-sign-up-web.json', 3001, 2, 1, 'Success'],
+    ['post-confirmation/confirm-forgot-password-mobile.json', 3001, 4, 1, 'Success'],
+  ])('%s -> class %i, activity %i, status %i %s', (file, classUid, activityId, statusId, status) => {
+    // Prepare
+    const event = golden(file);
+
+    // Act
+    const ocsf = toOcsf(event);
+
+    // Assess
+    expect(ocsf).toMatchObject({ class_uid: classUid, activity_id: activityId, status_id: statusId, status });
+    expect(ocsf.type_uid).toBe(classUid * 100 + activityId);
+  });
+
+  it('an inferred failed sign-in -> Authentication Logon, Failure, with its reason', () => {
+    // Prepare
+    const event = {
+      ...golden('post-authentication/sign-in-web.json'),
+      outcome: 'failed' as const,
+      reason: { code: 'NO_SUCCESS_WITHIN_WINDOW', message: 'no successful sign-in within 120 s of the attempt' },
+    };
+
+    // Act
+    const ocsf = toOcsf(event);
+
+    // Assess
+    expect(ocsf).toMatchObject({
+      class_uid: 3002,
+      activity_id: 1,
+      status_id: 2,
+      status: 'Failure',
+      severity: 'Low',
+      status_code: 'NO_SUCCESS_WITHIN_WINDOW',
+      message: 'signin.authenticate failed',
+    });
+  });
+
   it('a readable email goes to user.email_addr; a user without sub or username still has a name', () => {
     // Prepare
     const event = golden('pre-signup/sign-up-allowed.json');
@@ -301,7 +341,7 @@ describe('Formats: OCSF mapping, field by field', () => {
     for (const { event, ocsf } of mapped) {
       expect(ocsf.type_uid).toBe(ocsf.class_uid * 100 + ocsf.activity_id);
       expect(ocsf.metadata.uid).toBe(event.id);
-      expect(ocsf.class_uid).toBe(event.category === 'signup' ? 3001 : 3002);
+      expect(ocsf.class_uid).toBe(event.category === 'signup' || event.category === 'account' ? 3001 : 3002);
     }
   });
 });

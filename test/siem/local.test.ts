@@ -73,7 +73,7 @@ describe('Local forwarder: the local SIEM queue to the receiver', () => {
     const third = await deliver();
 
     // Assess
-    expect(first).toMatchObject({ read: 23, delivered: 23, rejected: 0, failed: 0, pending: 0, requests: 1 });
+    expect(first).toMatchObject({ read: 31, delivered: 31, rejected: 0, failed: 0, pending: 0, requests: 1 });
     expect(again).toMatchObject({ read: 0, requests: 0 });
     expect(third).toMatchObject({ read: 2, delivered: 2, requests: 1 });
     expect(storedIds()).toEqual([...events, ...added].map((event) => event.id));
@@ -95,14 +95,14 @@ describe('Local forwarder: the local SIEM queue to the receiver', () => {
     const up = await deliver();
 
     // Assess
-    expect(down).toMatchObject({ read: 23, delivered: 0, failed: 23, requests: 3 });
+    expect(down).toMatchObject({ read: 31, delivered: 0, failed: 31, requests: 3 });
     expect(storedWhileDown).toBe(0);
-    expect(lettered).toHaveLength(23);
+    expect(lettered).toHaveLength(31);
     expect(lettered[0]).toMatchObject({ retryable: true, reason: expect.stringContaining('HTTP 503') });
     expect(down.delivered + lettered.length).toBe(emitted.length);
-    expect(redriven).toMatchObject({ moved: 23, kept: 0 });
+    expect(redriven).toMatchObject({ moved: 31, kept: 0 });
     expect(deadLetters()).toHaveLength(0);
-    expect(up).toMatchObject({ read: 23, delivered: 23, failed: 0 });
+    expect(up).toMatchObject({ read: 31, delivered: 31, failed: 0 });
     expect(storedIds().sort()).toEqual(emitted.map((event) => event.id).sort());
     expect(new Set(storedIds()).size).toBe(storedIds().length);
   });
@@ -117,8 +117,8 @@ describe('Local forwarder: the local SIEM queue to the receiver', () => {
     const report = await deliver();
 
     // Assess
-    expect(report).toMatchObject({ delivered: 23, requests: 2 });
-    expect(receiver.stats).toMatchObject({ stored: 23, duplicates: 23 });
+    expect(report).toMatchObject({ delivered: 31, requests: 2 });
+    expect(receiver.stats).toMatchObject({ stored: 31, duplicates: 31 });
     expect(storedIds()).toEqual(emitted.map((event) => event.id));
   });
 
@@ -135,7 +135,7 @@ describe('Local forwarder: the local SIEM queue to the receiver', () => {
     const completed = await deliver({ maxEvents: 10 });
 
     // Assess
-    expect(refused).toMatchObject({ read: 23, delivered: 13, rejected: 10, failed: 0 });
+    expect(refused).toMatchObject({ read: 31, delivered: 21, rejected: 10, failed: 0 });
     expect(lettered).toHaveLength(10);
     expect(lettered[0]).toMatchObject({ retryable: false, reason: 'HTTP 400: {"error":"field too long"} (not retried)' });
     expect(refused.delivered + lettered.length).toBe(emitted.length);
@@ -157,8 +157,8 @@ describe('Local forwarder: the local SIEM queue to the receiver', () => {
     const resent = await deliver();
 
     // Assess
-    expect(resent).toMatchObject({ delivered: 23 });
-    expect(receiver.stats).toMatchObject({ stored: 0, duplicates: 23 });
+    expect(resent).toMatchObject({ delivered: 31 });
+    expect(receiver.stats).toMatchObject({ stored: 0, duplicates: 31 });
     const lines = readFileSync(receivedFile(storeDir, STAGE), 'utf8').trim().split('\n');
     expect(lines.map((line) => (JSON.parse(line) as { id: string }).id)).toEqual(emitted.map((event) => event.id));
   });
@@ -188,8 +188,8 @@ describe('Local SIEM in one call (npm start)', () => {
 
     // Assess
     expect(result.builtInSecret).toBe(true);
-    expect(result.delivery).toMatchObject({ read: 23, delivered: 23, failed: 0 });
-    expect(result.received).toMatchObject({ stored: 23, duplicates: 0, rejectedSignature: 0 });
+    expect(result.delivery).toMatchObject({ read: 31, delivered: 31, failed: 0 });
+    expect(result.received).toMatchObject({ stored: 31, duplicates: 0, rejectedSignature: 0 });
     const lines = readFileSync(result.storeFile, 'utf8').trim().split('\n');
     expect(lines.map((line) => (JSON.parse(line) as { id: string }).id)).toEqual(emitted.map((event) => event.id));
   });

@@ -212,8 +212,8 @@ describe('Redrive on AWS: SIEM down -> DLQ -> redrive -> stored exactly once', (
     expect(storedDuringOutage).toBe(0);
     expect(inDlqDuringOutage).toBe(emitted.length);
     expect(exit).toBe(0);
-    expect(progress.at(-1)).toBe('out:{"moved":23,"failed":0,"errors":[]}\n');
-    expect(progress).toContain('moved 10 of ~23\n');
+    expect(progress.at(-1)).toBe('out:{"moved":31,"failed":0,"errors":[]}\n');
+    expect(progress).toContain('moved 10 of ~31\n');
     expect(requeued).toBe(emitted.length);
     expect(model.bodies(DLQ)).toEqual([]);
     expect(model.bodies(QUEUE)).toEqual([]);
@@ -258,6 +258,6 @@ describe('Redrive on AWS: SIEM down -> DLQ -> redrive -> stored exactly once', (
     // Assess
     expect(exit).toBe(0);
     expect(model.bodies(QUEUE)).toHaveLength(12);
-    expect(model.bodies(DLQ)).toHaveLength(11);
+    expect(model.bodies(DLQ)).toHaveLength(19);
   });
 });

@@ -17,6 +17,8 @@ import { dirname, join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadStageConfigFile } from '../../lib/config/load.ts';
+import { TriggerName } from '../../lib/cognito/trigger-sources.ts';
+import { toBusEnvelope } from '../../lib/routing/bus-entry.ts';
 import { matchesEventPattern, validateEventPattern } from '../../lib/routing/event-pattern.ts';
 import { envelopeBody, golden } from '../siem/helpers.ts';
 import type { InvokeOutcome } from './invoke-packaged.ts';
@@ -28,13 +30,15 @@ const STAGES = ['dev', 'prod'] as const;
 type Stage = (typeof STAGES)[number];
 
 /** The Cognito triggers. */
-const TRIGGERS = ['pre-signup', 'post-authentication', 'pre-token-generation'] as const;
+const TRIGGERS = ['pre-signup', 'post-authentication', 'pre-token-generation', 'pre-authentication', 'post-confirmation'] as const;
 type TriggerFunction = (typeof TRIGGERS)[number];
 /** The scheduled re-publisher of spilled events (docs/delivery.md). */
 const RECOVER = 'recover-spilled';
 /** The SIEM queue's consumer (docs/siem.md). */
 const FORWARDER = 'siem-forwarder';
-const FUNCTIONS = [...TRIGGERS, RECOVER, FORWARDER] as const;
+/** Failed sign-in inference, downstream of the bus (docs/delivery.md). */
+const INFERENCE = 'failed-sign-ins';
+const FUNCTIONS = [...TRIGGERS, RECOVER, FORWARDER, INFERENCE] as const;
 type FunctionName = (typeof FUNCTIONS)[number];
 
 /** osls's logical-id prefix of each function (`PreDashsignupLambdaFunction`, `PreDashsignupLogGroup`). */
@@ -42,14 +46,19 @@ const LOGICAL_ID: Record<FunctionName, string> = {
   'pre-signup': 'PreDashsignup',
   'post-authentication': 'PostDashauthentication',
   'pre-token-generation': 'PreDashtokenDashgeneration',
+  'pre-authentication': 'PreDashauthentication',
+  'post-confirmation': 'PostDashconfirmation',
   'recover-spilled': 'RecoverDashspilled',
   'siem-forwarder': 'SiemDashforwarder',
+  'failed-sign-ins': 'FailedDashsignDashins',
 };
 
 const COGNITO_TRIGGER: Record<TriggerFunction, string> = {
   'pre-signup': 'PreSignUp',
   'post-authentication': 'PostAuthentication',
   'pre-token-generation': 'PreTokenGeneration',
+  'pre-authentication': 'PreAuthentication',
+  'post-confirmation': 'PostConfirmation',
 };
 
 /** The per-stage values serverless.yml's `params:` must produce. */
@@ -78,8 +87,16 @@ const EXPECTED = {
 
 interface RulesFile {
   rules: Record<string, { description: string; target: string; pattern: Record<string, unknown> }>;
+  consumers: Record<string, { description: string; pattern: Record<string, unknown> } | string>;
 }
-const RULES = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'lib/routing/rules.json'), 'utf8')) as RulesFile).rules;
+const RULES_FILE = JSON.parse(readFileSync(join(PROJECT_ROOT, 'lib/routing/rules.json'), 'utf8')) as RulesFile;
+const RULES = RULES_FILE.rules;
+/** Rules to authtrail's own functions; each targets the function of its name. */
+const CONSUMER_RULES = Object.fromEntries(
+  Object.entries(RULES_FILE.consumers).flatMap(([name, consumer]) =>
+    typeof consumer === 'string' ? [] : [[name, { ...consumer, target: name }]],
+  ),
+);
 
 const stageConfigText = (stage: Stage): string => readFileSync(join(PROJECT_ROOT, 'config', `${stage}.json`), 'utf8');
 const preTokenVersionOf = (stage: Stage): string =>
@@ -225,9 +242,10 @@ describe.each(STAGES)('the %s stack', (stage) => {
       const rules = busRules(template).map(([, rule]) => rule.Properties);
 
       // Assess
-      expect(rules.map((rule) => rule.Name).sort()).toEqual(Object.keys(RULES).sort());
+      const expected = { ...RULES, ...CONSUMER_RULES };
+      expect(rules.map((rule) => rule.Name).sort()).toEqual(Object.keys(expected).sort());
       for (const rule of rules) {
-        const source = RULES[rule.Name as string]!;
+        const source = expected[rule.Name as string]!;
         expect(rule.State).toBe('ENABLED');
         expect(rule.EventPattern).toEqual(source.pattern);
         expect(() => validateEventPattern(rule.EventPattern)).not.toThrow();
@@ -421,6 +439,73 @@ describe.each(STAGES)('the %s stack', (stage) => {
       expect(schedules).toHaveLength(1);
       expect(schedules[0]![1].Properties.ScheduleExpression).toBe('rate(15 minutes)');
       expect(schedules[0]![1].Properties.State).toBe('ENABLED');
+    });
+
+    it('runs failed-sign-ins from its bus rule and a one-minute sweep, one invocation at a time, on its TTL table', () => {
+      // Prepare
+      const { template } = stack(stage);
+      const fn = functionOf(template, INFERENCE);
+      const fnArn = getAtt(`${LOGICAL_ID[INFERENCE]}LambdaFunction`);
+
+      // Act
+      const rules = resourcesOfType(template, 'AWS::Events::Rule').filter(([, rule]) =>
+        (rule.Properties.Targets as RuleTarget[]).some((target) => JSON.stringify(target.Arn) === JSON.stringify(fnArn)),
+      );
+      const permissions = resourcesOfType(template, 'AWS::Lambda::Permission')
+        .map(([, permission]) => permission.Properties)
+        .filter((permission) => JSON.stringify(permission.FunctionName) === JSON.stringify(fnArn));
+      const table = resource(template, 'SignInStateTable').Properties;
+
+      // Assess
+      expect(fn.ReservedConcurrentExecutions).toBe(1);
+      expect(fn.Timeout).toBe(30);
+      expect(environmentOf(template, INFERENCE)).toEqual({
+        AUTHTRAIL_STAGE: stage,
+        AUTHTRAIL_EVENT_BUS_NAME: `authtrail-${stage}`,
+        AUTHTRAIL_CONFIG_FILE: `config/${stage}.json`,
+        AUTHTRAIL_SIGN_IN_TABLE: ref('SignInStateTable'),
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+      expect(rules.map(([, rule]) => rule.Properties.ScheduleExpression ?? rule.Properties.Name).sort()).toEqual(['failed-sign-ins', 'rate(1 minute)']);
+      for (const [, rule] of rules) expect(rule.Properties.State).toBe('ENABLED');
+      expect(permissions.map((permission) => permission.Principal)).toEqual(['events.amazonaws.com', 'events.amazonaws.com']);
+      expect(table).toMatchObject({
+        TableName: `authtrail-${stage}-sign-ins`,
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        GlobalSecondaryIndexes: [{ IndexName: 'pending', Projection: { ProjectionType: 'KEYS_ONLY' } }],
+      });
+    });
+
+    it('lets failed-sign-ins only write its logs, keep its state in its table and put events on the stage bus', () => {
+      // Prepare
+      const { template } = stack(stage);
+      const role = roleOf(template, INFERENCE);
+
+      // Act
+      const statements = roleStatements(role);
+      const resourcesFor = (action: string) =>
+        statements.filter((statement) => actionsOf(statement).includes(action)).flatMap(resourcesOf);
+
+      // Assess
+      expect(statements.flatMap(actionsOf).sort()).toEqual([
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'events:PutEvents',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+      ]);
+      expect(statements.every((statement) => statement.Effect === 'Allow')).toBe(true);
+      expect(resourcesFor('logs:PutLogEvents')).toEqual([getAtt(`${LOGICAL_ID[INFERENCE]}LogGroup`)]);
+      for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']) {
+        expect(resourcesFor(action)).toEqual([getAtt('SignInStateTable')]);
+      }
+      expect(resourcesFor('dynamodb:Query')).toEqual([{ 'Fn::Sub': '${SignInStateTable.Arn}/index/pending' }]);
+      expect(resourcesFor('events:PutEvents')).toEqual([getAtt('EventBus')]);
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     });
 
     it.each(FUNCTIONS)('writes %s logs to its own log group with the stage retention', (name) => {
@@ -740,7 +825,7 @@ describe.each(STAGES)('the %s stack', (stage) => {
 // ---------------------------------------------------------------- Cognito, per stage
 
 describe('Cognito wiring', () => {
-  it('creates the user pool authtrail-dev with the three triggers and the configured pre token version', () => {
+  it('creates the user pool authtrail-dev with the five triggers and the configured pre token version', () => {
     // Prepare
     const { template } = stack('dev');
 
@@ -754,6 +839,8 @@ describe('Cognito wiring', () => {
     expect(pool.Properties.LambdaConfig).toEqual({
       PreSignUp: getAtt('PreDashsignupLambdaFunction'),
       PostAuthentication: getAtt('PostDashauthenticationLambdaFunction'),
+      PreAuthentication: getAtt('PreDashauthenticationLambdaFunction'),
+      PostConfirmation: getAtt('PostDashconfirmationLambdaFunction'),
       PreTokenGenerationConfig: {
         LambdaArn: getAtt('PreDashtokenDashgenerationLambdaFunction'),
         LambdaVersion: preTokenVersionOf('dev'),
@@ -842,6 +929,122 @@ describe('Cognito wiring', () => {
   });
 });
 
+// ---------------------------------------------------------------- dashboards, alarms, saved queries
+
+/** The alarm topic of each stage's `alarmTopicArn` param: none for dev, the documented placeholder for prod. */
+const ALARM_TOPIC: Record<Stage, string | undefined> = {
+  dev: undefined,
+  prod: 'arn:aws:sns:eu-west-1:123456789012:authtrail-prod-alarms-REPLACEME',
+};
+
+/** The Cognito trigger functions (lib/cognito/trigger-sources.ts TriggerName) the template deploys. */
+const deployedCognitoTriggers = (template: CfnTemplate, stage: Stage): string[] => {
+  const cognitoTriggers = new Set<string>(Object.values(TriggerName));
+  return resourcesOfType(template, 'AWS::Lambda::Function')
+    .map(([, fn]) => String(fn.Properties.FunctionName ?? '').slice(`authtrail-${stage}-`.length))
+    .filter((name) => cognitoTriggers.has(name));
+};
+
+describe.each(STAGES)('the %s stack: dashboards, alarms and saved queries', (stage) => {
+  const userPoolId = stage === 'dev' ? ref('UserPool') : EXPECTED.prod.userPool.id;
+
+  it('has the auth-activity and pipeline-health dashboards, bodies in the CloudWatch structure, region and pool from CloudFormation', () => {
+    // Prepare
+    const { template } = stack(stage);
+
+    // Act
+    const dashboards = resourcesOfType(template, 'AWS::CloudWatch::Dashboard').map(([, dashboard]) => dashboard.Properties);
+
+    // Assess
+    expect(dashboards.map((dashboard) => dashboard.DashboardName).sort()).toEqual([`authtrail-${stage}-auth-activity`, `authtrail-${stage}-pipeline-health`]);
+    for (const dashboard of dashboards) {
+      const [text, variables] = (dashboard.DashboardBody as { 'Fn::Sub': [string, Record<string, unknown>] })['Fn::Sub'];
+      expect(variables).toEqual({ UserPoolId: userPoolId });
+      expect([...text.matchAll(/\$\{([^}]+)\}/g)].map((match) => match[1])).toSatisfy((tokens: string[]) =>
+        tokens.every((token) => token === 'AWS::Region' || token === 'UserPoolId'),
+      );
+      const body = JSON.parse(text) as { widgets: { type: string; x: number; y: number; width: number; height: number; properties: Record<string, unknown> }[] };
+      expect(body.widgets.length).toBeGreaterThan(5);
+      for (const widget of body.widgets) {
+        expect(['metric', 'log', 'text']).toContain(widget.type);
+        expect(widget.x + widget.width).toBeLessThanOrEqual(24);
+        expect(widget.height).toBeGreaterThan(0);
+        if (widget.type !== 'text') expect(widget.properties.region).toBe('${AWS::Region}');
+        if (widget.type === 'log') expect(widget.properties.query).toMatch(new RegExp(`^SOURCE '/authtrail/${stage}/events' \\| `));
+      }
+    }
+  });
+
+  it('has the alarms of the issue, notifying the stage topic', () => {
+    // Prepare
+    const { template } = stack(stage);
+    const topic = ALARM_TOPIC[stage];
+
+    // Act
+    const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
+
+    // Assess
+    expect(alarms.map((alarm) => (alarm.AlarmName as string).replace(`authtrail-${stage}-`, '')).sort()).toEqual(
+      [
+        ...deployedCognitoTriggers(template, stage).flatMap((name) => [`${name}-errors`, `${name}-duration-near-budget`]),
+        'spilled-events', 'publish-failures', 'siem-dlq-not-empty', 'delivery-dlq-not-empty', 'siem-failure-rate', 'sign-up-denial-spike',
+        'cognito-sign-in-failure-rate',
+      ].sort(),
+    );
+    for (const alarm of alarms) {
+      expect(alarm.AlarmActions).toEqual(topic === undefined ? undefined : [topic]);
+      expect(alarm.OKActions).toEqual(alarm.AlarmActions);
+    }
+    const cognito = alarms.find((alarm) => alarm.AlarmName === `authtrail-${stage}-cognito-sign-in-failure-rate`)!;
+    const poolDimensions = (cognito.Metrics as { MetricStat?: { Metric: { Dimensions: { Name: string; Value: unknown }[] } } }[])
+      .flatMap((query) => query.MetricStat?.Metric.Dimensions ?? [])
+      .filter((dimension) => dimension.Name === 'UserPool');
+    expect(poolDimensions.length).toBeGreaterThan(0);
+    for (const dimension of poolDimensions) expect(dimension.Value).toEqual({ 'Fn::Sub': ['${UserPoolId}', { UserPoolId: userPoolId }] });
+    const errors = alarms.find((alarm) => alarm.AlarmName === `authtrail-${stage}-pre-signup-errors`)!;
+    expect(errors.Dimensions).toEqual([{ Name: 'FunctionName', Value: resource(template, 'PreDashsignupLambdaFunction').Properties.FunctionName }]);
+  });
+
+  it('saves the Logs Insights queries over the events log group, under authtrail/<stage>/', () => {
+    // Prepare
+    const { template } = stack(stage);
+
+    // Act
+    const queries = resourcesOfType(template, 'AWS::Logs::QueryDefinition').map(([, query]) => query);
+
+    // Assess
+    expect(queries.map((query) => query.Properties.Name).sort()).toEqual(
+      [
+        'denied-sign-ups-by-domain-and-reason', 'everything-about-one-user', 'new-device-sign-ins', 'sign-ins-by-user-client-provider',
+        'sign-ups-by-domain', 'token-claim-changes',
+      ].map((name) => `authtrail/${stage}/${name}`),
+    );
+    for (const query of queries) {
+      expect(query.Properties.LogGroupNames).toEqual([`/authtrail/${stage}/events`]);
+      expect([query.DependsOn].flat()).toEqual(['EventsLogGroup']);
+      expect(query.Properties.QueryString).toMatch(/detail\./);
+    }
+  });
+
+  it('covers every Cognito trigger function the stack deploys with errors and duration alarms and pipeline-health lines', () => {
+    // Prepare
+    const { template } = stack(stage);
+
+    // Act
+    const deployed = deployedCognitoTriggers(template, stage);
+    const alarmNames = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties.AlarmName);
+    const pipeline = JSON.stringify(resource(template, 'PipelineHealthDashboard').Properties.DashboardBody);
+
+    // Assess
+    expect(deployed.length).toBeGreaterThanOrEqual(TRIGGERS.length);
+    for (const name of deployed) {
+      expect(alarmNames).toContain(`authtrail-${stage}-${name}-errors`);
+      expect(alarmNames).toContain(`authtrail-${stage}-${name}-duration-near-budget`);
+      expect(pipeline).toContain(`authtrail-${stage}-${name}`);
+    }
+  });
+});
+
 // ---------------------------------------------------------------- the dev packages, started
 
 interface AwsCall {
@@ -878,6 +1081,10 @@ const startFakeAws = async (): Promise<{ url: string; calls: AwsCall[]; server: 
           Entries: (body.Entries as unknown[]).map((_, index) => ({ EventId: `fake-${index}` })),
         }),
         'Logs_20140328.FilterLogEvents': () => ({ events: [], searchedLogStreams: [] }),
+        // The failed sign-in consumer's table: empty.
+        'DynamoDB_20120810.GetItem': () => ({}),
+        'DynamoDB_20120810.PutItem': () => ({}),
+        'DynamoDB_20120810.Query': () => ({ Items: [], Count: 0, ScannedCount: 0 }),
         'secretsmanager.GetSecretValue': () =>
           body.SecretId === siemSecretIdOf('dev')
             ? {
@@ -900,8 +1107,9 @@ const startFakeAws = async (): Promise<{ url: string; calls: AwsCall[]; server: 
         }),
       };
       const reply = replies[target]?.();
-      // SQS speaks JSON 1.0, the others 1.1.
-      const contentType = target.startsWith('AmazonSQS.') ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1';
+      // SQS and DynamoDB speak JSON 1.0, the others 1.1.
+      const contentType =
+        target.startsWith('AmazonSQS.') || target.startsWith('DynamoDB_') ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1';
       response.writeHead(reply === undefined ? 400 : 200, { 'content-type': contentType });
       response.end(
         JSON.stringify(
@@ -1022,6 +1230,7 @@ const invokePackaged = async (
             AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: aws.url,
             AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
             AWS_ENDPOINT_URL_SQS: aws.url,
+            AWS_ENDPOINT_URL_DYNAMODB: aws.url,
           },
         },
         (error, _stdout, stderr) => (error ? fail(new Error(`${error.message}\n${stderr}`)) : done()),
@@ -1039,13 +1248,26 @@ describe('the packaged dev functions', () => {
       name: 'pre-signup',
       event: () => join(PROJECT_ROOT, 'events/pre-signup/sign-up-denied-disposable-domain.json'),
       // The disposable-domain list is read from node_modules/ inside the zip.
-      outcome: (result) => expect(result).toMatchObject({ phase: 'invoke', error: { name: 'SignUpDeniedError' } }),
+      outcome: (result) => expect(result).toMatchObject({ phase: 'invoke', error: { name: 'TriggerDeniedError' } }),
     },
     {
       name: 'post-authentication',
       event: () => firstEventIn('post-authentication'),
       outcome: (result) =>
         expect(result).toMatchObject({ phase: 'invoke', returned: { triggerSource: expect.stringMatching(/^PostAuthentication_/) } }),
+    },
+    {
+      name: 'pre-authentication',
+      event: () => join(PROJECT_ROOT, 'events/pre-authentication/sign-in-denied-blocked-user.json'),
+      // The stage's sign-in policy ran: the blocked user is refused with the message Cognito shows.
+      outcome: (result) =>
+        expect(result).toMatchObject({ phase: 'invoke', error: { name: 'TriggerDeniedError', message: 'Sign-in is not allowed for this account.' } }),
+    },
+    {
+      name: 'post-confirmation',
+      event: () => firstEventIn('post-confirmation'),
+      outcome: (result) =>
+        expect(result).toMatchObject({ phase: 'invoke', returned: { triggerSource: expect.stringMatching(/^PostConfirmation_/) } }),
     },
     {
       name: 'pre-token-generation',
@@ -1088,6 +1310,32 @@ describe('the packaged dev functions', () => {
       }
     },
   );
+
+  it('start failed-sign-ins from its zip: an attempt from the bus rule is kept in its table, a sweep queries the pending index', async () => {
+    // Prepare
+    const attempt = golden('pre-authentication/sign-in-attempt-web.json');
+    const fromRule = join(workRoot, 'failed-sign-ins-attempt.json');
+    writeFileSync(fromRule, JSON.stringify(toBusEnvelope(attempt, '123456789012', 'eu-west-1')));
+    const sweep = join(workRoot, 'failed-sign-ins-sweep.json');
+    writeFileSync(
+      sweep,
+      JSON.stringify({ version: '0', id: '7f3c0a52-0000-4000-8000-000000000002', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '123456789012', time: '2026-11-27T10:15:00Z', region: 'eu-west-1', resources: [], detail: {} }),
+    );
+    const table = () => ({ AUTHTRAIL_SIGN_IN_TABLE: 'authtrail-dev-sign-ins' });
+
+    // Act
+    const observed = await invokePackaged(INFERENCE, fromRule, table);
+    const swept = await invokePackaged(INFERENCE, sweep, table);
+
+    // Assess
+    expect(observed.result).toMatchObject({ phase: 'invoke', returned: { observed: 1, failed: 0 } });
+    expect(observed.calls.map((call) => call.target)).toEqual(['DynamoDB_20120810.GetItem', 'DynamoDB_20120810.PutItem']);
+    expect(observed.calls[1]?.body).toMatchObject({ TableName: 'authtrail-dev-sign-ins', Item: { pending: { S: '1' } } });
+    expect(swept.result).toMatchObject({ phase: 'invoke', returned: { observed: 0, failed: 0 } });
+    expect(swept.calls.map((call) => call.body)).toEqual([expect.objectContaining({ TableName: 'authtrail-dev-sign-ins', IndexName: 'pending' })]);
+    // No PII key to read: what it handles is already hashed.
+    expect([...observed.calls, ...swept.calls].filter((call) => call.target === 'AmazonSSM.GetParameter')).toEqual([]);
+  });
 
   it('start recover-spilled from its zip and search exactly the log groups its role may search', async () => {
     // Prepare

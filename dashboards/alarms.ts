@@ -1,0 +1,203 @@
+/**
+ * The stage's alarms, as CloudFormation AWS::CloudWatch::Alarm properties.
+ * Notifications go to the SNS topic of the stage param `alarmTopicArn`
+ * (serverless.yml; empty: the alarms exist without actions).
+ */
+import { BASE_DIMENSIONS, METRICS_NAMESPACE, MetricName, SERVICE_NAME } from '../lib/metrics/catalog.ts';
+import { TRIGGER_DURATION_ALARM_MS, TRIGGER_FUNCTIONS, namesFor, type RenderContext } from './context.ts';
+
+/** Thresholds, per 5 minutes unless said otherwise. */
+export const ALARM_THRESHOLDS = {
+  /** Sign-ups denied in 5 minutes above which a spike is declared. */
+  signUpDenialSpike: 25,
+  /** % of SIEM messages not delivered (failed or rejected) in 5 minutes. */
+  siemFailureRatePercent: 5,
+  /** % of Cognito sign-in attempts that failed (SampleCount − Sum) in 5 minutes, twice in a row. */
+  cognitoSignInFailureRatePercent: 20,
+  /** Fewer attempts than this in 5 minutes never alarm on the Cognito failure rate. */
+  cognitoMinimumSignInAttempts: 20,
+} as const;
+
+/** Cognito alarm math takes at most this many clients (two metrics each; an alarm allows 10). */
+export const MAX_ALARM_CLIENTS = 4;
+
+interface Dim {
+  Name: string;
+  Value: string;
+}
+interface MetricStatQuery {
+  Id: string;
+  MetricStat: { Metric: { Namespace: string; MetricName: string; Dimensions: Dim[] }; Period: number; Stat: string };
+  ReturnData: false;
+}
+interface ExpressionQuery {
+  Id: string;
+  Expression: string;
+  Label: string;
+  ReturnData: boolean;
+}
+export interface AlarmProperties {
+  AlarmName: string;
+  AlarmDescription: string;
+  Namespace?: string;
+  MetricName?: string;
+  Dimensions?: Dim[];
+  Statistic?: string;
+  ExtendedStatistic?: string;
+  Period?: number;
+  Metrics?: (MetricStatQuery | ExpressionQuery)[];
+  EvaluationPeriods: number;
+  DatapointsToAlarm: number;
+  Threshold: number;
+  ComparisonOperator: 'GreaterThanThreshold' | 'GreaterThanOrEqualToThreshold';
+  TreatMissingData: 'notBreaching' | 'missing';
+  AlarmActions?: string[];
+  OKActions?: string[];
+}
+
+export interface AlarmDefinition {
+  /** CloudFormation logical id. */
+  logicalId: string;
+  properties: AlarmProperties;
+}
+
+const pascal = (name: string): string => name.replace(/(^|-)([a-z])/g, (_, __, letter: string) => letter.toUpperCase());
+
+export const stageAlarms = (ctx: RenderContext): AlarmDefinition[] => {
+  const names = namesFor(ctx.stage);
+  const actions = ctx.alarmTopicArn === '' ? {} : { AlarmActions: [ctx.alarmTopicArn], OKActions: [ctx.alarmTopicArn] };
+  const authtrailDims: Dim[] = [
+    { Name: BASE_DIMENSIONS[0], Value: SERVICE_NAME },
+    { Name: BASE_DIMENSIONS[1], Value: ctx.stage },
+  ];
+  const fiveMinutes = { Period: 300, EvaluationPeriods: 1, DatapointsToAlarm: 1 };
+  const alarm = (logicalId: string, title: string, description: string, properties: Omit<AlarmProperties, 'AlarmName' | 'AlarmDescription'>): AlarmDefinition => ({
+    logicalId: `Alarm${logicalId}`,
+    properties: { AlarmName: names.alarm(title), AlarmDescription: description, ...properties, ...actions },
+  });
+  const authtrail = (name: MetricName) => ({ Namespace: METRICS_NAMESPACE, MetricName: name, Dimensions: authtrailDims, Statistic: 'Sum' });
+  const stat = (id: string, namespace: string, metricName: string, dimensions: Dim[], statistic: string): MetricStatQuery => ({
+    Id: id,
+    MetricStat: { Metric: { Namespace: namespace, MetricName: metricName, Dimensions: dimensions }, Period: 300, Stat: statistic },
+    ReturnData: false,
+  });
+
+  const alarms: AlarmDefinition[] = [
+    ...TRIGGER_FUNCTIONS.map((name) =>
+      alarm(`${pascal(name)}Errors`, `${name}-errors`, `The ${name} trigger failed (Lambda Errors > 0): Cognito fails the user's action.`, {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: names.functionName(name) }],
+        Statistic: 'Sum',
+        ...fiveMinutes,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      }),
+    ),
+    ...TRIGGER_FUNCTIONS.map((name) =>
+      alarm(`${pascal(name)}DurationNearBudget`, `${name}-duration-near-budget`, `The ${name} trigger's p99 duration is above ${TRIGGER_DURATION_ALARM_MS} ms, near Cognito's 5 s limit.`, {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Duration',
+        Dimensions: [{ Name: 'FunctionName', Value: names.functionName(name) }],
+        ExtendedStatistic: 'p99',
+        Period: 300,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+        Threshold: TRIGGER_DURATION_ALARM_MS,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      }),
+    ),
+    alarm('SpilledEvents', 'spilled-events', 'Events missed the bus and were spilled to the trigger logs (recover-spilled re-publishes them; docs/delivery.md).', {
+      ...authtrail(MetricName.SpilledEvents),
+      ...fiveMinutes,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    }),
+    alarm('PublishFailures', 'publish-failures', 'Publishing to the bus failed in two 5-minute periods out of three: the bus or its endpoint is unhealthy.', {
+      ...authtrail(MetricName.PublishFailures),
+      Period: 300,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    }),
+    ...(
+      [
+        ['SiemDeadLetterQueueNotEmpty', 'siem-dlq-not-empty', names.siemDeadLetterQueue, 'The SIEM refused events or gave up on them: they wait in the SIEM DLQ (npm run redrive; docs/siem.md).'],
+        ['DeliveryDeadLetterQueueNotEmpty', 'delivery-dlq-not-empty', names.deliveryDeadLetterQueue, 'EventBridge could not deliver events to the log group or the SIEM queue (docs/deploy.md).'],
+      ] as const
+    ).map(([id, title, queue, description]) =>
+      alarm(id, title, description, {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: queue }],
+        Statistic: 'Maximum',
+        ...fiveMinutes,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      }),
+    ),
+    alarm('SiemFailureRate', 'siem-failure-rate', `More than ${ALARM_THRESHOLDS.siemFailureRatePercent} % of SIEM messages were not delivered (failed or rejected).`, {
+      Metrics: [
+        stat('delivered', METRICS_NAMESPACE, MetricName.SiemDelivered, authtrailDims, 'Sum'),
+        stat('failed', METRICS_NAMESPACE, MetricName.SiemFailed, authtrailDims, 'Sum'),
+        stat('rejected', METRICS_NAMESPACE, MetricName.SiemRejected, authtrailDims, 'Sum'),
+        {
+          Id: 'rate',
+          Expression: 'IF((delivered + failed + rejected) > 0, 100 * (failed + rejected) / (delivered + failed + rejected), 0)',
+          Label: 'SIEM failure rate %',
+          ReturnData: true,
+        },
+      ],
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      Threshold: ALARM_THRESHOLDS.siemFailureRatePercent,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    }),
+    alarm('SignUpDenialSpike', 'sign-up-denial-spike', `More than ${ALARM_THRESHOLDS.signUpDenialSpike} sign-ups denied in 5 minutes: an abuse wave or a policy change.`, {
+      ...authtrail(MetricName.SignUpsDenied),
+      ...fiveMinutes,
+      Threshold: ALARM_THRESHOLDS.signUpDenialSpike,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    }),
+  ];
+
+  const clients = Object.keys(ctx.clients).slice(0, MAX_ALARM_CLIENTS);
+  if (clients.length > 0) {
+    const cognitoDims = (client: string): Dim[] => [
+      { Name: 'UserPool', Value: ctx.userPoolId },
+      { Name: 'UserPoolClient', Value: client },
+    ];
+    const attempts = clients.map((_, index) => `a${index}`);
+    const successes = clients.map((_, index) => `s${index}`);
+    alarms.push(
+      alarm('CognitoSignInFailureRate', 'cognito-sign-in-failure-rate', `More than ${ALARM_THRESHOLDS.cognitoSignInFailureRatePercent} % of Cognito sign-ins failed (AWS/Cognito SignInSuccesses: SampleCount − Sum) for the clients of config/${ctx.stage}.json (first ${MAX_ALARM_CLIENTS}).`, {
+        Metrics: [
+          ...clients.map((client, index) => stat(`a${index}`, 'AWS/Cognito', 'SignInSuccesses', cognitoDims(client), 'SampleCount')),
+          ...clients.map((client, index) => stat(`s${index}`, 'AWS/Cognito', 'SignInSuccesses', cognitoDims(client), 'Sum')),
+          { Id: 'attempts', Expression: `SUM([${attempts.join(', ')}])`, Label: 'sign-in attempts', ReturnData: false },
+          { Id: 'failures', Expression: `attempts - SUM([${successes.join(', ')}])`, Label: 'failed sign-ins', ReturnData: false },
+          {
+            Id: 'rate',
+            Expression: `IF(attempts >= ${ALARM_THRESHOLDS.cognitoMinimumSignInAttempts}, 100 * failures / attempts, 0)`,
+            Label: 'failed sign-in rate %',
+            ReturnData: true,
+          },
+        ],
+        EvaluationPeriods: 2,
+        DatapointsToAlarm: 2,
+        Threshold: ALARM_THRESHOLDS.cognitoSignInFailureRatePercent,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      }),
+    );
+  }
+  return alarms;
+};

@@ -1,0 +1,41 @@
+/**
+ * What a stage's dashboards, alarms and queries are rendered from: the stage,
+ * the region, the user pool, the configured clients, and the names the stack
+ * gives its resources (serverless.yml). Deployed, region and pool id are
+ * CloudFormation tokens (`${AWS::Region}`, `${UserPoolId}`) substituted by
+ * Fn::Sub; the local preview passes literal values.
+ */
+export interface RenderContext {
+  stage: string;
+  region: string;
+  userPoolId: string;
+  /** client id -> name, from config/<stage>.json `clients`. */
+  clients: Readonly<Record<string, string>>;
+  /** SNS topic for alarm notifications; empty: alarms without actions. */
+  alarmTopicArn: string;
+}
+
+/**
+ * The Cognito trigger functions serverless.yml deploys, on the user's path under Cognito's 5 s.
+ * test/stack/template.test.ts fails when the stack deploys one that is missing here.
+ */
+export const TRIGGER_FUNCTIONS = ['pre-signup', 'pre-authentication', 'post-authentication', 'post-confirmation', 'pre-token-generation'] as const;
+export const SIEM_FORWARDER = 'siem-forwarder' as const;
+
+/** Cognito's hard limit for a trigger, and the share of it an alarm allows. */
+export const TRIGGER_BUDGET_MS = 5_000;
+export const TRIGGER_DURATION_ALARM_MS = 4_000;
+
+export const namesFor = (stage: string) => ({
+  functionName: (name: string) => `authtrail-${stage}-${name}`,
+  busName: `authtrail-${stage}`,
+  eventsLogGroup: `/authtrail/${stage}/events`,
+  siemQueue: `authtrail-${stage}-siem`,
+  siemDeadLetterQueue: `authtrail-${stage}-siem-dlq`,
+  deliveryDeadLetterQueue: `authtrail-${stage}-delivery-dlq`,
+  /** Rule names on the stage bus (lib/routing/rules.json). */
+  rules: ['all-events-to-log', 'siem-events'] as const,
+  dashboard: (title: string) => `authtrail-${stage}-${title}`,
+  alarm: (title: string) => `authtrail-${stage}-${title}`,
+  query: (title: string) => `authtrail/${stage}/${title}`,
+});

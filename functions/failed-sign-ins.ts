@@ -1,0 +1,32 @@
+/**
+ * Failed sign-in inference on AWS, downstream of the bus (docs/delivery.md,
+ * "Failed sign-in inference"). Not on anyone's sign-in path. The work happens in
+ * lib/inference/; this file builds its dependencies once per container.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { loadStageConfigFile, requiredEnv } from '../lib/config/load.ts';
+import { createFailedSignInConsumer } from '../lib/inference/consumer.ts';
+import { createDynamoDbStateStore } from '../lib/inference/dynamodb-store.ts';
+import { createEventBridgeClient, createEventBridgePublisher } from '../lib/publish/eventbridge.ts';
+
+// Cold start: a missing setting or a bad config fails here, with the setting named.
+const stage = requiredEnv(process.env, 'AUTHTRAIL_STAGE');
+const config = loadStageConfigFile(requiredEnv(process.env, 'AUTHTRAIL_CONFIG_FILE'));
+const logger = new Logger({ serviceName: 'authtrail', persistentKeys: { stage } });
+const deadlineMs = 5_000;
+
+const consume = createFailedSignInConsumer({
+  store: createDynamoDbStateStore({ client: new DynamoDBClient({}), tableName: requiredEnv(process.env, 'AUTHTRAIL_SIGN_IN_TABLE') }),
+  sink: createEventBridgePublisher({
+    client: createEventBridgeClient(deadlineMs),
+    busName: requiredEnv(process.env, 'AUTHTRAIL_EVENT_BUS_NAME'),
+    deadlineMs,
+  }),
+  windowSeconds: config.signIn.failedSignInWindowSeconds,
+  logger,
+});
+
+export const handler = middy(consume).use(injectLambdaContext(logger));

@@ -1,0 +1,71 @@
+/**
+ * Where failed sign-in inference keeps its short-lived state (one record per
+ * user pool + user + client, minutes long). One interface, SignInStateStore:
+ *
+ * - in memory, for tests and a single long-running local process;
+ * - a JSON file under the local store (`.authtrail/<stage>/inference/sign-ins.json`),
+ *   for local runs that happen as separate processes (npm start, the e2e);
+ * - on AWS, a DynamoDB table with TTL (docs/delivery.md, "Failed sign-in inference").
+ *
+ * Expired records are dropped on read and write, as DynamoDB's TTL drops them.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { KeyState, SignInStateStore } from './failed-sign-in.ts';
+
+interface Entry {
+  state: KeyState;
+  expiresAt: number;
+}
+
+const storeOver = (
+  load: () => Map<string, Entry>,
+  save: (entries: Map<string, Entry>) => void,
+  clock: () => number,
+): SignInStateStore => {
+  const live = () => {
+    const entries = load();
+    for (const [key, entry] of entries) if (entry.expiresAt < clock()) entries.delete(key);
+    return entries;
+  };
+  return {
+    get: async (key) => structuredClone(live().get(key)?.state),
+    put: async (key, state, expiresAt) => {
+      const entries = live();
+      entries.set(key, { state: structuredClone(state), expiresAt });
+      save(entries);
+    },
+    delete: async (key) => {
+      const entries = live();
+      entries.delete(key);
+      save(entries);
+    },
+    dueKeys: async () => [...live()].filter(([, entry]) => entry.state.attempts.length > 0).map(([key]) => key),
+  };
+};
+
+export const createMemoryStateStore = (clock: () => number = Date.now): SignInStateStore => {
+  let entries = new Map<string, Entry>();
+  return storeOver(
+    () => entries,
+    (next) => {
+      entries = next;
+    },
+    clock,
+  );
+};
+
+/** The file of a stage's local inference state. */
+export const localStateFile = (storeDir: string, stage: string): string => join(storeDir, stage, 'inference', 'sign-ins.json');
+
+/** A JSON file, rewritten whole (atomically, by rename) on each change: small, local, one writer at a time. */
+export const createFileStateStore = (file: string, clock: () => number = Date.now): SignInStateStore =>
+  storeOver(
+    () => (existsSync(file) ? new Map(Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, Entry>)) : new Map()),
+    (entries) => {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(`${file}.tmp`, `${JSON.stringify(Object.fromEntries(entries))}\n`);
+      renameSync(`${file}.tmp`, file);
+    },
+    clock,
+  );
