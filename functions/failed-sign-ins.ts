@@ -6,10 +6,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { loadStageConfigFile, requiredEnv } from '../lib/config/load.ts';
 import { createFailedSignInConsumer } from '../lib/inference/consumer.ts';
 import { createDynamoDbStateStore } from '../lib/inference/dynamodb-store.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../lib/metrics/catalog.ts';
+import { powertoolsRecorder } from '../lib/metrics/emf.ts';
 import { createEventBridgeClient, createEventBridgePublisher } from '../lib/publish/eventbridge.ts';
 
 // Cold start: a missing setting or a bad config fails here, with the setting named.
@@ -17,6 +21,7 @@ const stage = requiredEnv(process.env, 'AUTHTRAIL_STAGE');
 const config = loadStageConfigFile(requiredEnv(process.env, 'AUTHTRAIL_CONFIG_FILE'));
 const logger = new Logger({ serviceName: 'authtrail', persistentKeys: { stage } });
 const deadlineMs = 5_000;
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, defaultDimensions: { stage } });
 
 const consume = createFailedSignInConsumer({
   store: createDynamoDbStateStore({ client: new DynamoDBClient({}), tableName: requiredEnv(process.env, 'AUTHTRAIL_SIGN_IN_TABLE') }),
@@ -27,6 +32,7 @@ const consume = createFailedSignInConsumer({
   }),
   windowSeconds: config.signIn.failedSignInWindowSeconds,
   logger,
+  metrics: powertoolsRecorder(metrics),
 });
 
-export const handler = middy(consume).use(injectLambdaContext(logger));
+export const handler = middy(consume).use(logMetrics(metrics)).use(injectLambdaContext(logger));

@@ -7,6 +7,7 @@
  * invocation: observing is idempotent and a sweep reports only what it put on the bus.
  */
 import { AuthEventSchema } from '../auth-event/schema.ts';
+import { authEventMetrics, type MetricsRecorder } from '../metrics/catalog.ts';
 import type { NarrowLogger } from '../runtime/handler.ts';
 import type { EventSink } from '../sinks/sink.ts';
 import { createFailedSignInInference, type SignInStateStore } from './failed-sign-in.ts';
@@ -24,6 +25,8 @@ export const createFailedSignInConsumer = (deps: {
   sink: EventSink;
   windowSeconds: number;
   logger: NarrowLogger;
+  /** FailedSignIns per client, for the dashboards beside Cognito's own failure rate. */
+  metrics?: MetricsRecorder;
   clock?: () => Date;
 }) => {
   const inference = createFailedSignInInference(deps.store, { windowSeconds: deps.windowSeconds });
@@ -33,6 +36,7 @@ export const createFailedSignInConsumer = (deps: {
     if (isScheduled(envelope)) {
       const failed = await inference.sweep(clock(), (events) => deps.sink.publish(events));
       if (failed.length > 0) deps.logger.info('authtrail.failed_sign_ins', { failed: failed.length });
+      deps.metrics?.record?.(failed.flatMap(authEventMetrics));
       return { observed: 0, failed: failed.length };
     }
     const parsed = AuthEventSchema.safeParse(envelope.detail);

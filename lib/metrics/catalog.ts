@@ -48,6 +48,10 @@ export const MetricName = {
   SignIns: 'SignIns',
   NewDeviceSignIns: 'NewDeviceSignIns',
   TokensIssued: 'TokensIssued',
+  SignInAttempts: 'SignInAttempts',
+  SignInsDenied: 'SignInsDenied',
+  // failed sign-in inference (failed-sign-ins consumer)
+  FailedSignIns: 'FailedSignIns',
   // SIEM forwarder
   SiemDelivered: 'SiemDelivered',
   SiemRejected: 'SiemRejected',
@@ -62,7 +66,7 @@ export interface MetricDefinition {
   /** Dimension sets besides `service` and `stage`, which every set includes; `[]` is the service+stage set. */
   dimensionSets: readonly (readonly Dimension[])[];
   /** Which function emits it. */
-  emittedBy: 'triggers' | 'siem-forwarder';
+  emittedBy: 'triggers' | 'siem-forwarder' | 'failed-sign-ins';
   description: string;
 }
 
@@ -106,6 +110,24 @@ export const METRICS = {
     dimensionSets: [[], [D.Client], [D.TokenVersion], [D.TokenSource]],
     emittedBy: 'triggers',
     description: 'Token generations (pre token generation)',
+  },
+  SignInAttempts: {
+    unit: 'Count',
+    dimensionSets: [[], [D.Client]],
+    emittedBy: 'triggers',
+    description: 'Sign-in attempts seen by pre authentication, before the password check',
+  },
+  SignInsDenied: {
+    unit: 'Count',
+    dimensionSets: [[], [D.Reason]],
+    emittedBy: 'triggers',
+    description: 'Sign-in attempts the sign-in policy denied, by reason code',
+  },
+  FailedSignIns: {
+    unit: 'Count',
+    dimensionSets: [[], [D.Client]],
+    emittedBy: 'failed-sign-ins',
+    description: 'Attempts with no successful sign-in within the window (inferred downstream of the bus)',
   },
   SiemDelivered: { unit: 'Count', dimensionSets: [[]], emittedBy: 'siem-forwarder', description: 'Events the SIEM accepted' },
   SiemRejected: { unit: 'Count', dimensionSets: [[]], emittedBy: 'siem-forwarder', description: 'Events the SIEM refused: sent to the SIEM DLQ' },
@@ -166,7 +188,15 @@ export const authEventMetrics = (event: AuthEvent): MetricPoint[] => {
           : []),
       ];
     case 'signin':
-      // Successful sign-ins only (post authentication); attempts are other events.
+      if (event.outcome === 'failed') return [{ name: MetricName.FailedSignIns, value: 1, dimensions }];
+      if (event.outcome === 'attempted' || event.outcome === 'denied') {
+        return [
+          { name: MetricName.SignInAttempts, value: 1, dimensions },
+          ...(event.outcome === 'denied'
+            ? [{ name: MetricName.SignInsDenied, value: 1, dimensions: { [D.Reason]: event.reason?.code ?? UNKNOWN } }]
+            : []),
+        ];
+      }
       if (event.outcome !== 'succeeded') return [];
       return [
         { name: MetricName.SignIns, value: 1, dimensions: { ...dimensions, [D.NewDevice]: newDeviceOf(event) } },

@@ -47,11 +47,18 @@ describe('Catalog: the points of an AuthEvent', () => {
     expect(dimensionSetsOf(token!)).toHaveLength(4);
   });
 
-  it('leaves out sign-in events that are not successful sign-ins', () => {
+  it('counts sign-in attempts, policy denials by reason and inferred failures, each under its own metric', () => {
     // Prepare
-    const attempt = { ...golden('post-authentication/sign-in-web.json'), outcome: 'denied' as const };
+    const signIn = golden('post-authentication/sign-in-web.json');
+    const attempted = { ...signIn, outcome: 'attempted' as const };
+    const denied = { ...signIn, outcome: 'denied' as const, reason: { code: 'USER_BLOCKED', message: 'x' } };
+    const failed = { ...signIn, outcome: 'failed' as const };
 
-    // Act / Assess
-    expect(authEventMetrics(attempt)).toEqual([]);
+    // Act
+    const names = [attempted, denied, failed].map((event) => authEventMetrics(event).map((point) => point.name));
+
+    // Assess
+    expect(names).toEqual([['SignInAttempts'], ['SignInAttempts', 'SignInsDenied'], ['FailedSignIns']]);
+    expect(authEventMetrics(denied)[1]?.dimensions).toEqual({ reason: 'USER_BLOCKED' });
   });
 });

@@ -5,8 +5,9 @@
  * (functions/*.ts, loaded as Lambda loads them) publishing over loopback HTTP to
  * a fake EventBridge, once healthy and once failing (publish failures, spills),
  * and SQS batches go through the deployed SIEM forwarder to the local SIEM
- * receiver (first delivery, redelivery, refusal). The EMF documents the
- * functions write to stdout are the metrics CloudWatch would get.
+ * receiver (first delivery, redelivery, refusal); the failed sign-in consumer
+ * sweeps an attempt that never succeeded. The EMF documents the functions write
+ * to stdout are the metrics CloudWatch would get.
  */
 import { clearCaches } from '@aws-lambda-powertools/parameters';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -20,7 +21,13 @@ import { stageAlarms } from '../../dashboards/alarms.ts';
 import { DASHBOARDS } from '../../dashboards/cloudformation.ts';
 import type { RenderContext } from '../../dashboards/context.ts';
 import { triggerNameFor } from '../../lib/cognito/trigger-sources.ts';
-import { BASE_DIMENSIONS, METRICS, METRICS_NAMESPACE, type MetricName } from '../../lib/metrics/catalog.ts';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { readFileSync } from 'node:fs';
+import type { AuthEvent } from '../../lib/auth-event/schema.ts';
+import { createFailedSignInConsumer } from '../../lib/inference/consumer.ts';
+import { createMemoryStateStore } from '../../lib/inference/state-store.ts';
+import { BASE_DIMENSIONS, METRICS, METRICS_NAMESPACE, SERVICE_NAME, type MetricName } from '../../lib/metrics/catalog.ts';
+import { powertoolsRecorder } from '../../lib/metrics/emf.ts';
 import { startFakeEventBridge, type FakeEventBridge } from '../helpers/fake-eventbridge.ts';
 import { loadEvent, ROOT } from '../helpers/fixtures.ts';
 import { envelopeBody, goldenEvents, newSecret, startReceiver } from '../siem/helpers.ts';
@@ -51,6 +58,9 @@ const eventFiles = (dir: string): string[] =>
       if (statSync(path).isDirectory()) return eventFiles(path);
       return name.endsWith('.json') ? [path] : [];
     });
+
+const loadGolden = (file: string): AuthEvent =>
+  (JSON.parse(readFileSync(join(ROOT, 'test', 'golden', file), 'utf8')) as { events: AuthEvent[] }).events[0] as AuthEvent;
 
 const documents: EmfDocument[] = [];
 const captureStdout = async (act: () => Promise<unknown>): Promise<void> => {
@@ -147,6 +157,20 @@ beforeAll(async () => {
   await captureStdout(() => forward(sqsEvent('1', ['not an envelope']), context('siem-forwarder')));
   secretsManager.restore();
   sqs.restore();
+
+  // The failed sign-in consumer: an attempt with no success, swept after its window.
+  const attempt = loadGolden('pre-authentication/sign-in-attempt-web.json');
+  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, defaultDimensions: { stage: 'dev' } });
+  const consume = createFailedSignInConsumer({
+    store: createMemoryStateStore(),
+    sink: { publish: async () => undefined },
+    windowSeconds: 60,
+    logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    metrics: powertoolsRecorder(metrics),
+    clock: () => new Date(Date.parse(attempt.time) + 10 * 60_000),
+  });
+  await consume({ 'detail-type': 'AuthEvent signin.attempt', source: 'authtrail.cognito', detail: attempt });
+  await captureStdout(() => consume({ source: 'aws.events', 'detail-type': 'Scheduled Event' }));
 }, 60_000);
 
 afterAll(async () => {
