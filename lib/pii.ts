@@ -40,7 +40,22 @@ const maskPhone = (phone: string): string =>
 
 const maskText = (text: string): string => (text.length <= 2 ? '***' : `${text.slice(0, 2)}***`);
 
+/**
+ * An IP keeps its network (/24 for IPv4, /48 for IPv6): enough for the SOC to
+ * see a burst from one network or a new country, not enough to single out a host.
+ */
+export const maskIp = (ip: string): string => {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.\d{1,3}$/.exec(ip);
+  if (v4 !== null) return `${v4[1]}.${v4[2]}.${v4[3]}.0/24`;
+  if (ip.includes(':')) {
+    const groups = ip.split('::')[0]?.split(':').filter((group) => group !== '') ?? [];
+    return `${[...groups, '0', '0', '0'].slice(0, 3).join(':')}::/48`;
+  }
+  return maskText(ip);
+};
+
 const mask = (field: PiiField, value: string): string => {
+  if (field === 'network.ip') return maskIp(value);
   if (field === 'user.email') return maskEmail(value);
   if (field === 'user.phone') return maskPhone(value);
   return maskText(value);
@@ -65,19 +80,24 @@ const USER_FIELDS = {
   'user.email': 'email',
   'user.emailDomain': 'emailDomain',
   'user.phone': 'phone',
-} as const satisfies Record<PiiField, keyof User>;
+} as const satisfies Record<Exclude<PiiField, 'network.ip'>, keyof User>;
 
 /** Returns a copy of the event with the policy applied; the input is not changed. */
 export const applyPiiPolicy = (event: AuthEvent, policy: StageConfig['pii'], key: string): AuthEvent => {
   const user: User = { ...event.user };
-  for (const [field, property] of Object.entries(USER_FIELDS) as [PiiField, keyof typeof user][]) {
+  for (const [field, property] of Object.entries(USER_FIELDS) as [keyof typeof USER_FIELDS, keyof typeof user][]) {
     const value = user[property];
     if (typeof value !== 'string') continue;
     const result = apply(policy.fields[field], field, value, key);
     if (result === undefined) delete user[property];
     else (user as Record<string, unknown>)[property] = result;
   }
-  return { ...event, user };
+  if (event.network?.ip === undefined) return { ...event, user };
+  const network = { ...event.network };
+  const ip = apply(policy.fields['network.ip'], 'network.ip', network.ip ?? '', key);
+  if (ip === undefined) delete network.ip;
+  else network.ip = ip;
+  return { ...event, user, network };
 };
 
 const MAX_DROPPED_KEYS = 50;

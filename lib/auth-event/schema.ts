@@ -105,7 +105,28 @@ export const AuthEventSchema = z
       providerType: z.enum(values(ProviderType)),
     }),
     groups: Names,
-    device: z.strictObject({ newDeviceUsed: z.boolean().nullable() }).optional(),
+    device: z
+      .strictObject({
+        newDeviceUsed: z.boolean().nullable(),
+        name: z.string().optional().describe('Browser and OS as Cognito threat protection names them (Cognito log events).'),
+      })
+      .optional(),
+    network: z
+      .strictObject({
+        ip: z.string().optional().describe('The client IP after the PII policy (pii.fields["network.ip"]).'),
+        city: z.string().optional(),
+        country: z.string().optional(),
+      })
+      .optional()
+      .describe('Where the request came from, as Cognito threat protection saw it (Cognito log events only).'),
+    risk: z
+      .strictObject({
+        decision: z.string().describe('Cognito riskDecision, e.g. PASS, BLOCK, AccountTakeover.'),
+        level: z.string().nullable().describe('Cognito riskLevel, e.g. LOW, MEDIUM, HIGH; null when not assessed.'),
+        compromisedCredentials: z.boolean().nullable(),
+      })
+      .optional()
+      .describe('Cognito threat protection assessment (Cognito log events only).'),
     token: z
       .strictObject({
         version: z.enum(['V1_0', 'V2_0', 'V3_0']),
@@ -124,6 +145,16 @@ export const AuthEventSchema = z
         droppedKeys: Names,
       })
       .optional(),
+    cognitoLog: z
+      .strictObject({
+        eventId: z.string().describe("Cognito's own event id; the AuthEvent id is derived from it."),
+        eventType: z.string().describe('e.g. SignIn, SignUp, ForgotPassword.'),
+        eventResponse: z.string().nullable().describe('Pass, Fail or InProgress, as Cognito logged it.'),
+        at: z.iso.datetime().nullable().describe('When Cognito logged the event (UTC); `time` is when authtrail read it.'),
+        challenges: z.string().optional().describe('e.g. "Password:Success, Mfa:Failure".'),
+      })
+      .optional()
+      .describe('Set on events read from Cognito userAuthEvents log delivery (Plus feature plan), not from a trigger.'),
     pipeline: z.strictObject({
       version: z.string(),
       piiKeyId: z.string().describe('Which PII hash key produced the hmac-sha256 values.'),

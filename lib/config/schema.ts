@@ -146,6 +146,8 @@ export const StageConfigSchema = z.strictObject({
           'user.email': PiiAction.default('hash'),
           'user.emailDomain': PiiAction.default('keep'),
           'user.phone': PiiAction.default('hash'),
+          /** The client IP of Cognito log events; `mask` keeps the /24 (IPv4) or /48 (IPv6) network. */
+          'network.ip': PiiAction.default('mask'),
         })
         .prefault({}),
     })

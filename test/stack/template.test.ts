@@ -10,6 +10,7 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -38,7 +39,11 @@ const RECOVER = 'recover-spilled';
 const FORWARDER = 'siem-forwarder';
 /** Failed sign-in inference, downstream of the bus (docs/delivery.md). */
 const INFERENCE = 'failed-sign-ins';
-const FUNCTIONS = [...TRIGGERS, RECOVER, FORWARDER, INFERENCE] as const;
+/** Cognito's userAuthEvents log delivery -> AuthEvents, through a log subscription (docs/auth-event.md). */
+const COGNITO_LOGS = 'cognito-log-events';
+const FUNCTIONS = [...TRIGGERS, RECOVER, FORWARDER, INFERENCE, COGNITO_LOGS] as const;
+/** The functions whose grants are exactly the triggers': own logs, the stage bus, the PII key. */
+const PUBLISHERS = [...TRIGGERS, COGNITO_LOGS] as const;
 type FunctionName = (typeof FUNCTIONS)[number];
 
 /** osls's logical-id prefix of each function (`PreDashsignupLambdaFunction`, `PreDashsignupLogGroup`). */
@@ -51,6 +56,7 @@ const LOGICAL_ID: Record<FunctionName, string> = {
   'recover-spilled': 'RecoverDashspilled',
   'siem-forwarder': 'SiemDashforwarder',
   'failed-sign-ins': 'FailedDashsignDashins',
+  'cognito-log-events': 'CognitoDashlogDashevents',
 };
 
 const COGNITO_TRIGGER: Record<TriggerFunction, string> = {
@@ -534,7 +540,7 @@ describe.each(STAGES)('the %s stack', (stage) => {
       expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
     });
 
-    it.each(TRIGGERS)('lets %s only write its logs, put events on the stage bus and read the PII key', (name) => {
+    it.each(PUBLISHERS)('lets %s only write its logs, put events on the stage bus and read the PII key', (name) => {
       // Prepare
       const { template } = stack(stage);
       const role = roleOf(template, name);
@@ -565,6 +571,38 @@ describe.each(STAGES)('the %s stack', (stage) => {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
       expect(role.Properties.AssumeRolePolicyDocument).toMatchObject({
         Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      });
+    });
+
+    it('subscribes cognito-log-events to a Cognito log group only when the stage names one', () => {
+      // Prepare
+      const { template } = stack(stage);
+      const fnArn = getAtt(`${LOGICAL_ID[COGNITO_LOGS]}LambdaFunction`);
+
+      // Act
+      const condition = (template as { Conditions?: Record<string, unknown> }).Conditions?.ReadsCognitoLogs;
+      const subscriptions = resourcesOfType(template, 'AWS::Logs::SubscriptionFilter');
+      const permissions = resourcesOfType(template, 'AWS::Lambda::Permission').filter(
+        ([, permission]) => JSON.stringify(permission.Properties.FunctionName) === JSON.stringify(fnArn),
+      );
+
+      // Assess
+      // No stage sets cognitoLogGroupName: the condition is false and CloudFormation creates neither resource.
+      expect(condition).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
+      expect(subscriptions.map(([id]) => id)).toEqual(['CognitoLogEventsSubscription']);
+      expect(permissions.map(([id]) => id)).toEqual(['CognitoLogEventsPermission']);
+      for (const [, conditional] of [...subscriptions, ...permissions]) {
+        expect((conditional as { Condition?: string }).Condition).toBe('ReadsCognitoLogs');
+      }
+      expect(subscriptions[0]?.[1].Properties).toMatchObject({ DestinationArn: fnArn, FilterPattern: '' });
+      expect(permissions[0]?.[1].Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'logs.amazonaws.com' });
+      expect(functionOf(template, COGNITO_LOGS).Timeout).toBe(30);
+      expect(environmentOf(template, COGNITO_LOGS)).toEqual({
+        AUTHTRAIL_STAGE: stage,
+        AUTHTRAIL_EVENT_BUS_NAME: `authtrail-${stage}`,
+        AUTHTRAIL_CONFIG_FILE: `config/${stage}.json`,
+        AUTHTRAIL_PII_HASH_KEY_PARAMETER: `/authtrail/${stage}/pii-hash-key`,
+        NODE_OPTIONS: '--enable-source-maps',
       });
     });
 
@@ -1161,6 +1199,22 @@ const startFakeSiem = async (): Promise<{ url: string; requests: SiemRequest[]; 
 const fakeDeadLetterQueueUrl = (awsUrl: string): string => `${awsUrl}/123456789012/authtrail-dev-siem-dlq`;
 
 /** The SQS event Lambda hands the forwarder for these message bodies. */
+/** The sample Cognito log records as a CloudWatch Logs subscription delivers them: base64 of gzip of JSON. */
+const writeCognitoLogsEvent = (): string => {
+  const path = join(workRoot, 'cognito-logs-subscription.json');
+  const lines = readFileSync(join(PROJECT_ROOT, 'events/cognito-logs/user-auth-events.ndjson'), 'utf8').split('\n').filter(Boolean);
+  const data = {
+    messageType: 'DATA_MESSAGE',
+    owner: '123456789012',
+    logGroup: '/aws/vendedlogs/cognito/authtrail-dev',
+    logStream: 'eu-west-1_Xq9Lk2MfA',
+    subscriptionFilters: ['CognitoLogEventsSubscription'],
+    logEvents: lines.map((message, index) => ({ id: `${index}`, timestamp: 1795773492345 + index, message })),
+  };
+  writeFileSync(path, JSON.stringify({ awslogs: { data: gzipSync(JSON.stringify(data)).toString('base64') } }));
+  return path;
+};
+
 const writeSqsEvent = (file: string, bodies: readonly string[]): string => {
   const path = join(workRoot, file);
   writeFileSync(
@@ -1243,7 +1297,7 @@ const invokePackaged = async (
 };
 
 describe('the packaged dev functions', () => {
-  const triggerCases: { name: TriggerFunction; event: () => string; outcome: (result: InvokeOutcome) => void }[] = [
+  const triggerCases: { name: TriggerFunction | typeof COGNITO_LOGS; event: () => string; outcome: (result: InvokeOutcome) => void }[] = [
     {
       name: 'pre-signup',
       event: () => join(PROJECT_ROOT, 'events/pre-signup/sign-up-denied-disposable-domain.json'),
@@ -1278,6 +1332,13 @@ describe('the packaged dev functions', () => {
           phase: 'invoke',
           returned: { response: { claimsAndScopeOverrideDetails: { accessTokenGeneration: expect.any(Object) } } },
         }),
+    },
+    {
+      name: COGNITO_LOGS,
+      event: () => writeCognitoLogsEvent(),
+      // Every sample record but the unsupported PasswordChange went to the bus.
+      outcome: (result) =>
+        expect(result).toMatchObject({ phase: 'invoke', returned: { received: 6, published: 5, skipped: 1, spilled: 0 } }),
     },
   ];
 

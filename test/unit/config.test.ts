@@ -36,6 +36,7 @@ describe('Config: stage files', () => {
       'user.email': 'hash',
       'user.emailDomain': 'keep',
       'user.phone': 'hash',
+      'network.ip': 'mask',
     });
     expect(config.eventIdWindowSeconds).toBe(60);
   });

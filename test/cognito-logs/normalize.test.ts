@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { AuthEventSchema } from '../../lib/auth-event/schema.ts';
+import { authEventOfCognitoLog, cognitoLogEventIdFor, UnsupportedCognitoLogEventError } from '../../lib/cognito-logs/normalize.ts';
+import { CognitoLogRecordSchema } from '../../lib/cognito-logs/record.ts';
+import { FIXED_NOW, processContext } from '../helpers/fixtures.ts';
+import { sampleRecord } from './helpers.ts';
+
+const contextAt = (now = FIXED_NOW) => ({ ...processContext(), now });
+const normalize = (index: number, now = FIXED_NOW) =>
+  authEventOfCognitoLog(CognitoLogRecordSchema.parse(sampleRecord(index)), contextAt(now));
+
+describe('Cognito logs: records become AuthEvents', () => {
+  it('turns a passed sign-in into a succeeded signin.authenticate with its IP, device and risk', () => {
+    // Act
+    const event = normalize(0);
+
+    // Assess
+    expect(AuthEventSchema.parse(event)).toEqual(event);
+    expect(event).toMatchObject({
+      category: 'signin',
+      action: 'authenticate',
+      outcome: 'succeeded',
+      trigger: { source: 'CognitoLog_SignIn', version: '1' },
+      userPool: { id: 'eu-west-1_Xq9Lk2MfA', region: 'eu-west-1' },
+      client: { id: '3n4b5urk1ft4fl3mg5e62d9ado', name: 'web-app' },
+      user: { sub: 'd2b5a4e4-60a1-70c2-9f3e-5b8c1a7d4e21' },
+      identityProvider: { type: 'cognito', providerType: 'Cognito' },
+      device: { newDeviceUsed: null, name: 'Chrome 131, Windows 10' },
+      network: { ip: '192.0.2.44', city: 'Dublin', country: 'Ireland' },
+      risk: { decision: 'NoRisk', level: 'Low', compromisedCredentials: false },
+      cognitoLog: {
+        eventId: '5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a51',
+        eventType: 'SignIn',
+        eventResponse: 'Pass',
+        at: '2026-11-27T09:58:12.301Z',
+        challenges: 'Password:Success',
+      },
+    });
+    expect(event.reason).toBeUndefined();
+  });
+
+  it('turns a failed sign-in into a failed signin.authenticate with the reason Cognito gave', () => {
+    // Act
+    const event = normalize(1);
+
+    // Assess
+    expect(event).toMatchObject({ category: 'signin', action: 'authenticate', outcome: 'failed' });
+    expect(event.reason?.code).toBe('COGNITO_REPORTED_FAILURE');
+    expect(event.risk).toEqual({ decision: 'AccountTakeover', level: 'Medium', compromisedCredentials: false });
+  });
+
+  it('makes a request threat protection blocked a denied event, whatever its response', () => {
+    // Act
+    const event = normalize(2);
+
+    // Assess
+    expect(event).toMatchObject({ outcome: 'denied', reason: { code: 'RISK_BLOCKED' } });
+    expect(event.risk).toEqual({ decision: 'Block', level: 'High', compromisedCredentials: true });
+  });
+
+  it('keeps an in-progress sign-in out of the attempts the failed sign-in inference pairs', () => {
+    // Prepare
+    const record = sampleRecord(0);
+    record.message.eventResponse = 'InProgress';
+
+    // Act
+    const event = authEventOfCognitoLog(CognitoLogRecordSchema.parse(record), contextAt());
+
+    // Assess
+    expect(event).toMatchObject({ category: 'signin', action: 'authenticate', outcome: 'attempted' });
+  });
+
+  it('maps sign-ups and forgotten passwords to their categories', () => {
+    // Act
+    const signUp = normalize(3);
+    const reset = normalize(4);
+
+    // Assess
+    expect(signUp).toMatchObject({ category: 'signup', action: 'self_signup', outcome: 'allowed' });
+    expect(reset).toMatchObject({ category: 'account', action: 'password_reset', outcome: 'succeeded' });
+  });
+
+  it('rejects an event type with no AuthEvent action by name', () => {
+    // Act
+    const act = () => normalize(5);
+
+    // Assess
+    expect(act).toThrow(UnsupportedCognitoLogEventError);
+    expect(act).toThrow('"PasswordChange"');
+  });
+
+  it("derives the id from Cognito's event id, so a redelivered record keeps it", () => {
+    // Act
+    const first = normalize(0, FIXED_NOW);
+    const later = normalize(0, new Date(FIXED_NOW.getTime() + 3_600_000));
+
+    // Assess
+    expect(later.id).toBe(first.id);
+    expect(first.id).toBe(cognitoLogEventIdFor('dev', 'eu-west-1_Xq9Lk2MfA', '5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a51'));
+    expect(normalize(1).id).not.toBe(first.id);
+  });
+
+  it('reads flags and timestamps in either spelling Cognito may use', () => {
+    // Prepare
+    const record = sampleRecord(0);
+    record.message.compromisedCredentialDetected = true;
+    record.message.creationDate = 1795773492301;
+
+    // Act
+    const event = authEventOfCognitoLog(CognitoLogRecordSchema.parse(record), contextAt());
+
+    // Assess
+    expect(event.risk?.compromisedCredentials).toBe(true);
+    expect(event.cognitoLog?.at).toBe('2026-11-27T09:58:12.301Z');
+  });
+
+  it('names a federated provider from idpName', () => {
+    // Prepare
+    const record = sampleRecord(0);
+    record.message.idpName = 'Google';
+
+    // Act
+    const event = authEventOfCognitoLog(CognitoLogRecordSchema.parse(record), contextAt());
+
+    // Assess
+    expect(event.identityProvider).toEqual({ type: 'federated', name: 'Google', providerType: 'Google' });
+  });
+});
