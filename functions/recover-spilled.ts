@@ -10,11 +10,11 @@ import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
 import { requiredEnv } from '../lib/config/load.ts';
 import { createEventBridgeClient, createEventBridgePublisher } from '../lib/publish/eventbridge.ts';
-import { findSpills, republish, scheduledWindow, triggerLogGroups } from '../lib/recover/recover.ts';
+import { findSpills, republish, scheduledWindow, spillLogGroups } from '../lib/recover/recover.ts';
 
 const stage = requiredEnv(process.env, 'AUTHTRAIL_STAGE');
 const rateMinutes = Number(process.env.AUTHTRAIL_RECOVER_RATE_MINUTES ?? '15');
-const logGroups = process.env.AUTHTRAIL_SPILL_LOG_GROUPS?.split(',') ?? triggerLogGroups(stage);
+const logGroups = process.env.AUTHTRAIL_SPILL_LOG_GROUPS?.split(',') ?? spillLogGroups(stage);
 const logger = new Logger({ serviceName: 'authtrail', persistentKeys: { stage } });
 const logs = new CloudWatchLogsClient({});
 const publisher = createEventBridgePublisher({

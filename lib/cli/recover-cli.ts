@@ -3,7 +3,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { assertStageName } from '../config/load.ts';
 import { messageOf } from '../errors.ts';
 import { createEventBridgeClient, createEventBridgePublisher } from '../publish/eventbridge.ts';
-import { findSpills, parseTimeArg, republish, triggerLogGroups } from '../recover/recover.ts';
+import { findSpills, parseTimeArg, republish, spillLogGroups } from '../recover/recover.ts';
 
 interface Writable {
   write(text: string): unknown;
@@ -37,7 +37,7 @@ export const runRecoverCli = async (options: RecoverCliOptions): Promise<number>
     options.stderr.write(`${messageOf(error)}\n`);
     return 2;
   }
-  const logGroups = triggerLogGroups(options.stage);
+  const logGroups = spillLogGroups(options.stage);
   const busName = options.busName ?? `authtrail-${options.stage}`;
   options.stderr.write(
     `searching ${logGroups.length} log groups for spilled events from ${window.since.toISOString()} to ${window.until.toISOString()}\n`,

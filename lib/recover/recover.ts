@@ -25,9 +25,12 @@ export interface RecoverWindow {
   until: Date;
 }
 
-/** The log groups the trigger functions of a stage write to (Serverless Framework naming). */
-export const triggerLogGroups = (stage: string): string[] =>
-  Object.values(TriggerName).map((name) => `/aws/lambda/authtrail-${stage}-${name}`);
+/** Functions that publish to the bus and spill when they cannot: the triggers and the Cognito log ingestion. */
+const SPILLING_FUNCTIONS = [...Object.values(TriggerName), 'cognito-log-events'] as const;
+
+/** The log groups of a stage that may hold spill lines (Serverless Framework naming). */
+export const spillLogGroups = (stage: string): string[] =>
+  SPILLING_FUNCTIONS.map((name) => `/aws/lambda/authtrail-${stage}-${name}`);
 
 export interface FoundSpills {
   records: SpillRecord[];

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthEvent } from '../../lib/auth-event/schema.ts';
 import { spillLine } from '../../lib/publish/spill.ts';
-import { parseTimeArg, scheduledWindow, triggerLogGroups } from '../../lib/recover/recover.ts';
+import { parseTimeArg, scheduledWindow, spillLogGroups } from '../../lib/recover/recover.ts';
 import { startFakeCloudWatchLogs, type FakeCloudWatchLogs } from '../helpers/fake-cloudwatch-logs.ts';
 import { startFakeEventBridge, type FakeEventBridge } from '../helpers/fake-eventbridge.ts';
 import { ROOT } from '../helpers/fixtures.ts';
@@ -57,7 +57,7 @@ describe('Recover: npm run recover', () => {
     const signIn = golden('post-authentication/sign-in-web.json');
     const token = golden('pre-token-generation/v2/authentication-admin.json');
     const signUp = golden('pre-signup/sign-up-denied-blocked-domain.json');
-    const [preSignUpGroup, postAuthGroup, preTokenGroup, preAuthGroup, postConfirmationGroup] = triggerLogGroups('dev');
+    const [preSignUpGroup, postAuthGroup, preTokenGroup, preAuthGroup, postConfirmationGroup] = spillLogGroups('dev');
     const at = (minutesAgo: number) => NOW - minutesAgo * 60_000;
     logs.groups.set(postAuthGroup as string, [
       { timestamp: at(50), message: 'START RequestId: 1 Version: $LATEST' },
@@ -86,7 +86,8 @@ describe('Recover: npm run recover', () => {
       published: 3,
       failed: 0,
       failedIds: [],
-      missingLogGroups: [],
+      // The pool has no Plus-plan log delivery: cognito-log-events never ran, its log group does not exist.
+      missingLogGroups: ['/aws/lambda/authtrail-dev-cognito-log-events'],
     });
     const delivered = bus.accepted.map((entry) => JSON.parse(entry.Detail) as AuthEvent);
     expect(new Set(delivered.map((event) => event.id))).toEqual(new Set([signIn.id, token.id, signUp.id]));

@@ -606,7 +606,7 @@ describe.each(STAGES)('the %s stack', (stage) => {
       });
     });
 
-    it('lets recover-spilled only write its logs, search the trigger logs and put events on the stage bus', () => {
+    it('lets recover-spilled only write its logs, search the logs of the functions that spill and put events on the stage bus', () => {
       // Prepare
       const { template } = stack(stage);
       const role = roleOf(template, RECOVER);
@@ -625,7 +625,7 @@ describe.each(STAGES)('the %s stack', (stage) => {
       ]);
       expect(statements.every((statement) => statement.Effect === 'Allow')).toBe(true);
       expect(resourcesFor('logs:PutLogEvents')).toEqual([getAtt(`${LOGICAL_ID[RECOVER]}LogGroup`)]);
-      expect(resourcesFor('logs:FilterLogEvents')).toEqual(TRIGGERS.map((name) => getAtt(`${LOGICAL_ID[name]}LogGroup`)));
+      expect(resourcesFor('logs:FilterLogEvents')).toEqual(PUBLISHERS.map((name) => getAtt(`${LOGICAL_ID[name]}LogGroup`)));
       expect(resourcesFor('events:PutEvents')).toEqual([getAtt('EventBus')]);
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     });
@@ -1424,7 +1424,7 @@ describe('the packaged dev functions', () => {
     expect(result).toMatchObject({ phase: 'invoke', returned: expect.any(Object) });
     const searched = calls.filter((call) => call.target === 'Logs_20140328.FilterLogEvents').map((call) => call.body.logGroupName);
     expect([...new Set(searched)].sort()).toEqual(
-      TRIGGERS.map((name) => resource(template, `${LOGICAL_ID[name]}LogGroup`).Properties.LogGroupName).sort(),
+      PUBLISHERS.map((name) => resource(template, `${LOGICAL_ID[name]}LogGroup`).Properties.LogGroupName).sort(),
     );
     expect(calls.filter((call) => call.target === 'AmazonSSM.GetParameter')).toEqual([]);
   });
