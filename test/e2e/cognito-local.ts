@@ -15,11 +15,11 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PROJECT_ROOT, groupAlive, portFrom, sleep } from '../integration/offline-stack.ts';
+import { superviseGroup, sleep } from '../helpers/process-group.ts';
+import { PROJECT_ROOT, portFrom } from '../integration/offline-stack.ts';
 
 const STARTUP_TIMEOUT_MS = 20_000;
 const GRACE_MS = 5_000;
-const OUTPUT_LIMIT = 2_000_000;
 
 /** cognito-local's trigger names (its config's TriggerFunctions keys) -> Lambda function names. */
 export type CognitoLocalTriggers = Partial<Record<'PreSignUp' | 'PostAuthentication' | 'PostConfirmation' | 'PreTokenGeneration', string>>;
@@ -57,55 +57,24 @@ export const startCognitoLocal = async (options: { lambdaEndpoint: string; trigg
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const pid = child.pid;
-  if (pid === undefined) throw new Error('cognito-local did not start');
-  let output = '';
-  let exited: string | undefined;
-  const collect = (chunk: Buffer) => {
-    if (output.length < OUTPUT_LIMIT) output += chunk.toString();
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const exit = new Promise<void>((done) =>
-    child.once('exit', (code, signal) => {
-      exited = String(code ?? signal);
-      done();
-    }),
-  );
-  const killOnExit = () => {
-    if (groupAlive(pid)) process.kill(-pid, 'SIGKILL');
-  };
-  process.once('exit', killOnExit);
-
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    try {
-      if (exited === undefined && groupAlive(pid)) {
-        process.kill(-pid, 'SIGTERM');
-        await Promise.race([exit, sleep(GRACE_MS)]);
-      }
-      if (groupAlive(pid)) {
-        process.kill(-pid, 'SIGKILL');
-        await Promise.race([exit, sleep(2_000)]);
-      }
-    } finally {
-      process.removeListener('exit', killOnExit);
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
+  const group = superviseGroup(child, {
+    name: 'cognito-local',
+    signal: 'SIGTERM',
+    graceMs: GRACE_MS,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  });
+  const { stop, output } = group;
 
   try {
     const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-    while (!output.includes('Cognito Local running on')) {
-      if (exited !== undefined) throw new Error(`cognito-local exited during start-up (${exited})\n${output}`);
-      if (Date.now() > deadline) throw new Error(`cognito-local was not running after ${STARTUP_TIMEOUT_MS / 1000} s\n${output}`);
+    while (!output().includes('Cognito Local running on')) {
+      if (group.exited() !== undefined) throw new Error(`cognito-local exited during start-up (${group.exited()})\n${output()}`);
+      if (Date.now() > deadline) throw new Error(`cognito-local was not running after ${STARTUP_TIMEOUT_MS / 1000} s\n${output()}`);
       await sleep(50);
     }
   } catch (error) {
     await stop();
     throw error;
   }
-  return { endpoint: `http://127.0.0.1:${port}`, port, output: () => output, stop };
+  return { endpoint: `http://127.0.0.1:${port}`, port, output, stop };
 };

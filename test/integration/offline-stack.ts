@@ -48,7 +48,6 @@ export const PROBE_CATEGORY = 'offline-probe';
 const STARTUP_TIMEOUT_MS = 45_000;
 const PROBE_TIMEOUT_MS = 15_000;
 const SIGINT_GRACE_MS = 10_000;
-const OUTPUT_LIMIT = 2_000_000;
 
 export interface OfflinePorts {
   lambda: number;
@@ -110,17 +109,9 @@ const readNdjson = (file: string): StoredEnvelope[] => {
     .map((line) => JSON.parse(line) as StoredEnvelope);
 };
 
-export const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+import { sleep, superviseGroup } from '../helpers/process-group.ts';
 
-/** True while any process of the group is alive. */
-export const groupAlive = (pid: number): boolean => {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+export { sleep } from '../helpers/process-group.ts';
 
 /** The child's environment: the caller's minus anything AWS or authtrail, plus the offline settings. */
 const offlineEnv = (workRoot: string, ports: OfflinePorts, storeDir: string, piiKey: string, closed: number) => {
@@ -161,8 +152,6 @@ export const startOffline = async ({ stage, piiKey }: { stage: string; piiKey: s
   for (const entry of COPIED) cpSync(join(PROJECT_ROOT, entry), join(project, entry), { recursive: true });
   symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(project, 'node_modules'), 'dir');
 
-  let output = '';
-  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   const serverless = join(PROJECT_ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
   // Its own process group (detached), so SIGINT and SIGKILL reach esbuild's service process too.
   const child: ChildProcess = spawn(process.execPath, [serverless, 'offline', 'start', '--stage', stage], {
@@ -171,56 +160,26 @@ export const startOffline = async ({ stage, piiKey }: { stage: string; piiKey: s
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const pid = child.pid;
-  if (pid === undefined) throw new Error('serverless offline did not start');
-  const collect = (chunk: Buffer) => {
-    if (output.length < OUTPUT_LIMIT) output += chunk.toString();
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const exit = new Promise<void>((done) =>
-    child.once('exit', (code, signal) => {
-      exited = { code, signal };
-      done();
-    }),
-  );
-  // Last resort: a test process that dies leaves no offline stack behind.
-  const killOnExit = () => {
-    if (groupAlive(pid)) process.kill(-pid, 'SIGKILL');
-  };
-  process.once('exit', killOnExit);
-
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    try {
-      if (exited === undefined && groupAlive(pid)) {
-        process.kill(-pid, 'SIGINT');
-        await Promise.race([exit, sleep(SIGINT_GRACE_MS)]);
-      }
-      if (groupAlive(pid)) {
-        process.kill(-pid, 'SIGKILL');
-        await Promise.race([exit, sleep(2_000)]);
-      }
-    } finally {
-      process.removeListener('exit', killOnExit);
-      rmSync(workRoot, { recursive: true, force: true });
-    }
-  };
+  const group = superviseGroup(child, {
+    name: 'serverless offline',
+    signal: 'SIGINT',
+    graceMs: SIGINT_GRACE_MS,
+    cleanup: () => rmSync(workRoot, { recursive: true, force: true }),
+  });
+  const { stop } = group;
 
   const paths = storePaths(storeDir, stage);
   const read = (target: RuleTarget) => readNdjson(paths[target]);
   const lambdaEndpoint = `http://127.0.0.1:${ports.lambda}`;
   const eventBridgeEndpoint = `http://127.0.0.1:${ports.eventBridge}`;
-  const failWith = (reason: string) => new Error(`serverless offline ${reason}\n--- its output ---\n${output}`);
+  const failWith = (reason: string) => new Error(`serverless offline ${reason}\n--- its output ---\n${group.output()}`);
 
   try {
     // 1. Listening: the Lambda API and the bus's mock server have said so.
     const listening = [`listening on ${lambdaEndpoint}`, `Mock server running at port: ${ports.eventBridge}`];
     const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-    while (!listening.every((line) => output.includes(line))) {
-      if (exited !== undefined) throw failWith(`exited during start-up (${exited.code ?? exited.signal})`);
+    while (!listening.every((line) => group.output().includes(line))) {
+      if (group.exited() !== undefined) throw failWith(`exited during start-up (${group.exited()})`);
       if (Date.now() > deadline) throw failWith(`was not listening after ${STARTUP_TIMEOUT_MS / 1000} s`);
       await sleep(50);
     }
@@ -237,7 +196,7 @@ export const startOffline = async ({ stage, piiKey }: { stage: string; piiKey: s
     const probeIds: string[] = [];
     try {
       while (!read(RuleTarget.EventsLog).some((envelope) => probeIds.includes(envelope.detail.id))) {
-        if (exited !== undefined) throw failWith(`exited during start-up (${exited.code ?? exited.signal})`);
+        if (group.exited() !== undefined) throw failWith(`exited during start-up (${group.exited()})`);
         if (Date.now() > probeDeadline) throw failWith(`bus delivered no probe to the rule target in ${PROBE_TIMEOUT_MS / 1000} s`);
         const id = `probe-${randomUUID()}`;
         probeIds.push(id);
@@ -271,7 +230,7 @@ export const startOffline = async ({ stage, piiKey }: { stage: string; piiKey: s
       storeDir,
       loopbackAwsEnv: { ...FAKE_AWS_ENV, AWS_ENDPOINT_URL: `http://127.0.0.1:${closed}` },
       read,
-      output: () => output,
+      output: group.output,
       startup: { listeningMs, deliveringMs },
       stop,
     };
