@@ -92,6 +92,17 @@ export const decodeBody = (body: string): DecodedRecord[] => {
       return classify(item, true);
     });
   }
+  // Fast path: newline-delimited records (NDJSON, OCSF, HEC as we send them) parse
+  // line by line natively; the character scanner is for bodies without newlines.
+  const lines = body.split('\n').filter((line) => line.trim() !== '');
+  if (lines.every((line) => line.trimStart().startsWith('{') && line.trimEnd().endsWith('}'))) {
+    try {
+      const parsed = lines.map((line) => JSON.parse(line) as unknown);
+      if (parsed.every(isRecord)) return parsed.map((record) => classify(record, false));
+    } catch {
+      // not one record per line after all: scan
+    }
+  }
   return splitConcatenatedJson(body).map((text, index) => {
     let parsed: unknown;
     try {
