@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * npm run bench [-- --json] [--quick]
+ * npm run bench [-- --json] [--quick] [--runtime-sdk]
  *
  * authtrail's cost on the sign-in path, measured in one run on this machine:
  * warm trigger overhead, cold start per bundle against bare node, local replay
@@ -13,14 +13,21 @@ import { spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startFakeEventBridge } from '../test/helpers/fake-eventbridge.ts';
-import { measureColdInit } from './cold-init.ts';
+import { RUNTIME_SDK_EXTERNALS, measureColdInit } from './cold-init.ts';
 import { ASSUMPTIONS, costPerMillionEvents } from './cost.ts';
 import { measureDeadlineLatency } from './deadline.ts';
 import { measureReplayThroughput } from './replay-throughput.ts';
 import { round } from './lib/stats.ts';
 import { measureTriggerOverhead } from './trigger-overhead.ts';
 
-const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, quick: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    quick: { type: 'boolean', default: false },
+    /** Measure bundles with the AWS SDK taken from the runtime instead (docs/performance.md). */
+    'runtime-sdk': { type: 'boolean', default: false },
+  },
+});
 const quick = values.quick;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -44,7 +51,9 @@ log('trigger overhead...');
 const overhead = await measureTriggerOverhead(quick ? 2_000 : 20_000, quick ? 200 : 2_000);
 log('cold init...');
 const bus = await startFakeEventBridge();
-const cold = await measureColdInit(bus.endpoint, quick ? 3 : 7).finally(() => bus.close());
+const cold = await measureColdInit(bus.endpoint, quick ? 3 : 7, values['runtime-sdk'] ? RUNTIME_SDK_EXTERNALS : []).finally(() =>
+  bus.close(),
+);
 log('replay throughput...');
 const replay = await measureReplayThroughput(quick ? 10_000 : 100_000);
 log('SIEM delivery...');
