@@ -7,6 +7,7 @@
  */
 import { ProviderType } from './auth-event/schema.ts';
 import type { AuthEvent } from './auth-event/schema.ts';
+import { own } from './own.ts';
 
 type IdentityProvider = AuthEvent['identityProvider'];
 
@@ -21,7 +22,7 @@ const COGNITO: IdentityProvider = { type: 'cognito', name: 'Cognito', providerTy
 
 const typeOf = (name: string, declared: string | undefined, configured: Record<string, 'SAML' | 'OIDC'>) => {
   if (SOCIAL_PROVIDERS.includes(name)) return name as IdentityProvider['providerType'];
-  const type = declared ?? configured[name];
+  const type = declared ?? own(configured, name);
   if (type === 'SAML' || type === 'OIDC') return type;
   if (type !== undefined && SOCIAL_PROVIDERS.includes(type)) return type as IdentityProvider['providerType'];
   return ProviderType.Unknown;
@@ -64,7 +65,7 @@ export const identityProviderOf = (
   const separator = userName?.indexOf('_') ?? -1;
   if (userName && separator > 0) {
     const name = userName.slice(0, separator);
-    const known = SOCIAL_PROVIDERS.includes(name) || configured[name] !== undefined;
+    const known = SOCIAL_PROVIDERS.includes(name) || own(configured, name) !== undefined;
     if (isExternalSignUp || known) {
       return { type: 'federated', name, providerType: typeOf(name, undefined, configured) };
     }

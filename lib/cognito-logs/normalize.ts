@@ -22,6 +22,7 @@ import { AUTH_EVENT_SCHEMA_VERSION, Action, Category, Outcome, ProviderType, typ
 import { canonicalJson } from '../event-id.ts';
 import type { TriggerContext } from '../triggers/definition.ts';
 import type { CognitoLogRecord } from './record.ts';
+import { own } from '../own.ts';
 
 /** A record we read but cannot express as an AuthEvent. */
 export class UnsupportedCognitoLogEventError extends Error {
@@ -78,7 +79,7 @@ const identityProviderOf = (
     return { type: 'cognito', name: 'Cognito', providerType: ProviderType.Cognito };
   }
   const name = idpName.slice(0, MAX_FIELD_LENGTH);
-  return { type: 'federated', name, providerType: SOCIAL[name] ?? configured[name] ?? ProviderType.Unknown };
+  return { type: 'federated', name, providerType: own(SOCIAL, name) ?? own(configured, name) ?? ProviderType.Unknown };
 };
 
 const outcomeOf = (kind: Kind, response: string | undefined): AuthEvent['outcome'] => {
@@ -112,7 +113,7 @@ export const authEventOfCognitoLog = (record: CognitoLogRecord, context: Trigger
         : undefined;
 
   const clientId = message.clientId ?? null;
-  const clientName = clientId === null ? undefined : context.config.clients[clientId];
+  const clientName = clientId === null ? undefined : own(context.config.clients, clientId);
   const region = message.userPoolId.slice(0, message.userPoolId.indexOf('_'));
   const at = message.creationDate ?? record.eventTimestamp;
   const network = withoutUndefined({

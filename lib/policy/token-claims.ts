@@ -16,6 +16,7 @@
 import type { AuthEvent } from '../auth-event/schema.ts';
 import type { ClaimRule, StageConfig } from '../config/schema.ts';
 import { TokenLambdaVersion } from '../cognito/trigger-sources.ts';
+import { own } from '../own.ts';
 
 type TokenKind = 'id' | 'access';
 type ClaimValue = string | string[];
@@ -38,7 +39,7 @@ export interface TokenPlan {
 const valueOf = (rule: ClaimRule, facts: TokenFacts): ClaimValue | undefined => {
   switch (rule.from) {
     case 'groups': {
-      const mapped = rule.map === undefined ? [...facts.groups] : facts.groups.flatMap((group) => rule.map?.[group] ?? []);
+      const mapped = rule.map === undefined ? [...facts.groups] : facts.groups.flatMap((group) => (rule.map === undefined ? undefined : own(rule.map, group)) ?? []);
       const unique = [...new Set(mapped)];
       return unique.length > 0 ? unique : undefined;
     }
@@ -53,7 +54,7 @@ const claimsFor = (config: StageConfig['tokens'], facts: TokenFacts, token: Toke
   const claims = new Map<string, ClaimValue>();
   if (facts.machineToMachine) {
     if (token === 'access' && facts.clientId !== null) {
-      for (const [name, value] of Object.entries(config.clientClaims[facts.clientId] ?? {})) claims.set(name, value);
+      for (const [name, value] of Object.entries(own(config.clientClaims, facts.clientId) ?? {})) claims.set(name, value);
     }
     return claims;
   }

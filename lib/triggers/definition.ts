@@ -10,6 +10,7 @@ import type { TriggerName } from '../cognito/trigger-sources.ts';
 import { eventIdFor } from '../event-id.ts';
 import { identityProviderOf } from '../identity.ts';
 import { clientContextOf } from '../pii.ts';
+import { own } from '../own.ts';
 
 export interface TriggerContext {
   stage: string;
@@ -82,7 +83,7 @@ export const commonEventOf = (
   groups: readonly string[],
 ): Omit<AuthEvent, 'category' | 'action' | 'outcome'> => {
   const clientId = trigger.callerContext.clientId;
-  const clientName = clientId === null ? undefined : context.config.clients[clientId];
+  const clientName = clientId === null ? undefined : own(context.config.clients, clientId);
   const clientContext = clientContextOf(trigger.request.clientMetadata, context.config.clientContext);
   return {
     schemaVersion: AUTH_EVENT_SCHEMA_VERSION,

@@ -8,6 +8,7 @@ import { TokenLambdaVersion, TriggerName, TriggerSource } from '../cognito/trigg
 import { TriggerEventError, ProblemCode } from '../errors.ts';
 import { planTokenChanges } from '../policy/token-claims.ts';
 import { commonEventOf, type TriggerDefinition } from './definition.ts';
+import { own } from '../own.ts';
 
 const VERSION_FIELD: Readonly<Record<string, TokenLambdaVersion>> = {
   '1': TokenLambdaVersion.V1,
@@ -28,7 +29,7 @@ export const tokenVersionOf = (
   configured: TokenLambdaVersion,
 ): TokenLambdaVersion => {
   if (trigger.triggerSource === TriggerSource.TokenClientCredentials) return TokenLambdaVersion.V3;
-  const declared = trigger.version === null ? undefined : VERSION_FIELD[trigger.version];
+  const declared = trigger.version === null ? undefined : own(VERSION_FIELD, trigger.version);
   const response = typeof trigger.response === 'object' && trigger.response !== null ? trigger.response : {};
   if ('claimsOverrideDetails' in response) return TokenLambdaVersion.V1;
   if ('claimsAndScopeOverrideDetails' in response || trigger.request.scopes !== null) {
