@@ -12,33 +12,22 @@ import { isDisposableDomain } from '../lib/policy/disposable-domains.ts';
 import { collectFixtureFiles, readFixture } from '../lib/replay/fixture-file.ts';
 import { createLocalInvoker } from '../lib/replay/local-invoker.ts';
 import { createReplayer } from '../lib/replay/replay.ts';
-import { RuleTarget, loadRules } from '../lib/routing/rules.ts';
-import { createLocalBus } from '../lib/sinks/local-bus.ts';
-import { createNdjsonFile, storePaths } from '../lib/sinks/local-store.ts';
+import { SILENT_LOGGER } from '../lib/runtime/handler.ts';
+import { createLocalStageSinks } from '../lib/sinks/local-stage.ts';
 
-const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 export const measureReplayThroughput = async (minEvents = 100_000) => {
   const store = mkdtempSync(join(tmpdir(), 'authtrail-bench-'));
   try {
-    const paths = storePaths(store, 'dev');
-    const log = createNdjsonFile(paths[RuleTarget.EventsLog], { buffered: true });
-    const queue = createNdjsonFile(paths[RuleTarget.SiemQueue], { buffered: true });
-    const bus = createLocalBus({
-      rules: loadRules(),
-      targets: {
-        [RuleTarget.EventsLog]: { deliver: (envelopes) => log.append(envelopes) },
-        [RuleTarget.SiemQueue]: { deliver: (envelopes) => queue.append(envelopes) },
-      },
-    });
+    const sinks = createLocalStageSinks(store, 'dev');
     const replayer = createReplayer(
       createLocalInvoker({
         stage: 'dev',
         config: loadStageConfigFile('config/dev.json'),
         piiKey: 'bench-pii-key-0123456789abcdef',
-        sink: bus,
-        spill: () => undefined,
-        logger: silent,
+        sink: sinks.bus,
+        spill: sinks.spill,
+        logger: SILENT_LOGGER,
         isDisposableDomain,
       }),
     );
@@ -52,10 +41,9 @@ export const measureReplayThroughput = async (minEvents = 100_000) => {
       if (!result.ok) throw new Error(`${fixture.file}: ${result.error?.message}`);
       events += result.events.length;
     }
-    log.close();
-    queue.close();
+    sinks.close();
     const seconds = (performance.now() - started) / 1_000;
-    return { events, seconds, replay_events_per_s: events / seconds, delivered: { ...bus.delivered } };
+    return { events, seconds, replay_events_per_s: events / seconds, delivered: { ...sinks.bus.delivered } };
   } finally {
     rmSync(store, { recursive: true, force: true });
   }

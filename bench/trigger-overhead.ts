@@ -9,7 +9,7 @@ import { TriggerName } from '../lib/cognito/trigger-sources.ts';
 import { loadStageConfigFile } from '../lib/config/load.ts';
 import { isDisposableDomain } from '../lib/policy/disposable-domains.ts';
 import { collectFixtureFiles, readFixture } from '../lib/replay/fixture-file.ts';
-import { createTriggerHandler, type TriggerHandler, type TriggerRuntime } from '../lib/runtime/handler.ts';
+import { createTriggerHandler, type TriggerHandler, type TriggerRuntime, SILENT_LOGGER } from '../lib/runtime/handler.ts';
 import { postAuthentication } from '../lib/triggers/post-authentication.ts';
 import { postConfirmation } from '../lib/triggers/post-confirmation.ts';
 import { preAuthentication } from '../lib/triggers/pre-authentication.ts';
@@ -18,7 +18,6 @@ import { preTokenGeneration } from '../lib/triggers/pre-token-generation.ts';
 import { PIPELINE_VERSION } from '../lib/version.ts';
 import { summarize } from './lib/stats.ts';
 
-const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 export const benchRuntime = (sink: (events: readonly AuthEvent[]) => void): TriggerRuntime => {
   const config = loadStageConfigFile('config/dev.json');
@@ -29,7 +28,7 @@ export const benchRuntime = (sink: (events: readonly AuthEvent[]) => void): Trig
     clock: () => new Date(),
     pipeline: { version: PIPELINE_VERSION, piiKeyId: config.pii.keyId },
     isDisposableDomain,
-    logger: silent,
+    logger: SILENT_LOGGER,
     spill: () => undefined,
     sink: { publish: async (events) => sink(events) },
   };

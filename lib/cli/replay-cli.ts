@@ -8,19 +8,18 @@ import { assertStageName, configFileFor, loadStageConfigFile } from '../config/l
 import type { StageConfig } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
 import { isDisposableDomain } from '../policy/disposable-domains.ts';
-import { spillLine } from '../publish/spill.ts';
 import { collectFixtureFiles } from '../replay/fixture-file.ts';
 import { createLambdaInvoker } from '../replay/lambda-invoker.ts';
 import { createLocalInvoker } from '../replay/local-invoker.ts';
 import { createReplayer, type Invoker, type ReplayResult } from '../replay/replay.ts';
 import { formatSummary } from '../replay/summary.ts';
-import { RuleTarget, loadRules } from '../routing/rules.ts';
+import { RuleTarget } from '../routing/rules.ts';
 import { SIEM_FORMATS, isSiemFormat, type SiemFormat } from '../siem/formats.ts';
 import { createLocalSiemSender } from '../siem/local-forwarder.ts';
 import { deliverToLocalReceiver } from '../siem/local-siem.ts';
 import type { NarrowLogger } from '../runtime/handler.ts';
-import { createLocalBus } from '../sinks/local-bus.ts';
-import { clearStore, createNdjsonFile, storePaths } from '../sinks/local-store.ts';
+import { clearStore } from '../sinks/local-store.ts';
+import { createLocalStageSinks } from '../sinks/local-stage.ts';
 
 /**
  * Local runs only: a fixed, public key so local hashes are stable. Deployed
@@ -86,28 +85,13 @@ const localTarget = (options: ReplayCliOptions): Target => {
     stderr.write('note: hashing PII with the built-in local key; set AUTHTRAIL_PII_HASH_KEY to use your own\n');
   }
   if (options.fresh) clearStore(options.storeDir, stage);
-  const paths = storePaths(options.storeDir, stage);
-  const files = {
-    [RuleTarget.EventsLog]: createNdjsonFile(paths[RuleTarget.EventsLog], { buffered: true }),
-    [RuleTarget.SiemQueue]: createNdjsonFile(paths[RuleTarget.SiemQueue], { buffered: true }),
-  };
-  const spillFile = createNdjsonFile(paths.spill);
-  const bus = createLocalBus({
-    rules: loadRules(),
-    targets: {
-      [RuleTarget.EventsLog]: { deliver: (envelopes) => files[RuleTarget.EventsLog].append(envelopes) },
-      [RuleTarget.SiemQueue]: { deliver: (envelopes) => files[RuleTarget.SiemQueue].append(envelopes) },
-    },
-  });
+  const sinks = createLocalStageSinks(options.storeDir, stage);
   const invoke = createLocalInvoker({
     stage,
     config,
     piiKey,
-    sink: bus,
-    spill: (events, reason) => {
-      const at = new Date();
-      spillFile.append(events.map((event) => JSON.parse(spillLine(event, reason, at)) as unknown));
-    },
+    sink: sinks.bus,
+    spill: sinks.spill,
     logger: stderrLogger(stderr, options.verbose),
     isDisposableDomain,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
@@ -115,15 +99,11 @@ const localTarget = (options: ReplayCliOptions): Target => {
   return {
     invoke,
     siem: config.siem,
-    close: () => {
-      files[RuleTarget.EventsLog].close();
-      files[RuleTarget.SiemQueue].close();
-      spillFile.close();
-    },
+    close: sinks.close,
     sinks: Object.values(RuleTarget).map((target) => ({
       name: target,
-      delivered: () => bus.delivered[target] ?? 0,
-      location: files[target].file,
+      delivered: () => sinks.bus.delivered[target] ?? 0,
+      location: sinks.files[target],
     })),
   };
 };

@@ -77,14 +77,13 @@ const BaseTrigger = z.looseObject({
   response: z.unknown().optional(),
 });
 
+/** What every user trigger's request carries (the attributes, and the client's metadata when it sends any). */
+const UserRequest = { userAttributes: StringMap, clientMetadata: StringMap };
+
 /** @see https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-sign-up.html */
 export const PreSignUpTriggerSchema = BaseTrigger.extend({
   triggerSource: z.enum(PRE_SIGN_UP_SOURCES),
-  request: z.looseObject({
-    userAttributes: StringMap,
-    validationData: StringMap,
-    clientMetadata: StringMap,
-  }),
+  request: z.looseObject({ ...UserRequest, validationData: StringMap }),
 });
 export type PreSignUpTrigger = z.infer<typeof PreSignUpTriggerSchema>;
 
@@ -96,11 +95,7 @@ const BooleanLike = z
 /** @see https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-post-authentication.html */
 export const PostAuthenticationTriggerSchema = BaseTrigger.extend({
   triggerSource: z.enum(POST_AUTHENTICATION_SOURCES),
-  request: z.looseObject({
-    userAttributes: StringMap,
-    newDeviceUsed: BooleanLike,
-    clientMetadata: StringMap,
-  }),
+  request: z.looseObject({ ...UserRequest, newDeviceUsed: BooleanLike }),
 });
 export type PostAuthenticationTrigger = z.infer<typeof PostAuthenticationTriggerSchema>;
 
@@ -114,12 +109,7 @@ export type PostAuthenticationTrigger = z.infer<typeof PostAuthenticationTrigger
  */
 export const PreAuthenticationTriggerSchema = BaseTrigger.extend({
   triggerSource: z.enum(PRE_AUTHENTICATION_SOURCES),
-  request: z.looseObject({
-    userAttributes: StringMap,
-    validationData: StringMap,
-    clientMetadata: StringMap,
-    userNotFound: BooleanLike,
-  }),
+  request: z.looseObject({ ...UserRequest, validationData: StringMap, userNotFound: BooleanLike }),
 });
 export type PreAuthenticationTrigger = z.infer<typeof PreAuthenticationTriggerSchema>;
 
@@ -130,10 +120,7 @@ export type PreAuthenticationTrigger = z.infer<typeof PreAuthenticationTriggerSc
  */
 export const PostConfirmationTriggerSchema = BaseTrigger.extend({
   triggerSource: z.enum(POST_CONFIRMATION_SOURCES),
-  request: z.looseObject({
-    userAttributes: StringMap,
-    clientMetadata: StringMap,
-  }),
+  request: z.looseObject(UserRequest),
 });
 export type PostConfirmationTrigger = z.infer<typeof PostConfirmationTriggerSchema>;
 
@@ -160,13 +147,12 @@ export const PreTokenGenerationTriggerSchema = BaseTrigger.extend({
   // Machine-to-machine (client credentials) events have no user.
   userName: OptionalString,
   request: z.looseObject({
-    userAttributes: StringMap,
+    ...UserRequest,
     groupConfiguration: GroupConfiguration,
     scopes: z
       .array(z.string())
       .nullish()
       .transform((scopes) => scopes ?? null),
-    clientMetadata: StringMap,
   }),
 });
 export type PreTokenGenerationTrigger = z.infer<typeof PreTokenGenerationTriggerSchema>;

@@ -19,8 +19,14 @@ export interface SpillRecord {
   event: AuthEvent;
 }
 
-export const spillLine = (event: AuthEvent, reason: string, at: Date): string =>
-  JSON.stringify({ authtrail: SPILL_MARKER, spilledAt: at.toISOString(), reason, event } satisfies SpillRecord);
+export const spillRecord = (event: AuthEvent, reason: string, at: Date): SpillRecord => ({
+  authtrail: SPILL_MARKER,
+  spilledAt: at.toISOString(),
+  reason,
+  event,
+});
+
+export const spillLine = (event: AuthEvent, reason: string, at: Date): string => JSON.stringify(spillRecord(event, reason, at));
 
 /**
  * The spill record in a log message, or undefined. Lambda may prefix lines

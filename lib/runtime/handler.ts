@@ -24,6 +24,9 @@ export interface NarrowLogger {
   error(message: string, ...extra: Record<string, unknown>[]): void;
 }
 
+/** A logger that says nothing: benchmarks, tests and embedded runs that report through results instead. */
+export const SILENT_LOGGER: NarrowLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
 export interface Problem {
   trigger: TriggerName;
   code: ProblemCode;
@@ -82,18 +85,18 @@ export const createTriggerHandler = <T>(
       return event;
     }
     const publishStarted = performance.now();
+    let undelivered: readonly AuthEvent[] = [];
     try {
       await runtime.sink.publish(processed.events);
-      runtime.metrics?.count(MetricName.EventsPublished, processed.events.length);
     } catch (error) {
       // Fail open, lose nothing: whatever did not reach the bus goes to the spill log.
-      const undelivered = error instanceof PublishError ? error.undelivered : processed.events;
+      undelivered = error instanceof PublishError ? error.undelivered : processed.events;
       runtime.spill(undelivered, messageOf(error));
       runtime.metrics?.count(MetricName.PublishFailures, 1);
-      runtime.metrics?.count(MetricName.SpilledEvents, undelivered.length);
-      runtime.metrics?.count(MetricName.EventsPublished, processed.events.length - undelivered.length);
       report(runtime, { trigger: definition.name, code: ProblemCode.PublishFailed, message: messageOf(error) });
     }
+    runtime.metrics?.count(MetricName.EventsPublished, processed.events.length - undelivered.length);
+    runtime.metrics?.count(MetricName.SpilledEvents, undelivered.length);
     runtime.metrics?.record?.([
       ...publishMetrics(definition.name, performance.now() - publishStarted),
       ...processed.events.flatMap(authEventMetrics),

@@ -68,6 +68,7 @@ const spillToStdout = (events: readonly AuthEvent[], reason: string): void => {
 };
 
 export interface LambdaRuntime extends TriggerRuntime {
+  logger: Logger;
   lambdaMetrics: Metrics;
 }
 
@@ -97,11 +98,6 @@ export const createLambdaRuntime = async (env: Env = process.env): Promise<Lambd
 
 /** The exported handler of a trigger function: the shared stack plus Powertools' Lambda context in logs. */
 export const lambdaHandlerFor = <T>(definition: TriggerDefinition<T>, runtime: LambdaRuntime): TriggerHandler => {
-  const middlewares: MiddlewareObj<unknown, unknown>[] = [
-    logMetrics(runtime.lambdaMetrics) as MiddlewareObj<unknown, unknown>,
-  ];
-  if (runtime.logger instanceof Logger) {
-    middlewares.push(injectLambdaContext(runtime.logger) as MiddlewareObj<unknown, unknown>);
-  }
+  const middlewares = [logMetrics(runtime.lambdaMetrics), injectLambdaContext(runtime.logger)] as MiddlewareObj<unknown, unknown>[];
   return createTriggerHandler(definition, runtime, middlewares);
 };

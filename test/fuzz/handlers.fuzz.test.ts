@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AuthEventSchema, type AuthEvent } from '../../lib/auth-event/schema.ts';
-import { createTriggerHandler, type Problem, type TriggerRuntime } from '../../lib/runtime/handler.ts';
+import { createTriggerHandler, type Problem, type TriggerRuntime, SILENT_LOGGER } from '../../lib/runtime/handler.ts';
 import { TriggerDeniedError } from '../../lib/errors.ts';
 import { postAuthentication } from '../../lib/triggers/post-authentication.ts';
 import { postConfirmation } from '../../lib/triggers/post-confirmation.ts';
@@ -20,12 +20,11 @@ import type { Context } from 'aws-lambda';
 /** AUTHTRAIL_FUZZ_SCALE=20 for a long hunt on demand; CI runs the default. */
 const SCALE = Number(process.env.AUTHTRAIL_FUZZ_SCALE ?? 1);
 
-const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const context = {} as Context;
 
 const runtimeRecording = (published: AuthEvent[], problems: Problem[]): TriggerRuntime => ({
   ...processContext(),
-  logger: silent,
+  logger: SILENT_LOGGER,
   onProblem: (problem) => problems.push(problem),
   spill: () => undefined,
   sink: { publish: async (events) => void published.push(...events) },

@@ -22,6 +22,13 @@ export const devConfig = (): StageConfig => loadStageConfigFile(join(ROOT, 'conf
 
 export const configWith = (input: StageConfigInput): StageConfig => parseStageConfig(input, 'in test');
 
+/** Credentials and region for SDK clients that only ever talk to loopback fakes in tests. */
+export const FAKE_AWS_CREDENTIALS = {
+  AWS_REGION: 'eu-west-1',
+  AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
+  AWS_SECRET_ACCESS_KEY: 'local-test-secret',
+} as const;
+
 export const TEST_PII_KEY = 'test-pii-key-0123456789abcdef';
 export const FIXED_NOW = new Date('2026-11-27T10:00:00.000Z');
 

@@ -28,6 +28,8 @@ import { join, resolve } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { RuleTarget } from '../../lib/routing/rules.ts';
 import { storePaths } from '../../lib/sinks/local-store.ts';
+import { FAKE_AWS_CREDENTIALS } from '../helpers/fixtures.ts';
+import { sleep, superviseGroup } from '../helpers/process-group.ts';
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -35,12 +37,7 @@ export const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..');
 const COPIED = ['serverless.yml', 'package.json', 'tsconfig.json', 'functions', 'lib', 'config', 'dashboards'];
 
 /** Fake credentials: the offline endpoints do not check signatures, but the SDK must sign. */
-export const FAKE_AWS_ENV = {
-  AWS_ACCESS_KEY_ID: 'AKIDOFFLINETEST',
-  AWS_SECRET_ACCESS_KEY: 'offline-test-secret',
-  AWS_REGION: 'eu-west-1',
-  AWS_EC2_METADATA_DISABLED: 'true',
-} as const;
+export const FAKE_AWS_ENV = { ...FAKE_AWS_CREDENTIALS, AWS_EC2_METADATA_DISABLED: 'true' } as const;
 
 export const REGION = FAKE_AWS_ENV.AWS_REGION;
 export const PROBE_CATEGORY = 'offline-probe';
@@ -109,7 +106,6 @@ const readNdjson = (file: string): StoredEnvelope[] => {
     .map((line) => JSON.parse(line) as StoredEnvelope);
 };
 
-import { sleep, superviseGroup } from '../helpers/process-group.ts';
 
 export { sleep } from '../helpers/process-group.ts';
 

@@ -26,6 +26,7 @@ import { matchesEventPattern } from '../../lib/routing/event-pattern.ts';
 import { RuleTarget, loadRules } from '../../lib/routing/rules.ts';
 import { ROOT, TEST_PII_KEY, devConfig, loadEvent } from '../helpers/fixtures.ts';
 import { FAKE_AWS_ENV, PROBE_CATEGORY, REGION, startOffline, type OfflineStack, type StoredEnvelope } from './offline-stack.ts';
+import { SILENT_LOGGER } from '../../lib/runtime/handler.ts';
 
 const STAGE = 'dev';
 /** Cognito's hard limit for a trigger, cold start included. */
@@ -44,7 +45,7 @@ const localInvoker = createLocalInvoker({
   spill: () => {
     throw new Error('the in-process reference never spills');
   },
-  logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+  logger: SILENT_LOGGER,
   isDisposableDomain,
   clock: () => now,
 });

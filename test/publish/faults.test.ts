@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { join } from 'node:path';
 import { parseSpillLine } from '../../lib/publish/spill.ts';
 import { closedPort, startFakeEventBridge, type Behaviour, type FakeEventBridge } from '../helpers/fake-eventbridge.ts';
-import { loadEvent, ROOT } from '../helpers/fixtures.ts';
+import { FAKE_AWS_CREDENTIALS, loadEvent, ROOT } from '../helpers/fixtures.ts';
 
 const DEADLINE_MS = 300;
 /** Cognito's hard limit is 5 s; the handler must stay far inside it even when the bus misbehaves. */
@@ -27,9 +27,7 @@ const loadHandler = async (endpoint: string): Promise<Handler> => {
     AUTHTRAIL_PII_HASH_KEY: 'fault-test-key-0123456789',
     AUTHTRAIL_EVENTBRIDGE_ENDPOINT: endpoint,
     AUTHTRAIL_PUBLISH_DEADLINE_MS: String(DEADLINE_MS),
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
-    AWS_SECRET_ACCESS_KEY: 'local-test-secret',
+    ...FAKE_AWS_CREDENTIALS,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   };
   for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value);

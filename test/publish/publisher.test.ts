@@ -6,7 +6,7 @@ import { PublishError, batchesOf, createEventBridgeClient, createEventBridgePubl
 import { MAX_ENTRY_BYTES, entryBytes, fitEntry } from '../../lib/publish/fit.ts';
 import { SPILL_FILTER_PATTERN, parseSpillLine, spillLine } from '../../lib/publish/spill.ts';
 import { startFakeEventBridge, type FakeEventBridge } from '../helpers/fake-eventbridge.ts';
-import { ROOT } from '../helpers/fixtures.ts';
+import { FAKE_AWS_CREDENTIALS, ROOT } from '../helpers/fixtures.ts';
 
 /** Real AuthEvents: the golden output of the token fixtures. */
 const goldenEvent = (file: string): AuthEvent =>
@@ -20,9 +20,7 @@ const eventsNumbered = (count: number): AuthEvent[] =>
 
 let bus: FakeEventBridge;
 beforeAll(async () => {
-  vi.stubEnv('AWS_REGION', 'eu-west-1');
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDLOCALTEST');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'local-test-secret');
+  for (const [name, value] of Object.entries(FAKE_AWS_CREDENTIALS)) vi.stubEnv(name, value);
   bus = await startFakeEventBridge();
 });
 afterAll(async () => {

@@ -12,7 +12,7 @@ import { spillLine } from '../../lib/publish/spill.ts';
 import { parseTimeArg, scheduledWindow, spillLogGroups } from '../../lib/recover/recover.ts';
 import { startFakeCloudWatchLogs, type FakeCloudWatchLogs } from '../helpers/fake-cloudwatch-logs.ts';
 import { startFakeEventBridge, type FakeEventBridge } from '../helpers/fake-eventbridge.ts';
-import { ROOT } from '../helpers/fixtures.ts';
+import { FAKE_AWS_CREDENTIALS, ROOT } from '../helpers/fixtures.ts';
 
 const golden = (file: string): AuthEvent =>
   JSON.parse(readFileSync(join(ROOT, 'test', 'golden', file), 'utf8')).events[0] as AuthEvent;
@@ -37,9 +37,7 @@ const recover = (...args: string[]) =>
       cwd: ROOT,
       env: {
         ...process.env,
-        AWS_REGION: 'eu-west-1',
-        AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
-        AWS_SECRET_ACCESS_KEY: 'local-test-secret',
+        ...FAKE_AWS_CREDENTIALS,
         AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: logs.endpoint,
         AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint,
       },

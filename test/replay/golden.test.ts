@@ -12,8 +12,8 @@ import { createReplayer } from '../../lib/replay/replay.ts';
 import { createLocalInvoker } from '../../lib/replay/local-invoker.ts';
 import { FIXED_NOW, ROOT, TEST_PII_KEY, devConfig } from '../helpers/fixtures.ts';
 import { isDisposableDomain } from '../../lib/policy/disposable-domains.ts';
+import { SILENT_LOGGER } from '../../lib/runtime/handler.ts';
 
-const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 describe('Replay: fixtures against golden AuthEvents', () => {
   const files = collectFixtureFiles(['events']).map((file) => relative(ROOT, file) || file);
@@ -26,7 +26,7 @@ describe('Replay: fixtures against golden AuthEvents', () => {
       spill: () => {
         throw new Error('nothing may be spilled when the sink accepts everything');
       },
-      logger: silent,
+      logger: SILENT_LOGGER,
       isDisposableDomain,
       clock: () => FIXED_NOW,
     }),

@@ -2,12 +2,11 @@ import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { AuthEvent } from '../../lib/auth-event/schema.ts';
 import { TriggerDeniedError } from '../../lib/errors.ts';
-import { createTriggerHandler } from '../../lib/runtime/handler.ts';
+import { createTriggerHandler, SILENT_LOGGER } from '../../lib/runtime/handler.ts';
 import { processTrigger } from '../../lib/runtime/process.ts';
 import { preAuthentication } from '../../lib/triggers/pre-authentication.ts';
 import { configWith, devConfig, loadEvent, processContext } from '../helpers/fixtures.ts';
 
-const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 describe('Trigger: pre authentication', () => {
   it('records a sign-in attempt, returning the event unchanged', () => {
@@ -111,7 +110,7 @@ describe('Trigger: pre authentication', () => {
     const published: AuthEvent[] = [];
     const handler = createTriggerHandler(preAuthentication, {
       ...processContext(),
-      logger: silent,
+      logger: SILENT_LOGGER,
       spill: () => undefined,
       sink: { publish: async (events) => void published.push(...events) },
     });

@@ -1,0 +1,48 @@
+/**
+ * A stage's embedded sinks, as the local replay uses them: the in-process bus
+ * routing by lib/routing/rules.json into the local store's log and SIEM-queue
+ * files, and the spill file for what the bus refuses. One place, so the replay
+ * command and the replay benchmark measure the same thing.
+ */
+import type { AuthEvent } from '../auth-event/schema.ts';
+import { spillRecord } from '../publish/spill.ts';
+import { RuleTarget, loadRules } from '../routing/rules.ts';
+import { createLocalBus, type LocalBus } from './local-bus.ts';
+import { createNdjsonFile, storePaths } from './local-store.ts';
+
+export interface LocalStageSinks {
+  bus: LocalBus;
+  spill: (events: readonly AuthEvent[], reason: string) => void;
+  /** Where each rule target writes. */
+  files: Readonly<Record<RuleTarget, string>>;
+  /** Writes out the buffered lines. */
+  close: () => void;
+}
+
+export const createLocalStageSinks = (storeDir: string, stage: string): LocalStageSinks => {
+  const paths = storePaths(storeDir, stage);
+  // Bulk writers: buffered, flushed by close().
+  const log = createNdjsonFile(paths[RuleTarget.EventsLog], { buffered: true });
+  const queue = createNdjsonFile(paths[RuleTarget.SiemQueue], { buffered: true });
+  const spillFile = createNdjsonFile(paths.spill);
+  const bus = createLocalBus({
+    rules: loadRules(),
+    targets: {
+      [RuleTarget.EventsLog]: { deliver: (envelopes) => log.append(envelopes) },
+      [RuleTarget.SiemQueue]: { deliver: (envelopes) => queue.append(envelopes) },
+    },
+  });
+  return {
+    bus,
+    spill: (events, reason) => {
+      const at = new Date();
+      spillFile.append(events.map((event) => spillRecord(event, reason, at)));
+    },
+    files: { [RuleTarget.EventsLog]: log.file, [RuleTarget.SiemQueue]: queue.file },
+    close: () => {
+      log.close();
+      queue.close();
+      spillFile.close();
+    },
+  };
+};
