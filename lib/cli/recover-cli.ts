@@ -4,6 +4,7 @@ import { assertStageName } from '../config/load.ts';
 import { messageOf } from '../errors.ts';
 import { createEventBridgeClient, createEventBridgePublisher } from '../publish/eventbridge.ts';
 import { findSpills, parseTimeArg, republish, spillLogGroups } from '../recover/recover.ts';
+import { namesFor } from '../naming.ts';
 
 interface Writable {
   write(text: string): unknown;
@@ -38,7 +39,7 @@ export const runRecoverCli = async (options: RecoverCliOptions): Promise<number>
     return 2;
   }
   const logGroups = spillLogGroups(options.stage);
-  const busName = options.busName ?? `authtrail-${options.stage}`;
+  const busName = options.busName ?? namesFor(options.stage).busName;
   options.stderr.write(
     `searching ${logGroups.length} log groups for spilled events from ${window.since.toISOString()} to ${window.until.toISOString()}\n`,
   );

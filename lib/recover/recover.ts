@@ -19,6 +19,7 @@ import { messageOf } from '../errors.ts';
 import type { EventSink } from '../sinks/sink.ts';
 import { PublishError } from '../publish/eventbridge.ts';
 import { SPILL_FILTER_PATTERN, parseSpillLine, type SpillRecord } from '../publish/spill.ts';
+import { namesFor } from '../naming.ts';
 
 export interface RecoverWindow {
   since: Date;
@@ -30,7 +31,7 @@ const SPILLING_FUNCTIONS = [...Object.values(TriggerName), 'cognito-log-events']
 
 /** The log groups of a stage that may hold spill lines (Serverless Framework naming). */
 export const spillLogGroups = (stage: string): string[] =>
-  SPILLING_FUNCTIONS.map((name) => `/aws/lambda/authtrail-${stage}-${name}`);
+  SPILLING_FUNCTIONS.map(namesFor(stage).functionLogGroup);
 
 export interface FoundSpills {
   records: SpillRecord[];

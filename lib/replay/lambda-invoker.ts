@@ -8,10 +8,9 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { ProblemCode, messageOf } from '../errors.ts';
 import { failure, type Invoker } from './replay.ts';
+import { namesFor } from '../naming.ts';
 
 const DENIAL_NAMES = ['TriggerDeniedError', 'SignUpDeniedError'] as const;
-
-export const functionNameFor = (stage: string, trigger: string): string => `authtrail-${stage}-${trigger}`;
 
 const parsePayload = (bytes: Uint8Array | undefined): unknown => {
   const text = bytes === undefined ? '' : Buffer.from(bytes).toString('utf8');
@@ -24,7 +23,7 @@ const parsePayload = (bytes: Uint8Array | undefined): unknown => {
 };
 
 export const createLambdaInvoker = (stage: string, client: LambdaClient): Invoker => async ({ file, trigger, source, payload }) => {
-  const functionName = functionNameFor(stage, trigger);
+  const functionName = namesFor(stage).functionName(trigger);
   let output;
   try {
     output = await client.send(

@@ -18,6 +18,7 @@ import { preSignUp } from '../triggers/pre-signup.ts';
 import { preTokenGeneration } from '../triggers/pre-token-generation.ts';
 import { PIPELINE_VERSION } from '../version.ts';
 import { failure, type Invoker } from './replay.ts';
+import { namesFor } from '../naming.ts';
 
 export interface LocalInvokerOptions {
   stage: string;
@@ -33,12 +34,12 @@ export interface LocalInvokerOptions {
 
 const lambdaContextFor = (stage: string, trigger: TriggerName): Context => ({
   callbackWaitsForEmptyEventLoop: false,
-  functionName: `authtrail-${stage}-${trigger}`,
+  functionName: namesFor(stage).functionName(trigger),
   functionVersion: '$LATEST',
-  invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:authtrail-${stage}-${trigger}`,
+  invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${namesFor(stage).functionName(trigger)}`,
   memoryLimitInMB: '256',
   awsRequestId: randomUUID(),
-  logGroupName: `/aws/lambda/authtrail-${stage}-${trigger}`,
+  logGroupName: namesFor(stage).functionLogGroup(trigger),
   logStreamName: 'local',
   getRemainingTimeInMillis: () => 5_000,
   done: () => undefined,
