@@ -7,32 +7,35 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { DASHBOARDS } from '../dashboards/cloudformation.ts';
+import { namesFor } from '../dashboards/context.ts';
 import { screenshot } from '../dashboards/preview/chromium.ts';
 import { readLocalData } from '../dashboards/preview/local-data.ts';
 import { renderPage } from '../dashboards/preview/render-html.ts';
+import { parseCommandLine } from '../lib/cli/args.ts';
+import { configFileFor, loadStageConfigFile } from '../lib/config/load.ts';
 import { DEFAULT_STORE_DIR } from '../lib/sinks/local-store.ts';
 
 const PAGE_WIDTH = 1600;
 
+const usage = 'usage: npm run dashboards -- [--stage <stage>] [--store <dir>] [--out <dir>] [--png <file>] [--no-png] [--region <region>]';
+
+const { values } = parseCommandLine(usage, {
+  stage: { type: 'string', default: 'dev' },
+  store: { type: 'string', default: DEFAULT_STORE_DIR },
+  out: { type: 'string' },
+  png: { type: 'string' },
+  'no-png': { type: 'boolean', default: false },
+  region: { type: 'string', default: 'eu-west-1' },
+});
+
 const main = async (): Promise<number> => {
-  const { values } = parseArgs({
-    options: {
-      stage: { type: 'string', default: 'dev' },
-      store: { type: 'string', default: DEFAULT_STORE_DIR },
-      out: { type: 'string' },
-      png: { type: 'string' },
-      'no-png': { type: 'boolean', default: false },
-      region: { type: 'string', default: 'eu-west-1' },
-    },
-  });
   const stage = values.stage;
   const data = readLocalData(values.store, stage);
-  const config = (await import(resolve('config', `${stage}.json`), { with: { type: 'json' } })) as { default: { clients?: Record<string, string> } };
-  const ctx = { stage, region: values.region, userPoolId: 'local', clients: config.default.clients ?? {}, alarmTopicArn: '' };
+  const config = loadStageConfigFile(configFileFor(stage, 'config'));
+  const ctx = { stage, region: values.region, userPoolId: 'local', clients: config.clients, alarmTopicArn: '' };
   const page = renderPage(
-    Object.entries(DASHBOARDS).map(([title, render]) => ({ title: `authtrail-${stage}-${title}`, body: render(ctx) })),
+    Object.entries(DASHBOARDS).map(([title, render]) => ({ title: namesFor(stage).dashboard(title), body: render(ctx) })),
     data,
     new Date(),
   );

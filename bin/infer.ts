@@ -9,12 +9,13 @@
  */
 import { parseCommandLine } from '../lib/cli/args.ts';
 import { runInferCli } from '../lib/cli/infer-cli.ts';
+import { DEFAULT_STORE_DIR } from '../lib/sinks/local-store.ts';
 
 const usage = 'usage: npm run infer -- [--stage <stage>] [--store <dir>] [--at <ISO 8601 time>]';
 
 const { values } = parseCommandLine(usage, {
   stage: { type: 'string', default: 'dev' },
-  store: { type: 'string', default: '.authtrail' },
+  store: { type: 'string', default: DEFAULT_STORE_DIR },
   at: { type: 'string' },
 });
 

@@ -6,8 +6,8 @@
  * with the tokens `${AWS::Region}` and `${UserPoolId}` and wrapped in Fn::Sub,
  * UserPoolId being `Ref: UserPool` (userPoolMode create) or the userPoolId param.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { configFileFor, loadStageConfigFile } from '../lib/config/load.ts';
 import { stageAlarms } from './alarms.ts';
 import { authActivityDashboard } from './auth-activity.ts';
 import { namesFor, type RenderContext } from './context.ts';
@@ -34,9 +34,6 @@ export interface StackInput {
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-const clientsOf = (projectRoot: string, stage: string): Record<string, string> =>
-  (JSON.parse(readFileSync(join(projectRoot, 'config', `${stage}.json`), 'utf8')) as { clients?: Record<string, string> }).clients ?? {};
-
 /** `Fn::Sub` for every string that carries a token, plain strings otherwise. */
 const substitute = (value: unknown, variables: Record<string, Json>): Json => {
   if (typeof value === 'string') return value.includes('${') ? { 'Fn::Sub': [value, variables] } : value;
@@ -54,7 +51,7 @@ export const stackResources = (input: StackInput): { Resources: Record<string, J
     stage: input.stage,
     region: REGION_TOKEN,
     userPoolId: USER_POOL_TOKEN,
-    clients: clientsOf(input.projectRoot, input.stage),
+    clients: loadStageConfigFile(configFileFor(input.stage, join(input.projectRoot, 'config'))).clients,
     alarmTopicArn: input.alarmTopicArn,
   };
   const names = namesFor(input.stage);

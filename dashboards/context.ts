@@ -26,16 +26,5 @@ export const SIEM_FORWARDER = 'siem-forwarder' as const;
 export const TRIGGER_BUDGET_MS = 5_000;
 export const TRIGGER_DURATION_ALARM_MS = 4_000;
 
-export const namesFor = (stage: string) => ({
-  functionName: (name: string) => `authtrail-${stage}-${name}`,
-  busName: `authtrail-${stage}`,
-  eventsLogGroup: `/authtrail/${stage}/events`,
-  siemQueue: `authtrail-${stage}-siem`,
-  siemDeadLetterQueue: `authtrail-${stage}-siem-dlq`,
-  deliveryDeadLetterQueue: `authtrail-${stage}-delivery-dlq`,
-  /** Rule names on the stage bus (lib/routing/rules.json). */
-  rules: ['all-events-to-log', 'siem-events'] as const,
-  dashboard: (title: string) => `authtrail-${stage}-${title}`,
-  alarm: (title: string) => `authtrail-${stage}-${title}`,
-  query: (title: string) => `authtrail/${stage}/${title}`,
-});
+/** Deployed resource names: lib/naming.ts, shared with the code that looks resources up. */
+export { namesFor } from '../lib/naming.ts';

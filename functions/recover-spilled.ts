@@ -17,10 +17,11 @@ const rateMinutes = Number(process.env.AUTHTRAIL_RECOVER_RATE_MINUTES ?? '15');
 const logGroups = process.env.AUTHTRAIL_SPILL_LOG_GROUPS?.split(',') ?? spillLogGroups(stage);
 const logger = new Logger({ serviceName: 'authtrail', persistentKeys: { stage } });
 const logs = new CloudWatchLogsClient({});
+const deadlineMs = 20_000;
 const publisher = createEventBridgePublisher({
-  client: createEventBridgeClient(20_000),
+  client: createEventBridgeClient(deadlineMs),
   busName: requiredEnv(process.env, 'AUTHTRAIL_EVENT_BUS_NAME'),
-  deadlineMs: 20_000,
+  deadlineMs,
 });
 
 const recoverSpilled = async (event: ScheduledEvent) => {

@@ -7,9 +7,11 @@
  * source (publish latency, SIEM redeliveries) are listed as unavailable.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { AuthEvent } from '../../lib/auth-event/schema.ts';
 import { MetricName, authEventMetrics, type MetricPoint } from '../../lib/metrics/catalog.ts';
+import { RuleTarget } from '../../lib/routing/rules.ts';
+import { siemStorePaths } from '../../lib/siem/local-forwarder.ts';
+import { storePaths } from '../../lib/sinks/local-store.ts';
 
 export interface LocalData {
   stage: string;
@@ -29,14 +31,15 @@ const readLines = (file: string): Record<string, unknown>[] =>
     : [];
 
 export const readLocalData = (storeDir: string, stage: string): LocalData => {
-  const root = join(storeDir, stage);
-  const envelopes = readLines(join(root, 'logs', 'events.ndjson'));
+  const paths = storePaths(storeDir, stage);
+  const siem = siemStorePaths(storeDir, stage);
+  const envelopes = readLines(paths[RuleTarget.EventsLog]);
   if (envelopes.length === 0) {
-    throw new Error(`No events in ${join(root, 'logs', 'events.ndjson')}: run \`npm start\` (or npm run replay -- --stage ${stage} ...) first`);
+    throw new Error(`No events in ${paths[RuleTarget.EventsLog]}: run \`npm start\` (or npm run replay -- --stage ${stage} ...) first`);
   }
-  const spilled = readLines(join(root, 'logs', 'spill.ndjson')).length;
-  const delivered = readLines(join(root, 'siem', 'received.ndjson')).length;
-  const rejected = readLines(join(root, 'queues', 'siem-dlq.ndjson')).length;
+  const spilled = readLines(paths.spill).length;
+  const delivered = readLines(siem.received).length;
+  const rejected = readLines(siem.dlq).length;
   const count = (name: MetricName, value: number): MetricPoint => ({ name, value, dimensions: {} });
   const points: MetricPoint[] = [
     ...envelopes.flatMap((envelope) => authEventMetrics(envelope.detail as AuthEvent)),

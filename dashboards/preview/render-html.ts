@@ -24,7 +24,7 @@ const BASE = new Set(['service', 'stage']);
 const sumOf = (points: readonly MetricPoint[]): number => points.reduce((total, point) => total + point.value, 0);
 
 /** Local series of one metric entry, or why it has none. */
-export const seriesOf = (entry: MetricEntry, data: LocalData): Series[] | string => {
+const seriesOf = (entry: MetricEntry, data: LocalData): Series[] | string => {
   const first = entry[0];
   if (typeof first === 'object' && first !== null && 'expression' in first) {
     const search = /SEARCH\('\{([^}]+)\}\s+MetricName="([^"]+)"/.exec(first.expression);
@@ -71,7 +71,7 @@ export const widgetData = (widget: Widget & { type: 'metric' }, data: LocalData)
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
 /** A horizontal bar chart as inline SVG. */
-export const barChart = (series: readonly Series[], width: number, height: number): string => {
+const barChart = (series: readonly Series[], width: number, height: number): string => {
   const rows = series.slice(0, 12);
   const labelWidth = Math.min(230, Math.max(60, ...rows.map((row) => Math.ceil(row.label.length * 7.5) + 8)));
   const max = Math.max(1, ...rows.map((row) => row.value));

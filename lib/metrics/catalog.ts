@@ -166,7 +166,7 @@ export interface MetricsRecorder {
 }
 
 /** The dimension values of one AuthEvent: config names and enums only, never personal data. */
-export const dimensionsOf = (event: AuthEvent): DimensionValues => ({
+const dimensionsOf = (event: AuthEvent): DimensionValues => ({
   [D.Client]: event.client.name ?? UNKNOWN,
   [D.Provider]: event.identityProvider.providerType,
   ...(event.reason === undefined ? {} : { [D.Reason]: event.reason.code }),

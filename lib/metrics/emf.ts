@@ -11,7 +11,7 @@ import { METRICS, dimensionSetsOf, type MetricPoint, type MetricsRecorder } from
 
 const UNIT = { Count: MetricUnit.Count, Milliseconds: MetricUnit.Milliseconds } as const;
 
-export const emitPoint = (metrics: Metrics, point: MetricPoint): void => {
+const emitPoint = (metrics: Metrics, point: MetricPoint): void => {
   const sets = dimensionSetsOf(point);
   if (sets.length === 0) return;
   const single = metrics.singleMetric();

@@ -6,21 +6,12 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ROOT } from '../helpers/fixtures.ts';
+import { LAMBDA_ENV } from '../helpers/lambda-env.ts';
 import { sampleLines, subscriptionPayload } from './helpers.ts';
 
 const eventBridge = mockClient(EventBridgeClient);
 const context = { functionName: 'authtrail-dev-cognito-log-events', awsRequestId: 'req-1' } as Context;
-
-const ENV = {
-  AUTHTRAIL_STAGE: 'dev',
-  AUTHTRAIL_EVENT_BUS_NAME: 'authtrail-dev',
-  AUTHTRAIL_CONFIG_FILE: join(ROOT, 'config', 'dev.json'),
-  AUTHTRAIL_PII_HASH_KEY: 'lambda-test-key-0123456789',
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
-};
 
 beforeEach(() => {
   eventBridge.reset();
@@ -36,7 +27,7 @@ describe('Lambda: cognito-log-events', () => {
       FailedEntryCount: 0,
       Entries: (input.Entries ?? []).map((_, index) => ({ EventId: String(index) })),
     }));
-    for (const [key, value] of Object.entries(ENV)) vi.stubEnv(key, value);
+    for (const [key, value] of Object.entries(LAMBDA_ENV)) vi.stubEnv(key, value);
     vi.resetModules();
     const { handler } = (await import('../../functions/cognito-log-events.ts')) as {
       handler: (event: unknown, context: Context) => Promise<unknown>;

@@ -1,7 +1,7 @@
 /** The sample log records, and a CloudWatch Logs subscription payload built from them the way CloudWatch Logs does. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { encodeSubscriptionEvent } from '../../lib/cognito-logs/subscription.ts';
 import { ROOT } from '../helpers/fixtures.ts';
 
 export const SAMPLE_FILE = join(ROOT, 'events', 'cognito-logs', 'user-auth-events.ndjson');
@@ -12,8 +12,8 @@ export const sampleLines = (): string[] => readFileSync(SAMPLE_FILE, 'utf8').spl
 export const sampleRecord = (index: number): Record<string, any> => JSON.parse(sampleLines()[index] ?? 'null');
 
 /** `{ awslogs: { data } }`: base64 of gzip of the logs document, as a subscription filter delivers it. */
-export const subscriptionPayload = (messages: readonly string[], messageType = 'DATA_MESSAGE') => {
-  const document = {
+export const subscriptionPayload = (messages: readonly string[], messageType = 'DATA_MESSAGE') =>
+  encodeSubscriptionEvent({
     messageType,
     owner: '123456789012',
     logGroup: '/aws/vendedlogs/cognito/authtrail-dev',
@@ -24,6 +24,4 @@ export const subscriptionPayload = (messages: readonly string[], messageType = '
       timestamp: 1795773492345 + index,
       message,
     })),
-  };
-  return { awslogs: { data: gzipSync(Buffer.from(JSON.stringify(document), 'utf8')).toString('base64') } };
-};
+  });

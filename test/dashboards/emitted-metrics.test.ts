@@ -22,15 +22,13 @@ import { DASHBOARDS } from '../../dashboards/cloudformation.ts';
 import type { RenderContext } from '../../dashboards/context.ts';
 import { triggerNameFor } from '../../lib/cognito/trigger-sources.ts';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { readFileSync } from 'node:fs';
-import type { AuthEvent } from '../../lib/auth-event/schema.ts';
 import { createFailedSignInConsumer } from '../../lib/inference/consumer.ts';
 import { createMemoryStateStore } from '../../lib/inference/state-store.ts';
 import { BASE_DIMENSIONS, METRICS, METRICS_NAMESPACE, SERVICE_NAME, type MetricName } from '../../lib/metrics/catalog.ts';
 import { powertoolsRecorder } from '../../lib/metrics/emf.ts';
 import { startFakeEventBridge, type FakeEventBridge } from '../helpers/fake-eventbridge.ts';
 import { loadEvent, ROOT } from '../helpers/fixtures.ts';
-import { envelopeBody, goldenEvents, newSecret, startReceiver } from '../siem/helpers.ts';
+import { envelopeBody, golden, goldenEvents, newSecret, startReceiver } from '../siem/helpers.ts';
 import type { SiemReceiver } from '../../lib/siem/receiver.ts';
 import { alarmMetricReferences, referenceKey, widgetMetricReferences } from './references.ts';
 
@@ -58,9 +56,6 @@ const eventFiles = (dir: string): string[] =>
       if (statSync(path).isDirectory()) return eventFiles(path);
       return name.endsWith('.json') ? [path] : [];
     });
-
-const loadGolden = (file: string): AuthEvent =>
-  (JSON.parse(readFileSync(join(ROOT, 'test', 'golden', file), 'utf8')) as { events: AuthEvent[] }).events[0] as AuthEvent;
 
 const documents: EmfDocument[] = [];
 const captureStdout = async (act: () => Promise<unknown>): Promise<void> => {
@@ -159,7 +154,7 @@ beforeAll(async () => {
   sqs.restore();
 
   // The failed sign-in consumer: an attempt with no success, swept after its window.
-  const attempt = loadGolden('pre-authentication/sign-in-attempt-web.json');
+  const attempt = golden('pre-authentication/sign-in-attempt-web.json');
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, defaultDimensions: { stage: 'dev' } });
   const consume = createFailedSignInConsumer({
     store: createMemoryStateStore(),

@@ -10,18 +10,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { join } from 'node:path';
 import { loadEvent, ROOT } from '../helpers/fixtures.ts';
+import { LAMBDA_ENV } from '../helpers/lambda-env.ts';
 
 const eventBridge = mockClient(EventBridgeClient);
 const ssm = mockClient(SSMClient);
 const context = { functionName: 'authtrail-dev-post-authentication', awsRequestId: 'req-1' } as Context;
 
-const ENV = {
-  AUTHTRAIL_STAGE: 'dev',
-  AUTHTRAIL_EVENT_BUS_NAME: 'authtrail-dev',
-  AUTHTRAIL_CONFIG_FILE: join(ROOT, 'config', 'dev.json'),
-  AUTHTRAIL_PII_HASH_KEY: 'lambda-test-key-0123456789',
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
-};
+const ENV = LAMBDA_ENV;
 
 const loadFunction = async (name: string, env: Record<string, string | undefined> = ENV) => {
   for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value);
