@@ -7,9 +7,7 @@
 import { assertStageName, configFileFor, loadStageConfigFile } from '../config/load.ts';
 import { ConfigError, messageOf } from '../errors.ts';
 import { runLocalInference } from '../inference/local-consumer.ts';
-import { RuleTarget, loadRules } from '../routing/rules.ts';
-import { createLocalBus } from '../sinks/local-bus.ts';
-import { createNdjsonFile, storePaths } from '../sinks/local-store.ts';
+import { createLocalStageSinks } from '../sinks/local-stage.ts';
 
 interface Writable {
   write(text: string): unknown;
@@ -35,25 +33,13 @@ export const runInferCli = async (options: {
     options.stderr.write(`${messageOf(error)}\n`);
     return 2;
   }
-  const paths = storePaths(options.storeDir, options.stage);
-  const files = {
-    [RuleTarget.EventsLog]: createNdjsonFile(paths[RuleTarget.EventsLog]),
-    [RuleTarget.SiemQueue]: createNdjsonFile(paths[RuleTarget.SiemQueue]),
-  };
-  const bus = createLocalBus({
-    rules: loadRules(),
-    targets: {
-      [RuleTarget.EventsLog]: { deliver: (envelopes) => files[RuleTarget.EventsLog].append(envelopes) },
-      [RuleTarget.SiemQueue]: { deliver: (envelopes) => files[RuleTarget.SiemQueue].append(envelopes) },
-    },
-  });
+  const sinks = createLocalStageSinks(options.storeDir, options.stage);
   try {
     const windowSeconds = config.signIn.failedSignInWindowSeconds;
-    const report = await runLocalInference({ storeDir: options.storeDir, stage: options.stage, windowSeconds, now, sink: bus });
+    const report = await runLocalInference({ storeDir: options.storeDir, stage: options.stage, windowSeconds, now, sink: sinks.bus });
     options.stdout.write(`${JSON.stringify({ read: report.read, failed: report.failed.length, windowSeconds, at: now.toISOString() })}\n`);
     return 0;
   } finally {
-    files[RuleTarget.EventsLog].close();
-    files[RuleTarget.SiemQueue].close();
+    sinks.close();
   }
 };
