@@ -8,40 +8,31 @@
  * environment (AUTHTRAIL_SIEM_SECRET, or the variable --secret-env names), never
  * from the command line. See docs/siem.md.
  */
-import { parseArgs } from 'node:util';
-import { SIEM_SECRET_ENV, receiverTotals, runReceiverCli } from '../lib/siem/receiver-cli.ts';
+import { parseCommandLine } from '../lib/cli/args.ts';
+import { receiverTotals, runReceiverCli } from '../lib/siem/receiver-cli.ts';
+import { SIEM_SECRET_ENV } from '../lib/siem/secrets.ts';
 
 const usage = `usage: npm run siem -- [--port <p>] [--stage <stage>] [--store <dir>] [--secret-env NAME] [--hec-token-env NAME]
        [--fail-status <code> [--fail-count <n>] [--retry-after <s|http-date>]] [--drop-count <n>] [--delay-ms <ms>] [--quiet]`;
 
-let parsed;
-try {
-  parsed = parseArgs({
-    strict: true,
-    options: {
-      port: { type: 'string' },
-      stage: { type: 'string', default: 'dev' },
-      store: { type: 'string', default: '.authtrail' },
-      'secret-env': { type: 'string', default: SIEM_SECRET_ENV },
-      'hec-token-env': { type: 'string' },
-      'fail-status': { type: 'string' },
-      'fail-count': { type: 'string' },
-      'retry-after': { type: 'string' },
-      'delay-ms': { type: 'string' },
-      'drop-count': { type: 'string' },
-      quiet: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
-} catch (error) {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${usage}\n`);
-  process.exit(2);
-}
-if (parsed.values.help) {
+const { values } = parseCommandLine(usage, {
+  port: { type: 'string' },
+  stage: { type: 'string', default: 'dev' },
+  store: { type: 'string', default: '.authtrail' },
+  'secret-env': { type: 'string', default: SIEM_SECRET_ENV },
+  'hec-token-env': { type: 'string' },
+  'fail-status': { type: 'string' },
+  'fail-count': { type: 'string' },
+  'retry-after': { type: 'string' },
+  'delay-ms': { type: 'string' },
+  'drop-count': { type: 'string' },
+  quiet: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+});
+if (values.help) {
   process.stdout.write(`${usage}\n`);
   process.exit(0);
 }
-const { values } = parsed;
 
 const receiver = await runReceiverCli({
   stage: values.stage,

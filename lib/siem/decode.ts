@@ -5,6 +5,7 @@
  * AuthEvent id is found where its format keeps it. The local receiver and the
  * tests use it; nothing here trusts the body.
  */
+import { messageOf } from '../errors.ts';
 import { SiemFormat } from './formats.ts';
 
 export interface DecodedRecord {
@@ -84,7 +85,7 @@ export const decodeBody = (body: string): DecodedRecord[] => {
     try {
       parsed = JSON.parse(body);
     } catch (error) {
-      throw new DecodeError(`invalid JSON array: ${(error as Error).message}`, { cause: error });
+      throw new DecodeError(`invalid JSON array: ${messageOf(error)}`, { cause: error });
     }
     if (!Array.isArray(parsed)) throw new DecodeError('expected a JSON array');
     return parsed.map((item, index) => {
@@ -108,7 +109,7 @@ export const decodeBody = (body: string): DecodedRecord[] => {
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      throw new DecodeError(`record ${index} is not valid JSON: ${(error as Error).message}`, { cause: error });
+      throw new DecodeError(`record ${index} is not valid JSON: ${messageOf(error)}`, { cause: error });
     }
     if (!isRecord(parsed)) throw new DecodeError(`record ${index} is not an object`);
     return classify(parsed, false);

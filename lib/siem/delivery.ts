@@ -123,14 +123,7 @@ export interface SiemSender {
 }
 
 /** Below this much time left, a request is not started: it could not finish. */
-export const MIN_REQUEST_MS = 100;
-
-export class SiemDeliveryError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'SiemDeliveryError';
-  }
-}
+const MIN_REQUEST_MS = 100;
 
 interface Encoded {
   index: number;
@@ -146,7 +139,7 @@ export interface BatchPlan<T> {
 }
 
 /** Cuts records into batches of at most `maxEvents` and `maxBytes` (whole body, framing included). */
-export const planBatches = <T extends { bytes: number }>(
+const planBatches = <T extends { bytes: number }>(
   format: SiemFormat,
   items: readonly T[],
   limits: { maxEvents: number; maxBytes: number },
@@ -182,7 +175,7 @@ export const parseRetryAfter = (value: string | string[] | undefined, nowMs: num
 };
 
 /** Full-jitter exponential backoff before attempt `attempt + 1`. */
-export const backoffMs = (attempt: number, retry: SinkSettings['retry'], random: () => number): number =>
+const backoffMs = (attempt: number, retry: SinkSettings['retry'], random: () => number): number =>
   Math.floor(random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1)));
 
 type Verdict =

@@ -31,7 +31,7 @@ export interface FormatOptions {
   splunk: SplunkOptions;
 }
 
-export const DEFAULT_FORMAT_OPTIONS: FormatOptions = {
+const DEFAULT_FORMAT_OPTIONS: FormatOptions = {
   splunk: { sourcetype: 'authtrail:authevent', source: 'authtrail' },
 };
 

@@ -7,10 +7,11 @@
 import * as z from 'zod';
 import { AUTH_EVENT_SOURCE, AuthEventSchema, type AuthEvent } from '../auth-event/schema.ts';
 import { formatIssues } from '../config/load.ts';
+import { messageOf } from '../errors.ts';
 import { EventStatus, type DeliverOptions, type EventResult, type SiemSender } from './delivery.ts';
 
 /** The envelope as the queue holds it (type BusEnvelope in lib/routing/bus-entry.ts). */
-export const BusEnvelopeSchema = z.looseObject({
+const BusEnvelopeSchema = z.looseObject({
   version: z.literal('0'),
   id: z.string(),
   'detail-type': z.string(),
@@ -18,12 +19,12 @@ export const BusEnvelopeSchema = z.looseObject({
   detail: AuthEventSchema,
 });
 
-export const parseEnvelope = (body: string): { ok: true; event: AuthEvent } | { ok: false; reason: string } => {
+const parseEnvelope = (body: string): { ok: true; event: AuthEvent } | { ok: false; reason: string } => {
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch (error) {
-    return { ok: false, reason: `invalid message: not JSON (${(error as Error).message.slice(0, 120)})` };
+    return { ok: false, reason: `invalid message: not JSON (${messageOf(error).slice(0, 120)})` };
   }
   const parsed = BusEnvelopeSchema.safeParse(json);
   if (!parsed.success) return { ok: false, reason: `invalid message: ${formatIssues(parsed.error.issues).slice(0, 400)}` };

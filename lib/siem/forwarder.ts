@@ -47,7 +47,7 @@ export type DeadLetterSink = (letters: readonly DeadLetter[]) => Promise<string[
 /** SQS attribute values are capped at 256 KB with the body; a reason is a short sentence. */
 const MAX_REASON = 1000;
 
-export const sqsDeadLetterSink = (sqs: SQSClient, queueUrl: string, clock: () => Date = () => new Date()): DeadLetterSink =>
+const sqsDeadLetterSink = (sqs: SQSClient, queueUrl: string, clock: () => Date = () => new Date()): DeadLetterSink =>
   async (letters) => {
     const unsent: string[] = [];
     for (let start = 0; start < letters.length; start += 10) {
@@ -96,7 +96,7 @@ export interface ForwarderResult {
   reasons: string[];
 }
 
-export const forwardSqsEvent = async (event: SQSEvent, deps: ForwarderDeps): Promise<ForwarderResult> => {
+const forwardSqsEvent = async (event: SQSEvent, deps: ForwarderDeps): Promise<ForwarderResult> => {
   const summary = await forwardMessages(
     event.Records.map((record) => ({ messageId: record.messageId, body: record.body })),
     deps.sender,
@@ -124,7 +124,7 @@ export const forwardSqsEvent = async (event: SQSEvent, deps: ForwarderDeps): Pro
 const reasonOf = (verdict: MessageVerdict): string => ('reason' in verdict.result ? verdict.result.reason : '');
 
 /** Time kept back from delivery for the DLQ sends and the response. */
-export const deadlineFrom = (context: Pick<Context, 'getRemainingTimeInMillis'>, now: number): number => {
+const deadlineFrom = (context: Pick<Context, 'getRemainingTimeInMillis'>, now: number): number => {
   const remaining = context.getRemainingTimeInMillis();
   return now + remaining - Math.min(2_000, Math.floor(remaining * 0.25));
 };
@@ -132,7 +132,7 @@ export const deadlineFrom = (context: Pick<Context, 'getRemainingTimeInMillis'>,
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** The SIEM URL of a deploy: https, except a loopback receiver (offline runs and tests). */
-export const siemUrlFrom = (env: Env): string => {
+const siemUrlFrom = (env: Env): string => {
   const raw = requiredEnv(env, 'AUTHTRAIL_SIEM_URL');
   let url: URL;
   try {
@@ -147,7 +147,7 @@ export const siemUrlFrom = (env: Env): string => {
 };
 
 /** Messages SQS delivers again after an earlier attempt did not take them (the SIEM retries). */
-export const redeliveredIn = (event: SQSEvent): number =>
+const redeliveredIn = (event: SQSEvent): number =>
   event.Records.filter((record) => Number(record.attributes?.ApproximateReceiveCount ?? '1') > 1).length;
 
 export interface ForwarderRuntime {

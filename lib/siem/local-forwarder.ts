@@ -140,8 +140,8 @@ interface Line {
 }
 
 /** Complete lines from `offset` on; a last line without its newline is still being written and waits. */
-const linesFrom = (file: string, offset: number): { lines: Line[] } => {
-  if (!existsSync(file)) return { lines: [] };
+const linesFrom = (file: string, offset: number): Line[] => {
+  if (!existsSync(file)) return [];
   const content = readFileSync(file);
   // The queue was emptied or replaced (e.g. replay --fresh): start over.
   const start = offset > content.length ? 0 : offset;
@@ -155,13 +155,13 @@ const linesFrom = (file: string, offset: number): { lines: Line[] } => {
     if (text.trim() !== '') lines.push({ text, end: at });
     else if (lines.length > 0) (lines[lines.length - 1] as Line).end = at;
   }
-  return { lines };
+  return lines;
 };
 
 /** Delivers the local SIEM queue's new lines to `url`. */
 export const deliverLocalQueue = async (options: LocalDeliveryOptions): Promise<LocalDeliveryReport> => {
   const paths = siemStorePaths(options.storeDir, options.stage);
-  const { lines } = linesFrom(paths.queue, readCursor(paths.cursor));
+  const lines = linesFrom(paths.queue, readCursor(paths.cursor));
   const report: LocalDeliveryReport = {
     read: 0,
     delivered: 0,

@@ -23,7 +23,7 @@
 import type { Action, AuthEvent, Outcome, ProviderType } from '../auth-event/schema.ts';
 import { HASH_PREFIX } from '../pii.ts';
 
-export const OCSF_VERSION = '1.2.0';
+const OCSF_VERSION = '1.2.0';
 
 export const OcsfClass = { AccountChange: 3001, Authentication: 3002 } as const;
 export type OcsfClass = (typeof OcsfClass)[keyof typeof OcsfClass];

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { assertStageName, configFileFor, loadStageConfigFile } from '../config/load.ts';
 import { ConfigError, messageOf } from '../errors.ts';
 import { receivedFile, startSiemReceiver, type Fault, type SiemReceiver } from './receiver.ts';
-import { LOCAL_SIEM_SECRET, SIEM_SECRET_ENV } from './secrets.ts';
+import { LOCAL_SIEM_SECRET } from './secrets.ts';
 import { parseSecretList } from './signing.ts';
 
 interface Writable {
@@ -37,7 +37,7 @@ const wholeNumber = (flag: string, value: string | undefined, min: number, max: 
 };
 
 /** The fault plan the flags describe: N failing answers, then N dropped connections, then every answer late (or fine). */
-export const faultsFromFlags = (options: ReceiverCliOptions): { plan: Fault[]; then: Fault } => {
+const faultsFromFlags = (options: ReceiverCliOptions): { plan: Fault[]; then: Fault } => {
   const status = wholeNumber('fail-status', options.failStatus, 300, 599);
   const failCount = wholeNumber('fail-count', options.failCount, 1, 1_000_000);
   const dropCount = wholeNumber('drop-count', options.dropCount, 1, 1_000_000) ?? 0;
@@ -94,5 +94,3 @@ export const receiverTotals = (receiver: SiemReceiver): string => {
   const { stats } = receiver;
   return `requests ${stats.requests} · stored ${stats.stored} · duplicates ${stats.duplicates} · bad signature ${stats.rejectedSignature} · bad body ${stats.rejectedBody} · faults ${stats.faulted}\n`;
 };
-
-export { SIEM_SECRET_ENV };

@@ -21,11 +21,12 @@ import type { AddressInfo, Socket } from 'node:net';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as z from 'zod';
+import { messageOf } from '../errors.ts';
 import { DecodeError, decodeBody, type DecodedRecord } from './decode.ts';
 import { SIEM_FORMATS, SiemFormat } from './formats.ts';
 import { DEFAULT_TOLERANCE_SECONDS, secretKey, verifySignature } from './signing.ts';
 
-export const FaultSchema = z.discriminatedUnion('kind', [
+const FaultSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('accept') }),
   z.strictObject({
     kind: z.literal('status'),
@@ -254,7 +255,7 @@ export const startSiemReceiver = async (options: ReceiverOptions): Promise<SiemR
 
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
-      if (!response.headersSent) json(response, 500, { error: (error as Error).message });
+      if (!response.headersSent) json(response, 500, { error: messageOf(error) });
     });
   });
   server.keepAliveTimeout = 30_000;

@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { messageOf } from '../errors.ts';
 import { REASON_ATTRIBUTE } from './forwarder.ts';
 import { siemStorePaths, type LocalDeadLetter } from './local-forwarder.ts';
 
@@ -102,7 +103,7 @@ export const redriveSqs = async (options: SqsRedriveOptions): Promise<RedriveRep
       for (const entry of output.Failed ?? []) noteError(`${entry.Code ?? 'Failed'}: ${entry.Message ?? ''}`);
       sent = messages.filter((_, index) => !failedIds.has(String(index)));
     } catch (error) {
-      noteError(`${(error as Error).name}: ${(error as Error).message}`);
+      noteError(`${(error as Error).name}: ${messageOf(error)}`);
     }
     if (sent.length > 0) {
       // Deleted only once safely on the SIEM queue; a failed delete means a duplicate, not a loss.

@@ -15,7 +15,7 @@
 import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import * as z from 'zod';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, messageOf } from '../errors.ts';
 import type { SiemCredentials } from './delivery.ts';
 import { parseSecretList, secretKey, webhookSecretFrom } from './signing.ts';
 
@@ -28,7 +28,7 @@ export const SIEM_SECRET_ENV = 'AUTHTRAIL_SIEM_SECRET';
 
 const HeaderName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be an HTTP header name');
 
-export const SiemSecretSchema = z.strictObject({
+const SiemSecretSchema = z.strictObject({
   webhookSecrets: z.array(z.string()).min(1),
   hecToken: z.string().min(1).optional(),
   authHeader: z.strictObject({ name: HeaderName, value: z.string().min(1) }).optional(),
@@ -39,7 +39,7 @@ const checked = (credentials: SiemCredentials, origin: string): SiemCredentials 
     try {
       secretKey(secret);
     } catch (error) {
-      throw new ConfigError(`${origin}: webhookSecrets[${index}]: ${(error as Error).message}`, { cause: error });
+      throw new ConfigError(`${origin}: webhookSecrets[${index}]: ${messageOf(error)}`, { cause: error });
     }
   });
   return credentials;

@@ -14,7 +14,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
-export const SECRET_PREFIX = 'whsec_';
+const SECRET_PREFIX = 'whsec_';
 /** Receivers reject timestamps further than this from their clock (replay protection). */
 export const DEFAULT_TOLERANCE_SECONDS = 5 * 60;
 
@@ -44,7 +44,7 @@ export const parseSecretList = (text: string): string[] => text.split(/[\s,]+/).
 /** A new secret, for `docs/siem.md`'s set-up and for tests: `whsec_` + 32 random bytes. */
 export const webhookSecretFrom = (bytes: Uint8Array): string => SECRET_PREFIX + Buffer.from(bytes).toString('base64');
 
-export const signPayload = (key: Buffer, id: string, timestampSeconds: number, body: string): string =>
+const signPayload = (key: Buffer, id: string, timestampSeconds: number, body: string): string =>
   createHmac('sha256', key).update(`${id}.${timestampSeconds}.${body}`).digest('base64');
 
 /** Deterministic message id of a batch: same content, same id (resends); other content, other id. */

@@ -13,6 +13,7 @@ import { siemStorePaths } from '../../lib/siem/local-forwarder.ts';
 import { receivedFile } from '../../lib/siem/receiver.ts';
 import { createNdjsonFile } from '../../lib/sinks/local-store.ts';
 import { ROOT } from '../helpers/fixtures.ts';
+import { sleep } from '../helpers/process-group.ts';
 import { envelopeBody, goldenEvents, newSecret, sinkFor } from './helpers.ts';
 
 let storeDir: string;
@@ -43,7 +44,7 @@ const waitFor = async (read: () => string, pattern: RegExp, timeoutMs = 10_000):
     const match = read().match(pattern);
     if (match) return match;
     if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${pattern}; got: ${read()}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
   }
 };
 

@@ -17,7 +17,7 @@ import { decodeBody } from '../../lib/siem/decode.ts';
 import { SIEM_FORMATS } from '../../lib/siem/formats.ts';
 import { createHttpTransport } from '../../lib/siem/http.ts';
 import type { SiemReceiver } from '../../lib/siem/receiver.ts';
-import { goldenEvents, newSecret, recordingSleep, sinkFor, startReceiver } from './helpers.ts';
+import { goldenEventsWithIds, newSecret, recordingSleep, sinkFor, startReceiver } from './helpers.ts';
 
 const secret = newSecret();
 const transport = createHttpTransport();
@@ -45,12 +45,7 @@ const senderWith = (changes: Partial<SinkSettings> = {}, io: Partial<DeliveryIo>
 
 /** Each golden event with a fresh id, so the receiver stores it as new in this test. */
 let generation = 0;
-const freshEvents = (count = 23) => {
-  generation += 1;
-  return goldenEvents()
-    .slice(0, count)
-    .map((event, index) => ({ ...event, id: `${generation.toString(16).padStart(8, '0')}${index.toString(16).padStart(24, '0')}` }));
-};
+const freshEvents = (count = 23) => goldenEventsWithIds(count, (generation += 1).toString(16).padStart(8, '0'));
 
 describe('Delivery: signed batches every SIEM format takes', () => {
   it.each(SIEM_FORMATS)('%s: all events arrive, every request verifies with standardwebhooks', async (format) => {

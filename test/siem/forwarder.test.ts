@@ -3,42 +3,16 @@
  * loopback HTTP to the local receiver. SQS and Secrets Manager are replaced at
  * the SDK transport boundary (aws-sdk-client-mock).
  */
-import { clearCaches } from '@aws-lambda-powertools/parameters';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { SiemReceiver } from '../../lib/siem/receiver.ts';
-import { ROOT } from '../helpers/fixtures.ts';
-import { envelopeBody, goldenEvents, newSecret, startReceiver } from './helpers.ts';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { envelopeBody, forwarderEnv, forwarderTestBed, goldenEventsWithIds, idOf, loadForwarder, SIEM_DLQ_URL, sqsRecord } from './helpers.ts';
 
-const secretsManager = mockClient(SecretsManagerClient);
 const sqs = mockClient(SQSClient);
-const secret = newSecret();
-const DLQ_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/authtrail-dev-siem-dlq';
-let receiver: SiemReceiver;
-
-type Handler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
-
-const envFor = (url: string) => ({
-  AUTHTRAIL_STAGE: 'dev',
-  AUTHTRAIL_CONFIG_FILE: join(ROOT, 'config', 'dev.json'),
-  AUTHTRAIL_SIEM_URL: url,
-  AUTHTRAIL_SIEM_DLQ_URL: DLQ_URL,
-  AUTHTRAIL_SIEM_SECRET_ID: 'authtrail/dev/siem',
-  AWS_REGION: 'eu-west-1',
-  AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
-  AWS_SECRET_ACCESS_KEY: 'local-test-secret',
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
-});
-
-const loadForwarder = async (env: Record<string, string | undefined>): Promise<Handler> => {
-  for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value);
-  vi.resetModules();
-  return ((await import('../../functions/siem-forwarder.ts')) as { handler: Handler }).handler;
-};
+const bed = forwarderTestBed(sqs);
+const { secret, secretsManager } = bed;
 
 const contextWith = (remainingMs: number): Context =>
   ({
@@ -49,36 +23,12 @@ const contextWith = (remainingMs: number): Context =>
 
 let sequence = 0;
 const sqsEvent = (bodies: readonly string[]): SQSEvent => ({
-  Records: bodies.map(
-    (body): SQSRecord => ({
-      messageId: `m-${(sequence += 1)}`,
-      receiptHandle: `rh-${sequence}`,
-      body,
-      attributes: {
-        ApproximateReceiveCount: '1',
-        SentTimestamp: '1795773600000',
-        SenderId: 'AIDAEVENTBRIDGE',
-        ApproximateFirstReceiveTimestamp: '1795773600000',
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:authtrail-dev-siem',
-      awsRegion: 'eu-west-1',
-    }),
-  ),
+  Records: bodies.map((body) => sqsRecord(body, { messageId: `m-${(sequence += 1)}`, receiptHandle: `rh-${sequence}` })),
 });
 
 /** Golden events under ids unique to this test, so the receiver stores them anew. */
 let generation = 0;
-const freshBodies = (count = 23) => {
-  generation += 1;
-  return goldenEvents()
-    .slice(0, count)
-    .map((event, index) => envelopeBody({ ...event, id: `f${generation.toString(16).padStart(7, '0')}${index.toString(16).padStart(24, '0')}` }));
-};
-
-const idOf = (body: string) => (JSON.parse(body) as { detail: { id: string } }).detail.id;
+const freshBodies = (count = 23) => goldenEventsWithIds(count, `f${(generation += 1).toString(16).padStart(7, '0')}`).map(envelopeBody);
 
 /** What the function wrote to stdout and stderr (Powertools logs, EMF metrics) during `act`. */
 const capturingOutput = async <T>(act: () => Promise<T>): Promise<{ result: T; written: string }> => {
@@ -95,32 +45,18 @@ const capturingOutput = async <T>(act: () => Promise<T>): Promise<{ result: T; w
   }
 };
 
-beforeAll(async () => {
-  receiver = await startReceiver({ secrets: [secret] });
-});
-afterAll(async () => {
-  await receiver.close();
-});
 beforeEach(() => {
-  clearCaches();
-  secretsManager.reset();
-  sqs.reset();
-  secretsManager.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ webhookSecrets: [secret] }) });
   sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => ({
     Successful: input.Entries.map((entry) => ({ Id: entry.Id, MessageId: `dlq-${entry.Id}`, MD5OfMessageBody: '' })),
     Failed: [],
   }));
-  receiver.setFaults([]);
-  receiver.requests.length = 0;
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
+  bed.receiver.requests.length = 0;
 });
 
 describe('Forwarder: SQS batches to the SIEM', () => {
   it('delivers a batch of envelopes in one signed request, reports no failures, reads the secret once per container', async () => {
     // Prepare
-    const handler = await loadForwarder(envFor(receiver.url));
+    const handler = await loadForwarder(forwarderEnv(bed.receiver.url));
     const first = freshBodies();
     const second = freshBodies(5);
 
@@ -132,8 +68,8 @@ describe('Forwarder: SQS batches to the SIEM', () => {
 
     // Assess
     expect(responses).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }]);
-    expect(receiver.requests.map((request) => request.status)).toEqual([200, 200]);
-    expect([...first, ...second].every((body) => receiver.has(idOf(body)))).toBe(true);
+    expect(bed.receiver.requests.map((request) => request.status)).toEqual([200, 200]);
+    expect([...first, ...second].every((body) => bed.receiver.has(idOf(body)))).toBe(true);
     expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(1);
     expect(secretsManager.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toEqual({ SecretId: 'authtrail/dev/siem' });
     expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
@@ -141,8 +77,8 @@ describe('Forwarder: SQS batches to the SIEM', () => {
 
   it('SIEM unavailable: every message reported as a batch item failure for SQS to redeliver, none dead-lettered', async () => {
     // Prepare
-    receiver.setFaults([], { kind: 'status', status: 503, retryAfter: '0' });
-    const handler = await loadForwarder(envFor(receiver.url));
+    bed.receiver.setFaults([], { kind: 'status', status: 503, retryAfter: '0' });
+    const handler = await loadForwarder(forwarderEnv(bed.receiver.url));
     const event = sqsEvent(freshBodies(4));
 
     // Act
@@ -150,14 +86,14 @@ describe('Forwarder: SQS batches to the SIEM', () => {
 
     // Assess
     expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(event.Records.map((record) => record.messageId));
-    expect(receiver.requests).toHaveLength(4); // siem.retry.maxAttempts of config/dev.json
+    expect(bed.receiver.requests).toHaveLength(4); // siem.retry.maxAttempts of config/dev.json
     expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
   });
 
   it('SIEM refuses the content (400): messages go to the DLQ with the reason as attribute, and succeed', async () => {
     // Prepare
-    receiver.setFaults([{ kind: 'status', status: 400, body: 'unknown sourcetype' }]);
-    const handler = await loadForwarder(envFor(receiver.url));
+    bed.receiver.setFaults([{ kind: 'status', status: 400, body: 'unknown sourcetype' }]);
+    const handler = await loadForwarder(forwarderEnv(bed.receiver.url));
     const bodies = freshBodies(3);
     const event = sqsEvent(bodies);
 
@@ -168,7 +104,7 @@ describe('Forwarder: SQS batches to the SIEM', () => {
     expect(response).toEqual({ batchItemFailures: [] });
     const sent = sqs.commandCalls(SendMessageBatchCommand).map((call) => call.args[0].input);
     expect(sent).toHaveLength(1);
-    expect(sent[0]?.QueueUrl).toBe(DLQ_URL);
+    expect(sent[0]?.QueueUrl).toBe(SIEM_DLQ_URL);
     expect(sent[0]?.Entries?.map((entry) => entry.MessageBody)).toEqual(bodies);
     expect(sent[0]?.Entries?.[0]?.MessageAttributes).toMatchObject({
       'authtrail-reason': { DataType: 'String', StringValue: 'HTTP 400: {"error":"unknown sourcetype"} (not retried)' },
@@ -178,7 +114,7 @@ describe('Forwarder: SQS batches to the SIEM', () => {
 
   it('a message that is not an AuthEvent envelope goes to the DLQ at once; the others are delivered', async () => {
     // Prepare
-    const handler = await loadForwarder(envFor(receiver.url));
+    const handler = await loadForwarder(forwarderEnv(bed.receiver.url));
     const good = freshBodies(2);
     const event = sqsEvent([good[0] as string, '{"detail":{"id":"nope"}}', 'not json', good[1] as string]);
 
@@ -187,7 +123,7 @@ describe('Forwarder: SQS batches to the SIEM', () => {
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(good.every((body) => receiver.has(idOf(body)))).toBe(true);
+    expect(good.every((body) => bed.receiver.has(idOf(body)))).toBe(true);
     const entries = sqs.commandCalls(SendMessageBatchCommand)[0]?.args[0].input.Entries ?? [];
     expect(entries.map((entry) => entry.MessageBody)).toEqual(['{"detail":{"id":"nope"}}', 'not json']);
     expect(entries[0]?.MessageAttributes?.['authtrail-reason']?.StringValue).toMatch(/^invalid message: /);
@@ -196,9 +132,9 @@ describe('Forwarder: SQS batches to the SIEM', () => {
 
   it('when the DLQ cannot take a rejected message, it is reported as a failure instead: never dropped', async () => {
     // Prepare
-    receiver.setFaults([{ kind: 'status', status: 422 }]);
+    bed.receiver.setFaults([{ kind: 'status', status: 422 }]);
     sqs.on(SendMessageBatchCommand).rejects(new Error('AccessDenied'));
-    const handler = await loadForwarder(envFor(receiver.url));
+    const handler = await loadForwarder(forwarderEnv(bed.receiver.url));
     const event = sqsEvent(freshBodies(2));
 
     // Act
@@ -210,8 +146,8 @@ describe('Forwarder: SQS batches to the SIEM', () => {
 
   it('a slow SIEM: answers before the function times out, all messages left for redelivery', async () => {
     // Prepare
-    receiver.setFaults([], { kind: 'delay', ms: 5_000 });
-    const handler = await loadForwarder(envFor(receiver.url));
+    bed.receiver.setFaults([], { kind: 'delay', ms: 5_000 });
+    const handler = await loadForwarder(forwarderEnv(bed.receiver.url));
     const event = sqsEvent(freshBodies(5));
     const functionTimeoutMs = 1_500;
     const started = Date.now();
@@ -227,7 +163,7 @@ describe('Forwarder: SQS batches to the SIEM', () => {
 
   it('never logs the secret, and counts deliveries in EMF metrics', async () => {
     // Prepare
-    const handler = await loadForwarder({ ...envFor(receiver.url), POWERTOOLS_LOG_LEVEL: 'DEBUG' });
+    const handler = await loadForwarder({ ...forwarderEnv(bed.receiver.url), POWERTOOLS_LOG_LEVEL: 'DEBUG' });
 
     // Act
     const { written } = await capturingOutput(() => handler(sqsEvent(freshBodies(3)), contextWith(30_000)));
@@ -242,7 +178,7 @@ describe('Forwarder: SQS batches to the SIEM', () => {
   it('an unreadable secret: messages come back later, and the log names the secret, not its value', async () => {
     // Prepare
     secretsManager.on(GetSecretValueCommand).resolves({ SecretString: '{"webhookSecrets": ["whsec_c2hvcnQ="]}' });
-    const handler = await loadForwarder({ ...envFor(receiver.url), POWERTOOLS_LOG_LEVEL: 'ERROR' });
+    const handler = await loadForwarder({ ...forwarderEnv(bed.receiver.url), POWERTOOLS_LOG_LEVEL: 'ERROR' });
     const event = sqsEvent(freshBodies(2));
 
     // Act
@@ -261,7 +197,7 @@ describe('Forwarder: SQS batches to the SIEM', () => {
     [{ AUTHTRAIL_SIEM_SECRET_ID: undefined }, 'Set AUTHTRAIL_SIEM_SECRET_ID (Secrets Manager) or AUTHTRAIL_SIEM_SECRET_PARAMETER (SSM SecureString)'],
   ])('fails the cold start on a bad deploy: %o', async (override, message) => {
     // Act
-    const loading = loadForwarder({ ...envFor(receiver.url), ...override });
+    const loading = loadForwarder({ ...forwarderEnv(bed.receiver.url), ...override });
 
     // Assess
     await expect(loading).rejects.toThrow(message);

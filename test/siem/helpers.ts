@@ -1,7 +1,12 @@
 /** SIEM test helpers: the real AuthEvents of test/golden/, their bus envelopes, secrets, a receiver per test. */
+import { clearCaches } from '@aws-lambda-powertools/parameters';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
 import type { AuthEvent } from '../../lib/auth-event/schema.ts';
 import { StageConfigSchema } from '../../lib/config/schema.ts';
 import { toBusEnvelope } from '../../lib/routing/bus-entry.ts';
@@ -27,8 +32,14 @@ const all = new Map<string, AuthEvent>(
     ),
 );
 
-/** Every AuthEvent our triggers produced for the fixtures (23), in file order. */
+/** Every AuthEvent our triggers produced for the fixtures (31), in file order. */
 export const goldenEvents = (): AuthEvent[] => structuredClone([...all.values()]);
+
+/** The first `count` golden events under ids `salt` + their position (32 hex digits in all), so a receiver kept across tests stores them as new. */
+export const goldenEventsWithIds = (count: number, salt: string): AuthEvent[] =>
+  goldenEvents()
+    .slice(0, count)
+    .map((event, index) => ({ ...event, id: `${salt}${index.toString(16).padStart(32 - salt.length, '0')}` }));
 
 /** One golden event by file, e.g. "post-authentication/sign-in-web.json". */
 export const golden = (file: string): AuthEvent => {
@@ -39,6 +50,9 @@ export const golden = (file: string): AuthEvent => {
 
 /** The SQS message body the SIEM rule writes for an event. */
 export const envelopeBody = (event: AuthEvent): string => JSON.stringify(toBusEnvelope(event, '123456789012', 'eu-west-1'));
+
+/** The AuthEvent id an envelope body carries. */
+export const idOf = (body: string): string => (JSON.parse(body) as { detail: { id: string } }).detail.id;
 
 export const newSecret = (): string => webhookSecretFrom(randomBytes(32));
 
@@ -56,4 +70,77 @@ export const startReceiver = (options: Omit<ReceiverOptions, 'port'> & { port?: 
 export const recordingSleep = () => {
   const waits: number[] = [];
   return { waits, sleep: async (ms: number) => void waits.push(ms) };
+};
+
+/** One SQS record of the SIEM queue as Lambda's event source mapping hands it over. */
+export const sqsRecord = (
+  body: string,
+  { messageId, receiptHandle, receiveCount = 1 }: { messageId: string; receiptHandle: string; receiveCount?: number },
+): SQSRecord => ({
+  messageId,
+  receiptHandle,
+  body,
+  attributes: {
+    ApproximateReceiveCount: String(receiveCount),
+    SentTimestamp: '1795773600000',
+    SenderId: 'AIDAEVENTBRIDGE',
+    ApproximateFirstReceiveTimestamp: '1795773600000',
+  },
+  messageAttributes: {},
+  md5OfBody: '',
+  eventSource: 'aws:sqs',
+  eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:authtrail-dev-siem',
+  awsRegion: 'eu-west-1',
+});
+
+export const SIEM_DLQ_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/authtrail-dev-siem-dlq';
+
+/** The deployed forwarder's environment for the dev stage, delivering to `url`. */
+export const forwarderEnv = (url: string): Record<string, string | undefined> => ({
+  AUTHTRAIL_STAGE: 'dev',
+  AUTHTRAIL_CONFIG_FILE: join(ROOT, 'config', 'dev.json'),
+  AUTHTRAIL_SIEM_URL: url,
+  AUTHTRAIL_SIEM_DLQ_URL: SIEM_DLQ_URL,
+  AUTHTRAIL_SIEM_SECRET_ID: 'authtrail/dev/siem',
+  AWS_REGION: 'eu-west-1',
+  AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
+  AWS_SECRET_ACCESS_KEY: 'local-test-secret',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+});
+
+export type ForwarderHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+/** functions/siem-forwarder.ts loaded afresh (a cold start) under `env`; the stubs are undone by forwarderTestBed. */
+export const loadForwarder = async (env: Record<string, string | undefined>): Promise<ForwarderHandler> => {
+  for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value);
+  vi.resetModules();
+  return ((await import('../../functions/siem-forwarder.ts')) as { handler: ForwarderHandler }).handler;
+};
+
+/**
+ * What a forwarder test file needs around it: one receiver for the file, Secrets
+ * Manager (mocked) answering with its secret, the SQS mock and the receiver's
+ * faults reset before each test, stubbed environment undone after. `receiver` is
+ * set once the file's beforeAll has run.
+ */
+export const forwarderTestBed = (sqs: { reset(): unknown }) => {
+  const secretsManager = mockClient(SecretsManagerClient);
+  const bed = { secret: newSecret(), secretsManager, receiver: undefined as unknown as SiemReceiver };
+  beforeAll(async () => {
+    bed.receiver = await startReceiver({ secrets: [bed.secret] });
+  });
+  afterAll(async () => {
+    await bed.receiver.close();
+  });
+  beforeEach(() => {
+    clearCaches();
+    sqs.reset();
+    secretsManager.reset();
+    secretsManager.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ webhookSecrets: [bed.secret] }) });
+    bed.receiver.setFaults([]);
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+  return bed;
 };

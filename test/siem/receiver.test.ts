@@ -7,7 +7,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { encodeEvents } from '../../lib/siem/formats.ts';
 import type { SiemReceiver } from '../../lib/siem/receiver.ts';
-import { goldenEvents, newSecret, startReceiver } from './helpers.ts';
+import { goldenEvents, goldenEventsWithIds, newSecret, startReceiver } from './helpers.ts';
 
 const secret = newSecret();
 const rotatedIn = newSecret();
@@ -39,13 +39,7 @@ const post = async (body: string, options: { signWith?: string; at?: Date; heade
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 };
 
-const ndjson = (count: number, salt: string) =>
-  encodeEvents(
-    'ndjson',
-    goldenEvents()
-      .slice(0, count)
-      .map((event, index) => ({ ...event, id: `${salt}${index.toString(16).padStart(32 - salt.length, '0')}` })),
-  ).body;
+const ndjson = (count: number, salt: string) => encodeEvents('ndjson', goldenEventsWithIds(count, salt)).body;
 
 describe('Receiver: signatures', () => {
   it('stores a batch signed with any of its secrets (rotation), answering with the counts', async () => {

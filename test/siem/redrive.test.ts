@@ -6,8 +6,6 @@
  * maxReceiveCount, `npm run redrive` moves them back, and every AuthEvent id is
  * stored exactly once, none lost at any step.
  */
-import { clearCaches } from '@aws-lambda-powertools/parameters';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
@@ -18,20 +16,15 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { SiemReceiver } from '../../lib/siem/receiver.ts';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { describe, expect, it } from 'vitest';
 import { runRedriveCli } from '../../lib/siem/redrive-cli.ts';
 import { redriveSqs } from '../../lib/siem/redrive.ts';
-import { ROOT } from '../helpers/fixtures.ts';
-import { envelopeBody, goldenEvents, newSecret, startReceiver } from './helpers.ts';
+import { envelopeBody, forwarderEnv, forwarderTestBed, goldenEvents, idOf, loadForwarder, SIEM_DLQ_URL as DLQ, sqsRecord } from './helpers.ts';
 
-const sqsMock = mockClient(SQSClient);
-const sqs = sqsMock;
+const sqs = mockClient(SQSClient);
 const ACCOUNT_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012';
 const QUEUE = `${ACCOUNT_URL}/authtrail-dev-siem`;
-const DLQ = `${ACCOUNT_URL}/authtrail-dev-siem-dlq`;
 /** As serverless.yml sets the SIEM queue's redrive policy. */
 const MAX_RECEIVE_COUNT = 5;
 
@@ -44,7 +37,7 @@ interface Stored {
 }
 
 /** Just enough SQS for these tests: FIFO-ish order, visibility until deleted or released, receive counts. */
-const createSqsModel = (sqs: typeof sqsMock) => {
+const createSqsModel = (sqs: AwsClientStub<SQSClient>) => {
   const queues = new Map<string, Stored[]>([
     [QUEUE, []],
     [DLQ, []],
@@ -95,22 +88,9 @@ const createSqsModel = (sqs: typeof sqsMock) => {
     const taken = receive(QUEUE, batchSize);
     if (taken.length === 0) return 0;
     const response = await handler({
-      Records: taken.map((message) => ({
-        messageId: message.id,
-        receiptHandle: message.receipt ?? '',
-        body: message.body,
-        attributes: {
-          ApproximateReceiveCount: String(message.receiveCount),
-          SentTimestamp: '0',
-          SenderId: 'events',
-          ApproximateFirstReceiveTimestamp: '0',
-        },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:authtrail-dev-siem',
-        awsRegion: 'eu-west-1',
-      })),
+      Records: taken.map((message) =>
+        sqsRecord(message.body, { messageId: message.id, receiptHandle: message.receipt ?? '', receiveCount: message.receiveCount }),
+      ),
     });
     const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
     const kept: Stored[] = [];
@@ -137,49 +117,15 @@ const createSqsModel = (sqs: typeof sqsMock) => {
   };
 };
 
-const secretsManager = mockClient(SecretsManagerClient);
-const secret = newSecret();
-let receiver: SiemReceiver;
+const bed = forwarderTestBed(sqs);
 
-const loadForwarder = async () => {
-  const env = {
-    AUTHTRAIL_STAGE: 'dev',
-    AUTHTRAIL_CONFIG_FILE: join(ROOT, 'config', 'dev.json'),
-    AUTHTRAIL_SIEM_URL: receiver.url,
-    AUTHTRAIL_SIEM_DLQ_URL: DLQ,
-    AUTHTRAIL_SIEM_SECRET_ID: 'authtrail/dev/siem',
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
-    AWS_SECRET_ACCESS_KEY: 'local-test-secret',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-  };
-  for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value);
-  vi.resetModules();
-  const { handler } = (await import('../../functions/siem-forwarder.ts')) as {
-    handler: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
-  };
+/** The deployed forwarder as the event source mapping calls it, delivering to the receiver. */
+const loadForwardTo = async (url: string) => {
+  const handler = await loadForwarder(forwarderEnv(url));
   return (event: SQSEvent) => handler(event, { getRemainingTimeInMillis: () => 30_000, awsRequestId: 'r' } as Context);
 };
 
-const idOf = (body: string) => (JSON.parse(body) as { detail: { id: string } }).detail.id;
 const silent = { write: () => true };
-
-beforeAll(async () => {
-  receiver = await startReceiver({ secrets: [secret] });
-});
-afterAll(async () => {
-  await receiver.close();
-});
-beforeEach(() => {
-  clearCaches();
-  sqs.reset();
-  secretsManager.reset();
-  secretsManager.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ webhookSecrets: [secret] }) });
-  receiver.setFaults([]);
-});
-afterEach(() => {
-  vi.unstubAllEnvs();
-});
 
 describe('Redrive on AWS: SIEM down -> DLQ -> redrive -> stored exactly once', () => {
   it('no event lost, none stored twice, across an outage, refusals and the redrive', async () => {
@@ -187,15 +133,15 @@ describe('Redrive on AWS: SIEM down -> DLQ -> redrive -> stored exactly once', (
     const model = createSqsModel(sqs);
     const emitted = goldenEvents().map(envelopeBody);
     model.enqueue(QUEUE, emitted);
-    const forward = await loadForwarder();
-    receiver.setFaults([{ kind: 'status', status: 400, body: 'rejected on purpose' }], { kind: 'status', status: 503, retryAfter: '0' });
+    const forward = await loadForwardTo(bed.receiver.url);
+    bed.receiver.setFaults([{ kind: 'status', status: 400, body: 'rejected on purpose' }], { kind: 'status', status: 503, retryAfter: '0' });
 
     // Act: the outage; SQS redelivers up to maxReceiveCount, then dead-letters
     await model.drain(forward);
     const inDlqDuringOutage = model.bodies(DLQ).length;
-    const storedDuringOutage = receiver.stats.stored;
+    const storedDuringOutage = bed.receiver.stats.stored;
     // Act: the SIEM is back; redrive, and the queue drains
-    receiver.setFaults([]);
+    bed.receiver.setFaults([]);
     const progress: string[] = [];
     const exit = await runRedriveCli({
       stage: 'dev',
@@ -217,7 +163,7 @@ describe('Redrive on AWS: SIEM down -> DLQ -> redrive -> stored exactly once', (
     expect(requeued).toBe(emitted.length);
     expect(model.bodies(DLQ)).toEqual([]);
     expect(model.bodies(QUEUE)).toEqual([]);
-    const stored = receiver.stored.map((record) => record.id);
+    const stored = bed.receiver.stored.map((record) => record.id);
     expect(stored.sort()).toEqual(emitted.map(idOf).sort());
     expect(new Set(stored).size).toBe(stored.length);
   });
