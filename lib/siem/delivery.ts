@@ -23,7 +23,7 @@ import type { AuthEvent, Category } from '../auth-event/schema.ts';
 import type { StageConfig } from '../config/schema.ts';
 import { ConfigError, messageOf } from '../errors.ts';
 import { PIPELINE_VERSION } from '../version.ts';
-import { bodyBytes, encodeBody, encodeRecord, type SiemFormat, type SplunkOptions } from './formats.ts';
+import { framedBytes, encodeBody, encodeRecord, type SiemFormat, type SplunkOptions } from './formats.ts';
 import type { HttpResponse, HttpSend } from './http.ts';
 import { messageIdFor, secretKey, signatureHeaders } from './signing.ts';
 
@@ -147,19 +147,23 @@ const planBatches = <T extends { bytes: number }>(
   const batches: T[][] = [];
   const oversized: T[] = [];
   let current: T[] = [];
-  let sizes: number[] = [];
+  // Running total of the current batch's record bytes: the body size follows from it without re-adding.
+  let currentBytes = 0;
   for (const item of items) {
-    if (bodyBytes(format, [item.bytes]) > limits.maxBytes) {
+    if (framedBytes(format, 1, item.bytes) > limits.maxBytes) {
       oversized.push(item);
       continue;
     }
-    if (current.length > 0 && (current.length >= limits.maxEvents || bodyBytes(format, [...sizes, item.bytes]) > limits.maxBytes)) {
+    if (
+      current.length > 0 &&
+      (current.length >= limits.maxEvents || framedBytes(format, current.length + 1, currentBytes + item.bytes) > limits.maxBytes)
+    ) {
       batches.push(current);
       current = [];
-      sizes = [];
+      currentBytes = 0;
     }
     current.push(item);
-    sizes.push(item.bytes);
+    currentBytes += item.bytes;
   }
   if (current.length > 0) batches.push(current);
   return { batches, oversized };

@@ -83,13 +83,12 @@ export const encodeRecord = (format: SiemFormat, event: AuthEvent, options: Form
 };
 
 /** Bytes of a body holding records of these sizes (UTF-8 bytes each). */
-export const bodyBytes = (format: SiemFormat, recordBytes: readonly number[]): number => {
+/** Bytes of a body of `count` records totalling `recordBytes`: what batching adds up as it goes. */
+export const framedBytes = (format: SiemFormat, count: number, recordBytes: number): number => {
   const { open, separator, close } = FRAMING[format];
-  if (recordBytes.length === 0) return open.length + close.length;
-  return (
-    open.length + close.length + separator.length * (recordBytes.length - 1) + recordBytes.reduce((sum, bytes) => sum + bytes, 0)
-  );
+  return open.length + close.length + separator.length * Math.max(0, count - 1) + recordBytes;
 };
+
 
 export interface EncodedBody {
   body: string;
