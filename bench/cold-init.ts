@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { build, type BuildOptions } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { load as loadYaml } from 'js-yaml';
 import { TriggerName } from '../lib/cognito/trigger-sources.ts';
 import { collectFixtureFiles } from '../lib/replay/fixture-file.ts';
@@ -27,6 +27,8 @@ interface EsbuildSettings {
   banner?: Record<string, string>;
   exclude?: string[];
   external?: string[];
+  /** A file exporting an array of esbuild plugins (serverless-esbuild's `plugins` setting). */
+  plugins?: string;
 }
 
 /**
@@ -53,11 +55,12 @@ export const RUNTIME_SDK_EXTERNALS = ['@aws-sdk/*', '@smithy/*'] as const;
 export const buildBundle = async (name: string, extraExternal: readonly string[] = []): Promise<string> => {
   const settings = deployedEsbuildSettings();
   const outfile = join(BUILD_DIR, 'functions', `${name}.mjs`);
+  const plugins = settings.plugins ? ((await import(resolve(settings.plugins))) as { default: Plugin[] }).default : [];
   await build({
     entryPoints: [`functions/${name}.ts`],
     outfile,
     bundle: true,
-    minify: settings.minify ?? true,
+    minify: process.env.AUTHTRAIL_BENCH_NO_MINIFY ? false : (settings.minify ?? true),
     sourcemap: settings.sourcemap ?? false,
     format: settings.format ?? 'esm',
     platform: settings.platform ?? 'node',
@@ -65,6 +68,7 @@ export const buildBundle = async (name: string, extraExternal: readonly string[]
     mainFields: settings.mainFields ?? ['module', 'main'],
     banner: settings.banner ?? {},
     external: [...(settings.exclude ?? []), ...(settings.external ?? []), ...extraExternal],
+    plugins,
     logLevel: 'silent',
   });
   return outfile;

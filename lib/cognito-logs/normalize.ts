@@ -17,9 +17,8 @@
  * second attempt for the same sign-in. Other event types (PasswordChange,
  * ResendCode...) have no AuthEvent action yet and are skipped as unsupported.
  */
-import { createHash } from 'node:crypto';
 import { AUTH_EVENT_SCHEMA_VERSION, Action, Category, Outcome, ProviderType, type AuthEvent } from '../auth-event/schema.ts';
-import { canonicalJson } from '../event-id.ts';
+import { canonicalDigest } from '../event-id.ts';
 import type { TriggerContext } from '../triggers/definition.ts';
 import type { CognitoLogRecord } from './record.ts';
 import { own } from '../own.ts';
@@ -59,10 +58,7 @@ const capped = (value: string | undefined): string | undefined => value?.slice(0
  * retry, a replayed subscription) is the same AuthEvent.
  */
 export const cognitoLogEventIdFor = (stage: string, userPoolId: string, cognitoEventId: string): string =>
-  createHash('sha256')
-    .update(canonicalJson({ stage, userPoolId, origin: 'cognito-log', eventId: cognitoEventId }))
-    .digest('hex')
-    .slice(0, 32);
+  canonicalDigest({ stage, userPoolId, origin: 'cognito-log', eventId: cognitoEventId });
 
 const SOCIAL: Record<string, AuthEvent['identityProvider']['providerType']> = {
   Google: ProviderType.Google,

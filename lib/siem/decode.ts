@@ -13,6 +13,8 @@ export interface DecodedRecord {
   id: string;
   format: SiemFormat;
   record: Record<string, unknown>;
+  /** The record's JSON text as it arrived, when the body had it on its own (not inside an array). */
+  text?: string;
 }
 
 export class DecodeError extends Error {
@@ -60,20 +62,21 @@ const idOf = (value: unknown): string | undefined =>
   typeof value === 'string' && /^[0-9a-f]{32}$/.test(value) ? value : undefined;
 
 /** Which format a record is in, and the AuthEvent id it carries. */
-const classify = (record: Record<string, unknown>, inArray: boolean): DecodedRecord => {
+const classify = (record: Record<string, unknown>, text: string | undefined): DecodedRecord => {
+  const raw = text === undefined ? {} : { text };
   if (typeof record.class_uid === 'number') {
     const id = idOf(isRecord(record.metadata) ? record.metadata.uid : undefined);
-    if (id !== undefined) return { id, format: SiemFormat.Ocsf, record };
+    if (id !== undefined) return { id, format: SiemFormat.Ocsf, record, ...raw };
     throw new DecodeError('OCSF record without metadata.uid');
   }
   if (isRecord(record.event) && 'sourcetype' in record) {
     const id = idOf(record.event.id);
-    if (id !== undefined) return { id, format: SiemFormat.SplunkHec, record };
+    if (id !== undefined) return { id, format: SiemFormat.SplunkHec, record, ...raw };
     throw new DecodeError('HEC envelope without event.id');
   }
   const id = idOf(record.id);
   if (id !== undefined && record.schemaVersion !== undefined) {
-    return { id, format: inArray ? SiemFormat.Json : SiemFormat.Ndjson, record };
+    return { id, format: text === undefined ? SiemFormat.Json : SiemFormat.Ndjson, record, ...raw };
   }
   throw new DecodeError('record is neither an AuthEvent, a HEC envelope nor an OCSF event');
 };
@@ -90,16 +93,16 @@ export const decodeBody = (body: string): DecodedRecord[] => {
     if (!Array.isArray(parsed)) throw new DecodeError('expected a JSON array');
     return parsed.map((item, index) => {
       if (!isRecord(item)) throw new DecodeError(`array item ${index} is not an object`);
-      return classify(item, true);
+      return classify(item, undefined);
     });
   }
   // Fast path: newline-delimited records (NDJSON, OCSF, HEC as we send them) parse
   // line by line natively; the character scanner is for bodies without newlines.
-  const lines = body.split('\n').filter((line) => line.trim() !== '');
-  if (lines.every((line) => line.trimStart().startsWith('{') && line.trimEnd().endsWith('}'))) {
+  const lines = body.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  if (lines.every((line) => line.startsWith('{') && line.endsWith('}'))) {
     try {
       const parsed = lines.map((line) => JSON.parse(line) as unknown);
-      if (parsed.every(isRecord)) return parsed.map((record) => classify(record, false));
+      if (parsed.every(isRecord)) return parsed.map((record, index) => classify(record, lines[index]));
     } catch {
       // not one record per line after all: scan
     }
@@ -112,6 +115,6 @@ export const decodeBody = (body: string): DecodedRecord[] => {
       throw new DecodeError(`record ${index} is not valid JSON: ${messageOf(error)}`, { cause: error });
     }
     if (!isRecord(parsed)) throw new DecodeError(`record ${index} is not an object`);
-    return classify(parsed, false);
+    return classify(parsed, text);
   });
 };

@@ -841,6 +841,25 @@ describe.each(STAGES)('the %s stack', (stage) => {
       }
     });
 
+    it('bundles load Node built-ins through require, and leave the credential providers Lambda never reaches to the runtime', () => {
+      // Prepare
+      const { zip } = stack(stage);
+
+      for (const name of FUNCTIONS) {
+        // Act
+        const bundle = zip(name).get(`functions/${name}.mjs`)?.data().toString('utf8') ?? '';
+        const staticImports = [...bundle.matchAll(/(?:^|[;\n])import\s*(?:[\w${}\s,*]+from\s*)?["']([^"']+)["']/g)].map((match) => match[1]);
+
+        // Assess: one static import, the banner's node:module (an ES import of node:http would load undici, ~30 ms)
+        expect(staticImports, name).toEqual(['node:module']);
+        expect(bundle, name).toMatch(/[\w$]\("node:https"\)/); // the (minified) require of the SDK's HTTP handler
+        for (const provider of ['credential-provider-ini', 'credential-provider-sso', 'credential-provider-web-identity']) {
+          expect(bundle, `${name} ${provider}`).toContain(`import("@aws-sdk/${provider}`);
+        }
+        expect([...zip(name).keys()].some((path) => path.includes('credential-provider')), name).toBe(false);
+      }
+    });
+
     it('records the bundle sizes', () => {
       // Prepare
       const { zip, zipSize } = stack(stage);
