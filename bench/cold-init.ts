@@ -6,6 +6,8 @@
  * bare `node -e` is timed in the same run: cold_init_ratio = bundle / bare.
  */
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
@@ -78,7 +80,7 @@ const INVOKE_ONCE = `
 const [bundle, fixture] = process.argv.slice(1);
 const { readFileSync } = await import('node:fs');
 const { handler } = await import(bundle);
-try { await handler(JSON.parse(readFileSync(fixture, 'utf8')), { functionName: 'bench', awsRequestId: 'bench' }); } catch {}
+try { await handler(JSON.parse(readFileSync(fixture, 'utf8')), { functionName: 'bench', awsRequestId: 'bench' }); } catch {} // a policy denial is an answer too
 process.stdout.write('\\nelapsed_ms=' + performance.now() + '\\n');
 process.exit(0);
 `;
@@ -119,10 +121,44 @@ const timeRuns = async (runs: number, args: string[], env: NodeJS.ProcessEnv): P
 export interface ColdInitResult {
   trigger: TriggerName;
   bundle_bytes: number;
+  /** As deployed: the PII key read from SSM Parameter Store (a loopback endpoint) during the cold start. */
   cold_init_ms: number;
+  /** The PII key from the environment instead (no SSM call): the code's own share. */
+  cold_init_env_key_ms: number;
   bare_node_ms: number;
   cold_init_ratio: number;
 }
+
+const BENCH_PII_KEY = 'bench-pii-key-0123456789abcdef';
+export const BENCH_PII_KEY_PARAMETER = '/authtrail/dev/pii-hash-key';
+
+/**
+ * SSM GetParameter on loopback, answering the PII key parameter as AWS does
+ * (JSON 1.1); the deployed functions read their key through it at cold start.
+ */
+const startParameterStore = async (): Promise<{ endpoint: string; close: () => Promise<void> }> => {
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      const name = (JSON.parse(body || '{}') as { Name?: string }).Name;
+      const found = request.headers['x-amz-target'] === 'AmazonSSM.GetParameter' && name === BENCH_PII_KEY_PARAMETER;
+      response.writeHead(found ? 200 : 400, { 'content-type': 'application/x-amz-json-1.1' });
+      response.end(
+        JSON.stringify(
+          found
+            ? { Parameter: { Name: name, Type: 'SecureString', Value: BENCH_PII_KEY, Version: 1 } }
+            : { __type: 'ParameterNotFound', message: `no parameter ${name}` },
+        ),
+      );
+    });
+  });
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((closed) => server.close(() => closed())),
+  };
+};
 
 /** `eventBridgeEndpoint`: a local endpoint that accepts PutEvents, so the invocation publishes for real. */
 export const measureColdInit = async (
@@ -132,35 +168,42 @@ export const measureColdInit = async (
 ): Promise<ColdInitResult[]> => {
   rmSync(BUILD_DIR, { recursive: true, force: true });
   mkdirSync(BUILD_DIR, { recursive: true });
-  const env = {
+  const parameterStore = await startParameterStore();
+  // As the stack deploys the functions (serverless.yml), with loopback endpoints and Lambda's TZ.
+  const deployedEnv = {
     PATH: process.env.PATH,
+    TZ: ':UTC',
     AUTHTRAIL_STAGE: 'dev',
     AUTHTRAIL_EVENT_BUS_NAME: 'authtrail-dev',
     AUTHTRAIL_CONFIG_FILE: resolve('config/dev.json'),
-    AUTHTRAIL_PII_HASH_KEY: 'bench-pii-key-0123456789abcdef',
+    AUTHTRAIL_PII_HASH_KEY_PARAMETER: BENCH_PII_KEY_PARAMETER,
     AUTHTRAIL_EVENTBRIDGE_ENDPOINT: eventBridgeEndpoint,
+    AWS_ENDPOINT_URL_SSM: parameterStore.endpoint,
     AWS_REGION: 'eu-west-1',
     AWS_ACCESS_KEY_ID: 'AKIDLOCALBENCH',
     AWS_SECRET_ACCESS_KEY: 'local-bench-secret',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   };
-  const bare = await timeRuns(runs, ['-e', BARE], env);
+  const envKeyEnv = { ...deployedEnv, AUTHTRAIL_PII_HASH_KEY: BENCH_PII_KEY };
+  const bare = await timeRuns(runs, ['-e', BARE], deployedEnv);
   const results: ColdInitResult[] = [];
   try {
     for (const trigger of Object.values(TriggerName)) {
       const bundle = await buildBundle(trigger, extraExternal);
       const fixture = collectFixtureFiles([`events/${trigger}`])[0] as string;
       const args = ['--input-type=module', '-e', INVOKE_ONCE, bundle, resolve(fixture)];
-      const cold = await timeRuns(runs, args, env);
+      const cold = await timeRuns(runs, args, deployedEnv);
       results.push({
         trigger,
         bundle_bytes: statSync(bundle).size,
         cold_init_ms: cold,
+        cold_init_env_key_ms: await timeRuns(runs, args, envKeyEnv),
         bare_node_ms: bare,
         cold_init_ratio: cold / bare,
       });
     }
   } finally {
+    await parameterStore.close();
     rmSync(BUILD_DIR, { recursive: true, force: true });
   }
   return results;
