@@ -10,7 +10,8 @@ describe('Disposable email domains', () => {
   it('finds every listed domain, first to last, and their subdomains', () => {
     // Prepare
     const exact = listOf('index.json');
-    const sample = exact.filter((_, index) => index % 997 === 0 || index === exact.length - 1);
+    // Every 997th, the first and the last, and the non-ASCII ones (é, ı, ś...).
+    const sample = exact.filter((domain, index) => index % 997 === 0 || index === exact.length - 1 || /[^\x00-\x7f]/.test(domain));
 
     // Act
     const missed = sample.filter((domain) => !isDisposableDomain(domain) || !isDisposableDomain(`mx.${domain}`));
