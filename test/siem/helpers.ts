@@ -64,7 +64,7 @@ export const sinkFor = (url: string, changes: Partial<SinkSettings> = {}): SinkS
 
 /** A receiver on an ephemeral loopback port (AUTHTRAIL_TEST_SIEM_PORT to pin one), recording requests. */
 export const startReceiver = (options: Omit<ReceiverOptions, 'port'> & { port?: number }): Promise<SiemReceiver> =>
-  startSiemReceiver({ port: Number(process.env.AUTHTRAIL_TEST_SIEM_PORT ?? 0), recordRequests: true, ...options });
+  startSiemReceiver({ port: Number(process.env.AUTHTRAIL_TEST_SIEM_PORT ?? 0), recordRequests: true, keepRecords: true, ...options });
 
 /** A sleep that records its waits and does not wait. */
 export const recordingSleep = () => {
