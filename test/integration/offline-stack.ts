@@ -98,9 +98,16 @@ export const portFrom = async (variable: string): Promise<number> => {
   return port;
 };
 
+/**
+ * The complete lines of a file another process appends to: the text after the
+ * last newline is a line still being written (seen in CI: a poll that read half
+ * an envelope), so it waits for the next poll.
+ */
 const readNdjson = (file: string): StoredEnvelope[] => {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
+  const text = readFileSync(file, 'utf8');
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as StoredEnvelope);
