@@ -6,7 +6,8 @@
  *
  * Field meanings: docs/auth-event.md.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { described } from '../zod-setup.ts';
 
 export const AUTH_EVENT_SCHEMA_VERSION = '1' as const;
 
@@ -62,123 +63,127 @@ const values = <T extends Record<string, string>>(constants: T) =>
 
 const Names = z.array(z.string());
 
-export const AuthEventSchema = z
-  .strictObject({
+const Id = z.string().check(z.regex(/^[0-9a-f]{32}$/));
+
+export const AuthEventSchema = described(
+  z.strictObject({
     schemaVersion: z.literal(AUTH_EVENT_SCHEMA_VERSION),
-    id: z
-      .string()
-      .regex(/^[0-9a-f]{32}$/)
-      .describe('Deterministic: the same trigger invocation (and its Cognito retries) gives the same id.'),
-    time: z.iso.datetime().describe('When authtrail saw the invocation (UTC, ISO 8601).'),
-    stage: z.string().min(1),
+    id: described(Id, 'Deterministic: the same trigger invocation (and its Cognito retries) gives the same id.'),
+    time: described(z.iso.datetime(), 'When authtrail saw the invocation (UTC, ISO 8601).'),
+    stage: z.string().check(z.minLength(1)),
     category: z.enum(values(Category)),
     action: z.enum(values(Action)),
     outcome: z.enum(values(Outcome)),
-    reason: z
-      .strictObject({ code: z.string(), message: z.string() })
-      .optional()
-      .describe('Present when outcome is "denied" or "failed".'),
+    reason: described(
+      z.optional(z.strictObject({ code: z.string(), message: z.string() })),
+      'Present when outcome is "denied" or "failed".',
+    ),
     trigger: z.strictObject({
-      source: z.string().describe('Cognito triggerSource, e.g. PreSignUp_SignUp.'),
-      version: z.string().nullable().describe('The payload `version` as Cognito sent it.'),
+      source: described(z.string(), 'Cognito triggerSource, e.g. PreSignUp_SignUp.'),
+      version: described(z.nullable(z.string()), 'The payload `version` as Cognito sent it.'),
     }),
     userPool: z.strictObject({ id: z.string(), region: z.string() }),
     client: z.strictObject({
-      id: z.string().nullable(),
-      name: z.string().optional().describe('From the stage config `clients` map.'),
+      id: z.nullable(z.string()),
+      name: described(z.optional(z.string()), 'From the stage config `clients` map.'),
     }),
-    user: z
-      .strictObject({
-        sub: z.string().optional(),
-        username: z.string().optional(),
-        email: z.string().optional(),
-        emailDomain: z.string().optional(),
-        emailVerified: z.boolean().optional(),
-        phone: z.string().optional(),
-        phoneVerified: z.boolean().optional(),
-        status: z.string().optional().describe('cognito:user_status, e.g. CONFIRMED.'),
-      })
-      .describe('After the PII policy: hashed values look like "hmac-sha256:<32 hex>".'),
+    user: described(
+      z.strictObject({
+        sub: z.optional(z.string()),
+        username: z.optional(z.string()),
+        email: z.optional(z.string()),
+        emailDomain: z.optional(z.string()),
+        emailVerified: z.optional(z.boolean()),
+        phone: z.optional(z.string()),
+        phoneVerified: z.optional(z.boolean()),
+        status: described(z.optional(z.string()), 'cognito:user_status, e.g. CONFIRMED.'),
+      }),
+      'After the PII policy: hashed values look like "hmac-sha256:<32 hex>".',
+    ),
     identityProvider: z.strictObject({
       type: z.enum(['cognito', 'federated']),
       name: z.string(),
       providerType: z.enum(values(ProviderType)),
     }),
     groups: Names,
-    device: z
-      .strictObject({
-        newDeviceUsed: z.boolean().nullable(),
-        name: z.string().optional().describe('Browser and OS as Cognito threat protection names them (Cognito log events).'),
-      })
-      .optional(),
-    network: z
-      .strictObject({
-        ip: z.string().optional().describe('The client IP after the PII policy (pii.fields["network.ip"]).'),
-        city: z.string().optional(),
-        country: z.string().optional(),
-      })
-      .optional()
-      .describe('Where the request came from, as Cognito threat protection saw it (Cognito log events only).'),
-    risk: z
-      .strictObject({
-        decision: z.string().describe('Cognito riskDecision, e.g. PASS, BLOCK, AccountTakeover.'),
-        level: z.string().nullable().describe('Cognito riskLevel, e.g. LOW, MEDIUM, HIGH; null when not assessed.'),
-        compromisedCredentials: z.boolean().nullable(),
-      })
-      .optional()
-      .describe('Cognito threat protection assessment (Cognito log events only).'),
-    token: z
-      .strictObject({
+    device: z.optional(
+      z.strictObject({
+        newDeviceUsed: z.nullable(z.boolean()),
+        name: described(z.optional(z.string()), 'Browser and OS as Cognito threat protection names them (Cognito log events).'),
+      }),
+    ),
+    network: described(
+      z.optional(
+        z.strictObject({
+          ip: described(z.optional(z.string()), 'The client IP after the PII policy (pii.fields["network.ip"]).'),
+          city: z.optional(z.string()),
+          country: z.optional(z.string()),
+        }),
+      ),
+      'Where the request came from, as Cognito threat protection saw it (Cognito log events only).',
+    ),
+    risk: described(
+      z.optional(
+        z.strictObject({
+          decision: described(z.string(), 'Cognito riskDecision, e.g. PASS, BLOCK, AccountTakeover.'),
+          level: described(z.nullable(z.string()), 'Cognito riskLevel, e.g. LOW, MEDIUM, HIGH; null when not assessed.'),
+          compromisedCredentials: z.nullable(z.boolean()),
+        }),
+      ),
+      'Cognito threat protection assessment (Cognito log events only).',
+    ),
+    token: z.optional(
+      z.strictObject({
         version: z.enum(['V1_0', 'V2_0', 'V3_0']),
-        source: z.string().describe('The TokenGeneration_* suffix, e.g. RefreshTokens.'),
-        claimsAdded: Names.describe('Names only, never values.'),
+        source: described(z.string(), 'The TokenGeneration_* suffix, e.g. RefreshTokens.'),
+        claimsAdded: described(Names, 'Names only, never values.'),
         claimsSuppressed: Names,
         scopesAdded: Names,
         scopesSuppressed: Names,
-        tokens: z.array(z.enum(['id', 'access'])).describe('Which tokens the changes apply to.'),
-      })
-      .optional(),
-    clientContext: z
-      .strictObject({
-        trusted: z.literal(false).describe('clientMetadata is set by the client app: never trust it.'),
+        tokens: described(z.array(z.enum(['id', 'access'])), 'Which tokens the changes apply to.'),
+      }),
+    ),
+    clientContext: z.optional(
+      z.strictObject({
+        trusted: described(z.literal(false), 'clientMetadata is set by the client app: never trust it.'),
         values: z.record(z.string(), z.string()),
         droppedKeys: Names,
-      })
-      .optional(),
-    cognitoLog: z
-      .strictObject({
-        eventId: z.string().describe("Cognito's own event id; the AuthEvent id is derived from it."),
-        eventType: z.string().describe('e.g. SignIn, SignUp, ForgotPassword.'),
-        eventResponse: z.string().nullable().describe('Pass, Fail or InProgress, as Cognito logged it.'),
-        at: z.iso.datetime().nullable().describe('When Cognito logged the event (UTC); `time` is when authtrail read it.'),
-        challenges: z.string().optional().describe('e.g. "Password:Success, Mfa:Failure".'),
-      })
-      .optional()
-      .describe('Set on events read from Cognito userAuthEvents log delivery (Plus feature plan), not from a trigger.'),
+      }),
+    ),
+    cognitoLog: described(
+      z.optional(
+        z.strictObject({
+          eventId: described(z.string(), "Cognito's own event id; the AuthEvent id is derived from it."),
+          eventType: described(z.string(), 'e.g. SignIn, SignUp, ForgotPassword.'),
+          eventResponse: described(z.nullable(z.string()), 'Pass, Fail or InProgress, as Cognito logged it.'),
+          at: described(z.nullable(z.iso.datetime()), 'When Cognito logged the event (UTC); `time` is when authtrail read it.'),
+          challenges: described(z.optional(z.string()), 'e.g. "Password:Success, Mfa:Failure".'),
+        }),
+      ),
+      'Set on events read from Cognito userAuthEvents log delivery (Plus feature plan), not from a trigger.',
+    ),
     pipeline: z.strictObject({
       version: z.string(),
-      piiKeyId: z.string().describe('Which PII hash key produced the hmac-sha256 values.'),
-      replay: z
-        .strictObject({ source: z.literal('fixture'), file: z.string().optional() })
-        .optional()
-        .describe('Set on events produced by replaying a saved payload: test traffic the SOC can filter out.'),
-      recovered: z
-        .strictObject({ at: z.iso.datetime(), reason: z.string() })
-        .optional()
-        .describe('Set on real events that missed the bus at first and were re-published from the spill log.'),
-      inferred: z
-        .strictObject({
-          attemptId: z.string().regex(/^[0-9a-f]{32}$/),
-          windowSeconds: z.int().min(1),
-        })
-        .optional()
-        .describe('Set on events authtrail inferred downstream (a failed sign-in): the attempt it comes from.'),
-      trimmed: z
-        .array(z.enum(['clientContext', 'groups', 'token']))
-        .optional()
-        .describe('Parts cut to fit the EventBridge 256 KB entry limit, in the order cut.'),
+      piiKeyId: described(z.string(), 'Which PII hash key produced the hmac-sha256 values.'),
+      replay: described(
+        z.optional(z.strictObject({ source: z.literal('fixture'), file: z.optional(z.string()) })),
+        'Set on events produced by replaying a saved payload: test traffic the SOC can filter out.',
+      ),
+      recovered: described(
+        z.optional(z.strictObject({ at: z.iso.datetime(), reason: z.string() })),
+        'Set on real events that missed the bus at first and were re-published from the spill log.',
+      ),
+      inferred: described(
+        z.optional(z.strictObject({ attemptId: Id, windowSeconds: z.int().check(z.minimum(1)) })),
+        'Set on events authtrail inferred downstream (a failed sign-in): the attempt it comes from.',
+      ),
+      trimmed: described(
+        z.optional(z.array(z.enum(['clientContext', 'groups', 'token']))),
+        'Parts cut to fit the EventBridge 256 KB entry limit, in the order cut.',
+      ),
     }),
-  })
-  .describe('authtrail AuthEvent v1');
+  }),
+  'authtrail AuthEvent v1',
+);
 
 export type AuthEvent = z.infer<typeof AuthEventSchema>;

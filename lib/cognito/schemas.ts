@@ -8,7 +8,8 @@
  * Parsing never mutates the payload: the handler answers Cognito with the
  * original event object plus its response.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import '../zod-setup.ts';
 import {
   POST_AUTHENTICATION_SOURCES,
   POST_CONFIRMATION_SOURCES,
@@ -18,42 +19,42 @@ import {
 } from './trigger-sources.ts';
 
 /** Attribute and metadata maps: Cognito sends strings; other tools send scalars or null. */
-const StringMap = z
-  .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
-  .nullish()
-  .transform((map) => {
+const StringMap = z.pipe(
+  z.nullish(z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))),
+  z.transform((map) => {
     const strings: Record<string, string> = {};
     for (const [key, value] of Object.entries(map ?? {})) {
       if (value !== null) strings[key] = String(value);
     }
     return strings;
-  });
+  }),
+);
 
-const StringList = z
-  .array(z.string())
-  .nullish()
-  .transform((list) => list ?? []);
+const StringList = z.pipe(
+  z.nullish(z.array(z.string())),
+  z.transform((list) => list ?? []),
+);
 
-const OptionalString = z
-  .string()
-  .nullish()
-  .transform((value) => (value === '' || value == null ? null : value));
+const OptionalString = z.pipe(
+  z.nullish(z.string()),
+  z.transform((value) => (value === '' || value == null ? null : value)),
+);
 
-const Version = z
-  .union([z.string(), z.number()])
-  .nullish()
-  .transform((value) => (value == null ? null : String(value)));
+const Version = z.pipe(
+  z.nullish(z.union([z.string(), z.number()])),
+  z.transform((value) => (value == null ? null : String(value))),
+);
 
 /** What Cognito sends as the client id of admin API calls, which have no app client. */
 export const NO_CLIENT_ID = 'CLIENT_ID_NOT_APPLICABLE';
 
-const CallerContext = z
-  .looseObject({ awsSdkVersion: OptionalString, clientId: OptionalString })
-  .nullish()
-  .transform((context) => ({
+const CallerContext = z.pipe(
+  z.nullish(z.looseObject({ awsSdkVersion: OptionalString, clientId: OptionalString })),
+  z.transform((context) => ({
     awsSdkVersion: context?.awsSdkVersion ?? null,
     clientId: context?.clientId === NO_CLIENT_ID ? null : (context?.clientId ?? null),
-  }));
+  })),
+);
 
 /**
  * Set by authtrail's own replay tools, never by Cognito: only a caller allowed to
@@ -61,39 +62,41 @@ const CallerContext = z
  */
 export const REPLAY_MARKER = 'authtrailReplay' as const;
 
-const ReplayMarker = z
-  .strictObject({ source: z.literal('fixture'), file: z.string().max(512).optional() })
-  .optional();
+const ReplayMarker = z.optional(
+  z.strictObject({ source: z.literal('fixture'), file: z.optional(z.string().check(z.maxLength(512))) }),
+);
+
+const NonEmpty = z.string().check(z.minLength(1));
 
 /** Fields every user-pool trigger carries. */
 const BaseTrigger = z.looseObject({
   [REPLAY_MARKER]: ReplayMarker,
   version: Version,
-  region: z.string().min(1),
-  userPoolId: z.string().min(1),
-  userName: z.string().min(1),
+  region: NonEmpty,
+  userPoolId: NonEmpty,
+  userName: NonEmpty,
   callerContext: CallerContext,
-  triggerSource: z.string().min(1),
-  response: z.unknown().optional(),
+  triggerSource: NonEmpty,
+  response: z.optional(z.unknown()),
 });
 
 /** What every user trigger's request carries (the attributes, and the client's metadata when it sends any). */
 const UserRequest = { userAttributes: StringMap, clientMetadata: StringMap };
 
 /** @see https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-sign-up.html */
-export const PreSignUpTriggerSchema = BaseTrigger.extend({
+export const PreSignUpTriggerSchema = z.extend(BaseTrigger, {
   triggerSource: z.enum(PRE_SIGN_UP_SOURCES),
   request: z.looseObject({ ...UserRequest, validationData: StringMap }),
 });
 export type PreSignUpTrigger = z.infer<typeof PreSignUpTriggerSchema>;
 
-const BooleanLike = z
-  .union([z.boolean(), z.enum(['true', 'false'])])
-  .nullish()
-  .transform((value) => (value == null ? null : value === true || value === 'true'));
+const BooleanLike = z.pipe(
+  z.nullish(z.union([z.boolean(), z.enum(['true', 'false'])])),
+  z.transform((value) => (value == null ? null : value === true || value === 'true')),
+);
 
 /** @see https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-post-authentication.html */
-export const PostAuthenticationTriggerSchema = BaseTrigger.extend({
+export const PostAuthenticationTriggerSchema = z.extend(BaseTrigger, {
   triggerSource: z.enum(POST_AUTHENTICATION_SOURCES),
   request: z.looseObject({ ...UserRequest, newDeviceUsed: BooleanLike }),
 });
@@ -107,7 +110,7 @@ export type PostAuthenticationTrigger = z.infer<typeof PostAuthenticationTrigger
  * other tools send it anyway, so both are read.
  * @see https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-authentication.html
  */
-export const PreAuthenticationTriggerSchema = BaseTrigger.extend({
+export const PreAuthenticationTriggerSchema = z.extend(BaseTrigger, {
   triggerSource: z.enum(PRE_AUTHENTICATION_SOURCES),
   request: z.looseObject({ ...UserRequest, validationData: StringMap, userNotFound: BooleanLike }),
 });
@@ -118,44 +121,46 @@ export type PreAuthenticationTrigger = z.infer<typeof PreAuthenticationTriggerSc
  * or a forgotten password is reset (ConfirmForgotPassword). Cognito ignores the response.
  * @see https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-post-confirmation.html
  */
-export const PostConfirmationTriggerSchema = BaseTrigger.extend({
+export const PostConfirmationTriggerSchema = z.extend(BaseTrigger, {
   triggerSource: z.enum(POST_CONFIRMATION_SOURCES),
   request: z.looseObject(UserRequest),
 });
 export type PostConfirmationTrigger = z.infer<typeof PostConfirmationTriggerSchema>;
 
-const GroupConfiguration = z
-  .looseObject({
-    groupsToOverride: StringList,
-    iamRolesToOverride: StringList,
-    preferredRole: OptionalString,
-  })
-  .nullish()
-  .transform((groups) => ({
+const GroupConfiguration = z.pipe(
+  z.nullish(
+    z.looseObject({
+      groupsToOverride: StringList,
+      iamRolesToOverride: StringList,
+      preferredRole: OptionalString,
+    }),
+  ),
+  z.transform((groups) => ({
     groupsToOverride: groups?.groupsToOverride ?? [],
     iamRolesToOverride: groups?.iamRolesToOverride ?? [],
     preferredRole: groups?.preferredRole ?? null,
-  }));
+  })),
+);
 
 /**
  * V1_0, V2_0 and V3_0 share the request; they differ in `version`, in `scopes`
  * (V2/V3) and in the response block they expect.
  * @see https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html
  */
-export const PreTokenGenerationTriggerSchema = BaseTrigger.extend({
+export const PreTokenGenerationTriggerSchema = z.extend(BaseTrigger, {
   triggerSource: z.enum(PRE_TOKEN_GENERATION_SOURCES),
   // Machine-to-machine (client credentials) events have no user.
   userName: OptionalString,
   request: z.looseObject({
     ...UserRequest,
     groupConfiguration: GroupConfiguration,
-    scopes: z
-      .array(z.string())
-      .nullish()
-      .transform((scopes) => scopes ?? null),
+    scopes: z.pipe(
+      z.nullish(z.array(z.string())),
+      z.transform((scopes) => scopes ?? null),
+    ),
   }),
 });
 export type PreTokenGenerationTrigger = z.infer<typeof PreTokenGenerationTriggerSchema>;
 
 /** Just enough to route a payload to the function that handles it. */
-export const TriggerEnvelopeSchema = z.looseObject({ triggerSource: z.string().min(1) });
+export const TriggerEnvelopeSchema = z.looseObject({ triggerSource: NonEmpty });

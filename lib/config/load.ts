@@ -4,21 +4,20 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { z } from 'zod';
+import type { core } from 'zod/mini';
 import { ConfigError, messageOf } from '../errors.ts';
 import { StageConfigSchema, type StageConfig } from './schema.ts';
 
 const STAGE_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
-export const formatIssues = (issues: readonly z.core.$ZodIssue[]): string =>
+export const formatIssues = (issues: readonly core.$ZodIssue[]): string =>
   issues
     .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
     .join('; ');
 
 /** Validates an already-read config object; `origin` names it in the error. */
 export const parseStageConfig = (input: unknown, origin: string): StageConfig => {
-  // Parsed once per cold start: zod's compiled fast path would cost more to build (~4 ms) than it saves.
-  const result = StageConfigSchema.safeParse(input, { jitless: true });
+  const result = StageConfigSchema.safeParse(input);
   if (!result.success) {
     throw new ConfigError(`Invalid config ${origin}: ${formatIssues(result.error.issues)}`, {
       cause: result.error,

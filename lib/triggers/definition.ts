@@ -3,7 +3,7 @@
  * AuthEvent, and the shape of its result. Steps are pure: time, config and the
  * disposable-domain lookup come in through the context.
  */
-import type { z } from 'zod';
+import type { ZodMiniType } from 'zod/mini';
 import { AUTH_EVENT_SCHEMA_VERSION, type AuthEvent } from '../auth-event/schema.ts';
 import type { StageConfig } from '../config/schema.ts';
 import type { TriggerName } from '../cognito/trigger-sources.ts';
@@ -31,7 +31,7 @@ export interface TriggerResult {
 
 export interface TriggerDefinition<T = unknown> {
   name: TriggerName;
-  schema: z.ZodType<T>;
+  schema: ZodMiniType<T>;
   run: (trigger: T, context: TriggerContext) => TriggerResult;
 }
 
