@@ -35,7 +35,17 @@ const FLUSH_BYTES = 256 * 1024;
  * `flush()`/`close()`: for bulk writers that flush when done; otherwise every
  * append is written at once.
  */
-export const createNdjsonFile = (file: string, { buffered: buffering = false }: { buffered?: boolean } = {}) => {
+export const createNdjsonFile = (
+  file: string,
+  {
+    buffered: buffering = false,
+    serialize = JSON.stringify,
+  }: {
+    buffered?: boolean;
+    /** A record's JSON text; a caller writing one record to several files can serialize it once. */
+    serialize?: (record: unknown) => string;
+  } = {},
+) => {
   let fd: number | undefined;
   let buffer: string[] = [];
   let buffered = 0;
@@ -53,7 +63,7 @@ export const createNdjsonFile = (file: string, { buffered: buffering = false }: 
     file,
     append: (records: readonly unknown[]): void => {
       for (const record of records) {
-        const line = `${JSON.stringify(record)}\n`;
+        const line = `${serialize(record)}\n`;
         buffer.push(line);
         buffered += line.length;
       }
