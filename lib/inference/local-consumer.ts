@@ -6,12 +6,12 @@
  * route them to the log and the SIEM queue like every other AuthEvent.
  * On AWS the same engine sits behind a rule on the bus (docs/delivery.md).
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AuthEventSchema, type AuthEvent } from '../auth-event/schema.ts';
 import { RuleTarget } from '../routing/rules.ts';
 import type { EventSink } from '../sinks/sink.ts';
 import { storePaths } from '../sinks/local-store.ts';
+import { linesFrom, readCursor, writeCursor } from '../sinks/ndjson-cursor.ts';
 import { createFailedSignInInference } from './failed-sign-in.ts';
 import { createFileStateStore, localStateFile } from './state-store.ts';
 
@@ -20,12 +20,6 @@ export interface LocalInferenceReport {
   read: number;
   failed: AuthEvent[];
 }
-
-const readOffset = (file: string): number => {
-  if (!existsSync(file)) return 0;
-  const offset = (JSON.parse(readFileSync(file, 'utf8')) as { offset?: unknown }).offset;
-  return typeof offset === 'number' && Number.isInteger(offset) && offset >= 0 ? offset : 0;
-};
 
 export const runLocalInference = async (options: {
   storeDir: string;
@@ -40,26 +34,18 @@ export const runLocalInference = async (options: {
   // The state expires on the events' clock, which is `now` here (a test may move it forward).
   const inference = createFailedSignInInference(createFileStateStore(stateFile, () => options.now.getTime()), options);
 
-  const content = existsSync(log) ? readFileSync(log) : Buffer.alloc(0);
-  const offset = readOffset(cursorFile);
-  // A log emptied or replaced (npm start --fresh) starts over.
-  const start = offset > content.length ? 0 : offset;
-  const end = content.lastIndexOf(0x0a) + 1;
+  const lines = linesFrom(log, readCursor(cursorFile));
   let read = 0;
-  if (end > start) {
-    for (const line of content.subarray(start, end).toString('utf8').split('\n')) {
-      if (line.trim() === '') continue;
-      // Anything on the bus that is not an AuthEvent (a start-up probe, say) is not ours to read.
-      const parsed = AuthEventSchema.safeParse((JSON.parse(line) as { detail?: unknown }).detail);
-      if (!parsed.success) continue;
-      read += 1;
-      await inference.observe(parsed.data);
-    }
+  for (const line of lines) {
+    // Anything on the bus that is not an AuthEvent (a start-up probe, say) is not ours to read.
+    const parsed = AuthEventSchema.safeParse((JSON.parse(line.text) as { detail?: unknown }).detail);
+    if (!parsed.success) continue;
+    read += 1;
+    await inference.observe(parsed.data);
   }
   const failed = await inference.sweep(options.now, (events) => options.sink.publish(events));
   // Moved once everything read is in the state file; the failed events are on the bus by then.
-  mkdirSync(dirname(cursorFile), { recursive: true });
-  writeFileSync(`${cursorFile}.tmp`, JSON.stringify({ offset: Math.max(start, end) }));
-  renameSync(`${cursorFile}.tmp`, cursorFile);
+  const last = lines.at(-1);
+  if (last !== undefined) writeCursor(cursorFile, last.end);
   return { read, failed };
 };

@@ -16,12 +16,12 @@
  *   on the queue (cursor not moved past them) for the next run.
  * One local forwarder per stage at a time.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { StageConfig } from '../config/schema.ts';
 import { StageConfigSchema } from '../config/schema.ts';
 import { RuleTarget } from '../routing/rules.ts';
 import { createNdjsonFile, storePaths } from '../sinks/local-store.ts';
+import { linesFrom, readCursor, writeCursor, type Line } from '../sinks/ndjson-cursor.ts';
 import {
   EventStatus,
   createSiemSender,
@@ -115,48 +115,6 @@ export interface LocalDeliveryReport {
   queueFile: string;
   dlqFile: string;
 }
-
-const readCursor = (file: string): number => {
-  if (!existsSync(file)) return 0;
-  try {
-    const offset = (JSON.parse(readFileSync(file, 'utf8')) as { offset?: unknown }).offset;
-    return typeof offset === 'number' && Number.isInteger(offset) && offset >= 0 ? offset : 0;
-  } catch {
-    return 0;
-  }
-};
-
-const writeCursor = (file: string, offset: number): void => {
-  mkdirSync(dirname(file), { recursive: true });
-  // Write then rename: a crash leaves the old cursor or the new one, never half of one.
-  writeFileSync(`${file}.tmp`, JSON.stringify({ offset }));
-  renameSync(`${file}.tmp`, file);
-};
-
-interface Line {
-  text: string;
-  /** Byte offset just after this line's newline. */
-  end: number;
-}
-
-/** Complete lines from `offset` on; a last line without its newline is still being written and waits. */
-const linesFrom = (file: string, offset: number): Line[] => {
-  if (!existsSync(file)) return [];
-  const content = readFileSync(file);
-  // The queue was emptied or replaced (e.g. replay --fresh): start over.
-  const start = offset > content.length ? 0 : offset;
-  const lines: Line[] = [];
-  let at = start;
-  for (;;) {
-    const newline = content.indexOf(0x0a, at);
-    if (newline < 0) break;
-    const text = content.subarray(at, newline).toString('utf8');
-    at = newline + 1;
-    if (text.trim() !== '') lines.push({ text, end: at });
-    else if (lines.length > 0) (lines[lines.length - 1] as Line).end = at;
-  }
-  return lines;
-};
 
 /** Delivers the local SIEM queue's new lines to `url`. */
 export const deliverLocalQueue = async (options: LocalDeliveryOptions): Promise<LocalDeliveryReport> => {

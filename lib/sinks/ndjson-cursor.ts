@@ -1,0 +1,59 @@
+/**
+ * Reading a local NDJSON file that other processes append to, from where the
+ * reader stopped last time: the byte offset of the first line not yet handled,
+ * kept in a small cursor file next to it. The local SIEM forwarder and the local
+ * failed sign-in inference read the store this way.
+ *
+ * A missing or unreadable cursor reads from the start: everything after it is
+ * AuthEvents under deterministic ids, which the readers' consumers (the SIEM
+ * receiver, the inference state) take once per id, so reading twice repeats
+ * work and loses nothing, while refusing to read would leave the file stuck.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export const readCursor = (file: string): number => {
+  if (!existsSync(file)) return 0;
+  try {
+    const offset = (JSON.parse(readFileSync(file, 'utf8')) as { offset?: unknown }).offset;
+    return typeof offset === 'number' && Number.isInteger(offset) && offset >= 0 ? offset : 0;
+  } catch {
+    return 0;
+  }
+};
+
+export const writeCursor = (file: string, offset: number): void => {
+  mkdirSync(dirname(file), { recursive: true });
+  // Write then rename: a crash leaves the old cursor or the new one, never half of one.
+  writeFileSync(`${file}.tmp`, JSON.stringify({ offset }));
+  renameSync(`${file}.tmp`, file);
+};
+
+export interface Line {
+  text: string;
+  /** Byte offset just after this line's newline: the cursor once the line is handled. */
+  end: number;
+}
+
+/**
+ * The complete, non-blank lines from `offset` on. A last line without its
+ * newline is still being written and waits for the next read; a file shorter
+ * than the offset was emptied or replaced (e.g. `npm start --fresh`) and is read
+ * from the start.
+ */
+export const linesFrom = (file: string, offset: number): Line[] => {
+  if (!existsSync(file)) return [];
+  const content = readFileSync(file);
+  const start = offset > content.length ? 0 : offset;
+  const lines: Line[] = [];
+  let at = start;
+  for (;;) {
+    const newline = content.indexOf(0x0a, at);
+    if (newline < 0) break;
+    const text = content.subarray(at, newline).toString('utf8');
+    at = newline + 1;
+    if (text.trim() !== '') lines.push({ text, end: at });
+    else if (lines.length > 0) (lines[lines.length - 1] as Line).end = at;
+  }
+  return lines;
+};
