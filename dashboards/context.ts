@@ -5,6 +5,8 @@
  * CloudFormation tokens (`${AWS::Region}`, `${UserPoolId}`) substituted by
  * Fn::Sub; the local preview passes literal values.
  */
+import { TriggerName } from '../lib/cognito/trigger-sources.ts';
+
 export interface RenderContext {
   stage: string;
   region: string;
@@ -16,10 +18,19 @@ export interface RenderContext {
 }
 
 /**
- * The Cognito trigger functions serverless.yml deploys, on the user's path under Cognito's 5 s.
- * test/stack/template.test.ts fails when the stack deploys one that is missing here.
+ * The Cognito trigger functions serverless.yml deploys, on the user's path under Cognito's 5 s,
+ * in the order a user meets them (the dashboards' order). The compiler refuses a list that
+ * leaves one out; test/stack/template.test.ts checks the stack against it.
  */
-export const TRIGGER_FUNCTIONS = ['pre-signup', 'pre-authentication', 'post-authentication', 'post-confirmation', 'pre-token-generation'] as const;
+export const TRIGGER_FUNCTIONS = [
+  TriggerName.PreSignUp,
+  TriggerName.PreAuthentication,
+  TriggerName.PostAuthentication,
+  TriggerName.PostConfirmation,
+  TriggerName.PreTokenGeneration,
+] as const;
+const everyTriggerListed: Exclude<TriggerName, (typeof TRIGGER_FUNCTIONS)[number]> extends never ? true : never = true;
+void everyTriggerListed;
 export const SIEM_FORWARDER = 'siem-forwarder' as const;
 
 /** Cognito's hard limit for a trigger, and the share of it an alarm allows. */
