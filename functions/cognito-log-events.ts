@@ -5,7 +5,6 @@
  * container, with the same config, PII key and deadline-bound publisher as the
  * triggers.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
@@ -16,11 +15,10 @@ import { createLambdaRuntime } from '../lib/runtime/lambda.ts';
 const runtime = await createLambdaRuntime();
 const ingest = createCognitoLogIngester(runtime);
 
-const stack = middy(async (event: unknown) => {
+export const handler = middy(async (event: unknown) => {
   const summary = await ingest(event);
   runtime.logger.info('authtrail.cognito-logs', { summary });
   return summary;
-}).use(logMetrics(runtime.lambdaMetrics));
-if (runtime.logger instanceof Logger) stack.use(injectLambdaContext(runtime.logger));
-
-export const handler = stack;
+})
+  .use(logMetrics(runtime.lambdaMetrics))
+  .use(injectLambdaContext(runtime.logger));

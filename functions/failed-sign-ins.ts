@@ -4,24 +4,22 @@
  * lib/inference/; this file builds its dependencies once per container.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { loadStageConfigFile, requiredEnv } from '../lib/config/load.ts';
+import { requiredEnv, stageConfigFromEnv } from '../lib/config/load.ts';
 import { createFailedSignInConsumer } from '../lib/inference/consumer.ts';
 import { createDynamoDbStateStore } from '../lib/inference/dynamodb-store.ts';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../lib/metrics/catalog.ts';
 import { powertoolsRecorder } from '../lib/metrics/emf.ts';
 import { createEventBridgeClient, createEventBridgePublisher } from '../lib/publish/eventbridge.ts';
+import { createLogger, createMetrics } from '../lib/runtime/powertools.ts';
 
 // Cold start: a missing setting or a bad config fails here, with the setting named.
 const stage = requiredEnv(process.env, 'AUTHTRAIL_STAGE');
-const config = loadStageConfigFile(requiredEnv(process.env, 'AUTHTRAIL_CONFIG_FILE'));
-const logger = new Logger({ serviceName: 'authtrail', persistentKeys: { stage } });
+const config = stageConfigFromEnv(process.env, stage);
+const logger = createLogger(stage);
 const deadlineMs = 5_000;
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, defaultDimensions: { stage } });
+const metrics = createMetrics(stage);
 
 const consume = createFailedSignInConsumer({
   store: createDynamoDbStateStore({ client: new DynamoDBClient({}), tableName: requiredEnv(process.env, 'AUTHTRAIL_SIGN_IN_TABLE') }),

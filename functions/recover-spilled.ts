@@ -4,18 +4,19 @@
  * that cannot publish everything fails, and Lambda's retry covers the same window.
  */
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { Logger } from '@aws-lambda-powertools/logger';
+
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
 import { requiredEnv } from '../lib/config/load.ts';
 import { createEventBridgeClient, createEventBridgePublisher } from '../lib/publish/eventbridge.ts';
 import { findSpills, republish, scheduledWindow, spillLogGroups } from '../lib/recover/recover.ts';
+import { createLogger } from '../lib/runtime/powertools.ts';
 
 const stage = requiredEnv(process.env, 'AUTHTRAIL_STAGE');
 const rateMinutes = Number(process.env.AUTHTRAIL_RECOVER_RATE_MINUTES ?? '15');
 const logGroups = process.env.AUTHTRAIL_SPILL_LOG_GROUPS?.split(',') ?? spillLogGroups(stage);
-const logger = new Logger({ serviceName: 'authtrail', persistentKeys: { stage } });
+const logger = createLogger(stage);
 const logs = new CloudWatchLogsClient({});
 const deadlineMs = 20_000;
 const publisher = createEventBridgePublisher({

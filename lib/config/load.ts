@@ -65,3 +65,10 @@ export const requiredEnv = (env: Env, name: string): string => {
   }
   return value;
 };
+
+/**
+ * The stage config of a deployed function: the file AUTHTRAIL_CONFIG_FILE names
+ * (serverless.yml sets it), else `config/<stage>.json` beside the code.
+ */
+export const stageConfigFromEnv = (env: Env, stage: string): StageConfig =>
+  loadStageConfigFile(env.AUTHTRAIL_CONFIG_FILE ?? configFileFor(stage, join(env.LAMBDA_TASK_ROOT ?? process.cwd(), 'config')));

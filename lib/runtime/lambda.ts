@@ -3,14 +3,13 @@
  * start): environment, stage config, PII key and the EventBridge client. Any
  * problem here is a bad deploy and fails the cold start with the setting named.
  */
-import { join } from 'node:path';
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
 import type { MiddlewareObj } from '@middy/core';
-import { configFileFor, loadStageConfigFile, requiredEnv } from '../config/load.ts';
+import { requiredEnv, stageConfigFromEnv } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import { isDisposableDomain } from '../policy/disposable-domains.ts';
 import { createEventBridgeClient, createEventBridgePublisher } from '../publish/eventbridge.ts';
@@ -18,9 +17,9 @@ import { spillLine } from '../publish/spill.ts';
 import type { TriggerDefinition } from '../triggers/definition.ts';
 import type { AuthEvent } from '../auth-event/schema.ts';
 import { PIPELINE_VERSION } from '../version.ts';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../metrics/catalog.ts';
 import { powertoolsRecorder } from '../metrics/emf.ts';
 import { createTriggerHandler, type TriggerHandler, type TriggerRuntime } from './handler.ts';
+import { createLogger, createMetrics } from './powertools.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -74,11 +73,10 @@ export interface LambdaRuntime extends TriggerRuntime {
 
 export const createLambdaRuntime = async (env: Env = process.env): Promise<LambdaRuntime> => {
   const stage = requiredEnv(env, 'AUTHTRAIL_STAGE');
-  const configFile = env.AUTHTRAIL_CONFIG_FILE ?? configFileFor(stage, join(env.LAMBDA_TASK_ROOT ?? process.cwd(), 'config'));
-  const config = loadStageConfigFile(configFile);
+  const config = stageConfigFromEnv(env, stage);
   const busName = requiredEnv(env, 'AUTHTRAIL_EVENT_BUS_NAME');
-  const logger = new Logger({ serviceName: 'authtrail', persistentKeys: { stage } });
-  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, defaultDimensions: { stage } });
+  const logger = createLogger(stage);
+  const metrics = createMetrics(stage);
   const deadlineMs = publishDeadlineFrom(env);
   const client = createEventBridgeClient(deadlineMs, env.AUTHTRAIL_EVENTBRIDGE_ENDPOINT || undefined);
   return {

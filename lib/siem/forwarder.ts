@@ -18,13 +18,13 @@
  * forwarder's point is one signed request per batch of records. The response
  * shape is the same `{ batchItemFailures: [{ itemIdentifier }] }`.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { join } from 'node:path';
-import { configFileFor, loadStageConfigFile, requiredEnv } from '../config/load.ts';
-import { METRICS_NAMESPACE, MetricName, SERVICE_NAME } from '../metrics/catalog.ts';
+import { requiredEnv, stageConfigFromEnv } from '../config/load.ts';
+import { createLogger, createMetrics } from '../runtime/powertools.ts';
+import { MetricName } from '../metrics/catalog.ts';
 import { ConfigError, messageOf } from '../errors.ts';
 import { EventStatus, createSiemSender, sinkFromConfig, systemDeliveryIo, type SiemSender } from './delivery.ts';
 import { forwardMessages, type MessageVerdict } from './forward.ts';
@@ -159,15 +159,14 @@ export interface ForwarderRuntime {
 /** Cold start: every setting checked here, so a bad deploy fails loudly before any message is taken. */
 export const createForwarderRuntime = (env: Env = process.env): ForwarderRuntime => {
   const stage = requiredEnv(env, 'AUTHTRAIL_STAGE');
-  const configFile = env.AUTHTRAIL_CONFIG_FILE ?? configFileFor(stage, join(env.LAMBDA_TASK_ROOT ?? process.cwd(), 'config'));
-  const config = loadStageConfigFile(configFile);
+  const config = stageConfigFromEnv(env, stage);
   const sink = sinkFromConfig(config.siem, siemUrlFrom(env));
   const dlqUrl = requiredEnv(env, 'AUTHTRAIL_SIEM_DLQ_URL');
   const source: CredentialsSource = credentialsSourceFromEnv(env);
   const transport = createHttpTransport();
   const sqs = new SQSClient({});
-  const logger = new Logger({ serviceName: 'authtrail', persistentKeys: { stage } });
-  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, defaultDimensions: { stage } });
+  const logger = createLogger(stage);
+  const metrics = createMetrics(stage);
   const deadLetters = sqsDeadLetterSink(sqs, dlqUrl);
   let current: { raw: string; sender: SiemSender } | undefined;
 
