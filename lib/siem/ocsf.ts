@@ -20,6 +20,7 @@
  * (absent means unknown in OCSF). Fields without an OCSF home go to `unmapped`.
  * The mapping, field by field: docs/siem.md.
  */
+import { isIP } from 'node:net';
 import type { Action, AuthEvent, Outcome, ProviderType } from '../auth-event/schema.ts';
 import { HASH_PREFIX } from '../pii.ts';
 
@@ -146,6 +147,23 @@ const userOf = (event: AuthEvent): OcsfUser => {
   return user.uid === undefined && user.name === undefined ? { ...user, name: 'unknown' } : user;
 };
 
+/** A plain IPv4 or IPv6 address (OCSF ip_t); a masked network such as 192.0.2.0/24 is none. */
+const isIpAddress = (value: string): boolean => isIP(value) !== 0;
+
+/**
+ * OCSF `src_endpoint` from what Cognito threat protection logged (Cognito log
+ * events only; triggers get no client IP): the IP when the PII policy kept it
+ * whole, and the location. Undefined when there is neither.
+ */
+const sourceEndpointOf = (event: AuthEvent): { ip?: string; location?: { city?: string; country?: string } } | undefined => {
+  const network = event.network;
+  if (network === undefined) return undefined;
+  const ip = network.ip !== undefined && isIpAddress(network.ip) ? network.ip : undefined;
+  const location = definedOnly({ city: network.city, country: network.country });
+  const endpoint = definedOnly({ ip, location: Object.keys(location).length === 0 ? undefined : location });
+  return Object.keys(endpoint).length === 0 ? undefined : endpoint;
+};
+
 export type OcsfEvent = ReturnType<typeof toOcsf>;
 
 export const toOcsf = (event: AuthEvent) => {
@@ -153,6 +171,7 @@ export const toOcsf = (event: AuthEvent) => {
   const status = STATUS[event.outcome];
   const failed = status.id === OcsfStatus.Failure;
   const protocol = authProtocolOf(event);
+  const sourceEndpoint = sourceEndpointOf(event);
   const labels = [
     ...(event.pipeline.replay === undefined ? [] : ['replay']),
     ...(event.pipeline.recovered === undefined ? [] : ['recovered']),
@@ -189,6 +208,7 @@ export const toOcsf = (event: AuthEvent) => {
       app_name: event.client.name,
       idp: { name: event.identityProvider.name },
     }),
+    ...(sourceEndpoint === undefined ? {} : { src_endpoint: sourceEndpoint }),
     ...(classUid === OcsfClass.Authentication
       ? {
           service: { name: 'Amazon Cognito', uid: event.userPool.id },
@@ -212,6 +232,10 @@ export const toOcsf = (event: AuthEvent) => {
         status: event.user.status,
       }),
       device: event.device,
+      // A masked IP (a network, not an address) and the risk assessment have no OCSF 1.2 Authentication field.
+      network: event.network,
+      risk: event.risk,
+      cognito_log: event.cognitoLog,
       token: event.token,
       client_context: event.clientContext,
       pipeline: event.pipeline,

@@ -7,6 +7,11 @@ import { decodeBody, splitConcatenatedJson } from '../../lib/siem/decode.ts';
 import { SIEM_FORMATS, encodeEvents, toSplunkHec } from '../../lib/siem/formats.ts';
 import { toOcsf } from '../../lib/siem/ocsf.ts';
 import { golden, goldenEvents } from './helpers.ts';
+import type { AuthEvent } from '../../lib/auth-event/schema.ts';
+import { createCognitoLogIngester } from '../../lib/cognito-logs/ingest.ts';
+import { SILENT_LOGGER } from '../../lib/runtime/handler.ts';
+import { configWith, processContext } from '../helpers/fixtures.ts';
+import { sampleLines, subscriptionPayload } from '../cognito-logs/helpers.ts';
 
 const splunk = { sourcetype: 'authtrail:authevent', source: 'authtrail', index: 'auth' };
 
@@ -331,6 +336,32 @@ describe('Formats: OCSF mapping, field by field', () => {
     // Assess
     expect(ocsf.user).toEqual({ name: 'unknown', email_addr: 'ana@acme-corp.com', type_id: 1, type: 'User' });
     expect(ocsf.unmapped.user).toEqual({ email_domain: 'acme-corp.com' });
+  });
+
+  it('a Cognito log event: location (and the IP when the PII policy keeps it whole) in src_endpoint, a masked IP and the risk in unmapped', async () => {
+    // Prepare: the first sample record (a sign-in from 192.0.2.44, Dublin) through the real ingester, under two IP policies
+    const signInFrom = async (action: 'mask' | 'keep') => {
+      const published: AuthEvent[] = [];
+      const runtime = {
+        ...processContext({ config: configWith({ pii: { fields: { 'network.ip': action } } }) }),
+        sink: { publish: async (events: readonly AuthEvent[]) => void published.push(...events) },
+        spill: () => undefined,
+        logger: SILENT_LOGGER,
+      };
+      await createCognitoLogIngester(runtime)(subscriptionPayload(sampleLines().slice(0, 1)));
+      return published[0] as AuthEvent;
+    };
+    const masked = await signInFrom('mask');
+    const kept = await signInFrom('keep');
+
+    // Act
+    const [fromMasked, fromKept] = [toOcsf(masked), toOcsf(kept)];
+
+    // Assess
+    expect(fromMasked.src_endpoint).toEqual({ location: { city: 'Dublin', country: 'Ireland' } });
+    expect(fromMasked.unmapped).toMatchObject({ network: { ip: '192.0.2.0/24' }, risk: masked.risk, cognito_log: masked.cognitoLog });
+    expect(fromKept.src_endpoint).toEqual({ ip: '192.0.2.44', location: { city: 'Dublin', country: 'Ireland' } });
+    expect(masked.risk).toBeDefined();
   });
 
   it('every golden event maps with type_uid = class_uid * 100 + activity_id and its id in metadata.uid', () => {
