@@ -31,6 +31,8 @@ export const Action = {
   ConfirmSignUp: 'confirm_signup',
   /** The user set a new password with a forgot-password code (post confirmation). */
   PasswordReset: 'password_reset',
+  /** A signed-in user changed their password (Cognito log events only: no trigger runs for it). */
+  PasswordChange: 'password_change',
 } as const;
 export type Action = (typeof Action)[keyof typeof Action];
 

@@ -9,13 +9,14 @@
  * | SignIn         | signin / authenticate        | succeeded   | failed   | attempted  |
  * | SignUp         | signup / self_signup         | allowed     | denied   | allowed    |
  * | ForgotPassword | account / password_reset     | succeeded   | failed   | attempted  |
+ * | PasswordChange | account / password_change    | succeeded   | failed   | attempted  |
  *
  * A risk decision of BLOCK makes the outcome `denied` (reason RISK_BLOCKED)
  * whatever the response. An in-progress sign-in is `signin.authenticate`
  * `attempted`, not `signin.attempt`: the failed sign-in inference pairs
  * pre-authentication attempts with successes, and a log record must not open a
- * second attempt for the same sign-in. Other event types (PasswordChange,
- * ResendCode...) have no AuthEvent action yet and are skipped as unsupported.
+ * second attempt for the same sign-in. Other event types (ResendCode...) have no
+ * AuthEvent action yet and are skipped as unsupported.
  */
 import { AUTH_EVENT_SCHEMA_VERSION, Action, Category, Outcome, ProviderType, type AuthEvent } from '../auth-event/schema.ts';
 import { canonicalDigest } from '../event-id.ts';
@@ -47,6 +48,7 @@ const KINDS: Record<string, Kind> = {
   SignIn: { category: Category.SignIn, action: Action.Authenticate, pass: Outcome.Succeeded, fail: Outcome.Failed, inProgress: Outcome.Attempted },
   SignUp: { category: Category.SignUp, action: Action.SelfSignUp, pass: Outcome.Allowed, fail: Outcome.Denied, inProgress: Outcome.Allowed },
   ForgotPassword: { category: Category.Account, action: Action.PasswordReset, pass: Outcome.Succeeded, fail: Outcome.Failed, inProgress: Outcome.Attempted },
+  PasswordChange: { category: Category.Account, action: Action.PasswordChange, pass: Outcome.Succeeded, fail: Outcome.Failed, inProgress: Outcome.Attempted },
 };
 
 const MAX_FIELD_LENGTH = 512;

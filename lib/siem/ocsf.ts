@@ -13,9 +13,11 @@
  *   when the sign-in policy denied it; an inferred failed sign-in
  *   (`signin.authenticate` `failed`) -> Logon, status Failure;
  * - `account.confirm_signup` -> Account Change, activity 2 Enable (the account
- *   becomes usable); `account.password_reset` -> activity 4 Password Reset.
+ *   becomes usable); `account.password_reset` -> activity 4 Password Reset;
+ *   `account.password_change` (Cognito log events) -> activity 3 Password Change.
  *
- * Nothing is invented: triggers see no client IP, so `src_endpoint` is absent,
+ * Nothing is invented: triggers see no client IP, so `src_endpoint` is absent
+ * (Cognito log events carry one: see sourceEndpointOf),
  * and Cognito does not tell a trigger whether MFA was used, so `is_mfa` is absent
  * (absent means unknown in OCSF). Fields without an OCSF home go to `unmapped`.
  * The mapping, field by field: docs/siem.md.
@@ -38,6 +40,7 @@ const CLASS_NAME: Readonly<Record<OcsfClass, string>> = {
 export const OcsfActivity = {
   Create: { id: 1, name: 'Create' },
   Enable: { id: 2, name: 'Enable' },
+  PasswordChange: { id: 3, name: 'Password Change' },
   PasswordReset: { id: 4, name: 'Password Reset' },
   Logon: { id: 1, name: 'Logon' },
   AuthenticationTicket: { id: 3, name: 'Authentication Ticket' },
@@ -93,6 +96,7 @@ const CLASS_AND_ACTIVITY: Readonly<Record<Action, { classUid: OcsfClass; activit
   // Confirming a sign-up makes the account usable: OCSF's Enable.
   confirm_signup: { classUid: OcsfClass.AccountChange, activity: OcsfActivity.Enable },
   password_reset: { classUid: OcsfClass.AccountChange, activity: OcsfActivity.PasswordReset },
+  password_change: { classUid: OcsfClass.AccountChange, activity: OcsfActivity.PasswordChange },
 };
 
 const classAndActivity = (event: AuthEvent) => CLASS_AND_ACTIVITY[event.action];

@@ -37,7 +37,7 @@ describe('Lambda: cognito-log-events', () => {
     const summary = await handler(subscriptionPayload(sampleLines()), context);
 
     // Assess
-    expect(summary).toEqual({ received: 6, published: 5, skipped: 1, spilled: 0 });
+    expect(summary).toEqual({ received: 7, published: 6, skipped: 1, spilled: 0 });
     const entries = eventBridge.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? []);
     expect(entries.map((entry) => entry.DetailType)).toEqual([
       'AuthEvent signin.authenticate',
@@ -45,6 +45,7 @@ describe('Lambda: cognito-log-events', () => {
       'AuthEvent signin.authenticate',
       'AuthEvent signup.self_signup',
       'AuthEvent account.password_reset',
+      'AuthEvent account.password_change',
     ]);
     expect(entries.every((entry) => entry.EventBusName === 'authtrail-dev' && entry.Source === 'authtrail.cognito')).toBe(true);
     expect(JSON.parse(entries[0]?.Detail ?? '{}')).toMatchObject({

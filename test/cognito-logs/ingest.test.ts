@@ -35,13 +35,14 @@ describe('Cognito logs: a subscription delivery goes through the pipeline', () =
     const summary = await ingest(subscriptionPayload(sampleLines()));
 
     // Assess
-    expect(summary).toEqual({ received: 6, published: 5, skipped: 1, spilled: 0 });
+    expect(summary).toEqual({ received: 7, published: 6, skipped: 1, spilled: 0 });
     expect(published.map((event) => `${event.category}.${event.action} ${event.outcome}`)).toEqual([
       'signin.authenticate succeeded',
       'signin.authenticate failed',
       'signin.authenticate denied',
       'signup.self_signup allowed',
       'account.password_reset succeeded',
+      'account.password_change succeeded',
     ]);
     expect(problems).toEqual([expect.objectContaining({ code: 'UNSUPPORTED_EVENT_TYPE', logEventId: expect.any(String) })]);
   });
@@ -79,6 +80,7 @@ describe('Cognito logs: a subscription delivery goes through the pipeline', () =
       '203.0.113.0/24',
       '198.51.100.0/24',
       '192.0.2.0/24',
+      '192.0.2.0/24',
     ]);
     expect(published[0]?.user.username).toMatch(new RegExp(`^${HASH_PREFIX}[0-9a-f]{32}$`));
   });
@@ -113,9 +115,9 @@ describe('Cognito logs: a subscription delivery goes through the pipeline', () =
     const summary = await ingest(subscriptionPayload(sampleLines()));
 
     // Assess
-    expect(summary).toEqual({ received: 6, published: 1, skipped: 1, spilled: 4 });
+    expect(summary).toEqual({ received: 7, published: 1, skipped: 1, spilled: 5 });
     expect(spilled).toHaveLength(1);
-    expect(spilled[0]?.events).toHaveLength(4);
+    expect(spilled[0]?.events).toHaveLength(5);
     expect(spilled[0]?.reason).toContain('deadline');
     expect(problems.map((problem) => problem.code)).toContain('PUBLISH_FAILED');
   });
@@ -159,7 +161,7 @@ describe('Cognito logs: a subscription delivery goes through the pipeline', () =
 
     // Assess
     expect(second.published.map((event) => event.id)).toEqual(first.published.map((event) => event.id));
-    expect(new Set(first.published.map((event) => event.id)).size).toBe(5);
+    expect(new Set(first.published.map((event) => event.id)).size).toBe(6);
   });
 });
 

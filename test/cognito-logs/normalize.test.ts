@@ -70,23 +70,30 @@ describe('Cognito logs: records become AuthEvents', () => {
     expect(event).toMatchObject({ category: 'signin', action: 'authenticate', outcome: 'attempted' });
   });
 
-  it('maps sign-ups and forgotten passwords to their categories', () => {
+  it('maps sign-ups, forgotten passwords and password changes to their categories', () => {
     // Act
     const signUp = normalize(3);
     const reset = normalize(4);
+    const change = normalize(5);
 
     // Assess
     expect(signUp).toMatchObject({ category: 'signup', action: 'self_signup', outcome: 'allowed' });
     expect(reset).toMatchObject({ category: 'account', action: 'password_reset', outcome: 'succeeded' });
+    expect(change).toMatchObject({
+      category: 'account',
+      action: 'password_change',
+      outcome: 'succeeded',
+      trigger: { source: 'CognitoLog_PasswordChange' },
+    });
   });
 
   it('rejects an event type with no AuthEvent action by name', () => {
     // Act
-    const act = () => normalize(5);
+    const act = () => normalize(6);
 
     // Assess
     expect(act).toThrow(UnsupportedCognitoLogEventError);
-    expect(act).toThrow('"PasswordChange"');
+    expect(act).toThrow('"ResendCode"');
   });
 
   it("derives the id from Cognito's event id, so a redelivered record keeps it", () => {

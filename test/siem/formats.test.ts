@@ -15,6 +15,19 @@ import { sampleLines, subscriptionPayload } from '../cognito-logs/helpers.ts';
 
 const splunk = { sourcetype: 'authtrail:authevent', source: 'authtrail', index: 'auth' };
 
+/** A sample Cognito log record (events/cognito-logs/) as the real ingester publishes it, under an IP policy. */
+const cognitoLogEvent = async (line: number, ipAction: 'mask' | 'keep' = 'mask'): Promise<AuthEvent> => {
+  const published: AuthEvent[] = [];
+  const runtime = {
+    ...processContext({ config: configWith({ pii: { fields: { 'network.ip': ipAction } } }) }),
+    sink: { publish: async (events: readonly AuthEvent[]) => void published.push(...events) },
+    spill: () => undefined,
+    logger: SILENT_LOGGER,
+  };
+  await createCognitoLogIngester(runtime)(subscriptionPayload(sampleLines().slice(line, line + 1)));
+  return published[0] as AuthEvent;
+};
+
 describe('Formats: every format parses back', () => {
   it.each(SIEM_FORMATS)('%s: all golden events come back in order, each with its AuthEvent id', (format) => {
     // Prepare
@@ -340,19 +353,8 @@ describe('Formats: OCSF mapping, field by field', () => {
 
   it('a Cognito log event: location (and the IP when the PII policy keeps it whole) in src_endpoint, a masked IP and the risk in unmapped', async () => {
     // Prepare: the first sample record (a sign-in from 192.0.2.44, Dublin) through the real ingester, under two IP policies
-    const signInFrom = async (action: 'mask' | 'keep') => {
-      const published: AuthEvent[] = [];
-      const runtime = {
-        ...processContext({ config: configWith({ pii: { fields: { 'network.ip': action } } }) }),
-        sink: { publish: async (events: readonly AuthEvent[]) => void published.push(...events) },
-        spill: () => undefined,
-        logger: SILENT_LOGGER,
-      };
-      await createCognitoLogIngester(runtime)(subscriptionPayload(sampleLines().slice(0, 1)));
-      return published[0] as AuthEvent;
-    };
-    const masked = await signInFrom('mask');
-    const kept = await signInFrom('keep');
+    const masked = await cognitoLogEvent(0, 'mask');
+    const kept = await cognitoLogEvent(0, 'keep');
 
     // Act
     const [fromMasked, fromKept] = [toOcsf(masked), toOcsf(kept)];
@@ -362,6 +364,24 @@ describe('Formats: OCSF mapping, field by field', () => {
     expect(fromMasked.unmapped).toMatchObject({ network: { ip: '192.0.2.0/24' }, risk: masked.risk, cognito_log: masked.cognitoLog });
     expect(fromKept.src_endpoint).toEqual({ ip: '192.0.2.44', location: { city: 'Dublin', country: 'Ireland' } });
     expect(masked.risk).toBeDefined();
+  });
+
+  it('a password change (Cognito log events) -> Account Change 3001, activity 3 Password Change, Success', async () => {
+    // Prepare: sample record 6, alice changing her password
+    const event = await cognitoLogEvent(5);
+
+    // Act
+    const ocsf = toOcsf(event);
+
+    // Assess
+    expect(ocsf).toMatchObject({
+      class_uid: 3001,
+      activity_id: 3,
+      activity_name: 'Password Change',
+      type_uid: 300103,
+      status_id: 1,
+      message: 'account.password_change succeeded',
+    });
   });
 
   it('every golden event maps with type_uid = class_uid * 100 + activity_id and its id in metadata.uid', () => {

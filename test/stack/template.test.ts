@@ -1355,9 +1355,9 @@ describe('the packaged dev functions', () => {
     {
       name: COGNITO_LOGS,
       event: () => writeCognitoLogsEvent(),
-      // Every sample record but the unsupported PasswordChange went to the bus.
+      // Every sample record but the unsupported ResendCode went to the bus.
       outcome: (result) =>
-        expect(result).toMatchObject({ phase: 'invoke', returned: { received: 6, published: 5, skipped: 1, spilled: 0 } }),
+        expect(result).toMatchObject({ phase: 'invoke', returned: { received: 7, published: 6, skipped: 1, spilled: 0 } }),
     },
   ];
 
