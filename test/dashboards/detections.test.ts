@@ -17,7 +17,10 @@ import {
   type SigmaDetectionRule,
   type SigmaRule,
 } from '../../lib/detections/sigma.ts';
-import { ROOT } from '../helpers/fixtures.ts';
+import { authEventOfCognitoLog } from '../../lib/cognito-logs/normalize.ts';
+import { CognitoLogRecordSchema } from '../../lib/cognito-logs/record.ts';
+import { ROOT, processContext } from '../helpers/fixtures.ts';
+import { sampleLines } from '../cognito-logs/helpers.ts';
 import { golden } from '../siem/helpers.ts';
 import { authEventHasField } from './references.ts';
 
@@ -51,12 +54,13 @@ const at = (event: AuthEvent, seconds: number, index: number): AuthEvent => ({
 });
 
 describe('Detections: the Sigma files', () => {
-  it('are the five detections of the issue, every document with a unique id', () => {
+  it('are the five detections of the issue and the risky password change, every document with a unique id', () => {
     // Assess
     expect(FILES).toEqual([
       'client-credentials-unexpected-client.yml',
       'disposable-domain-attempt.yml',
       'new-device-privileged-group.yml',
+      'risky-password-change.yml',
       'sign-up-denial-burst.yml',
       'sign-up-spike-per-domain.yml',
     ]);
@@ -103,6 +107,36 @@ describe('Detection: new device + privileged group', () => {
     // Act / Assess
     expect(matchesRule(rule, knownDevice)).toBe(false);
     expect(matchesRule(rule, notPrivileged)).toBe(false);
+  });
+});
+
+describe('Detection: password change by a user at risk (Cognito log events)', () => {
+  const rule = detection('risky-password-change.yml');
+  /** Sample record 6 (alice changes her password, no risk) as the normalizer maps it, with the risk the case needs. */
+  const passwordChange = (risk: AuthEvent['risk']): AuthEvent => {
+    const record = CognitoLogRecordSchema.parse(JSON.parse(sampleLines()[5] ?? 'null'));
+    const event = authEventOfCognitoLog(record, { ...processContext(), now: new Date('2026-11-27T10:00:00.000Z') });
+    return AuthEventSchema.parse({ ...event, risk });
+  };
+
+  it('fires when Cognito rated it an account takeover risk or saw compromised credentials', () => {
+    // Prepare
+    const takeover = passwordChange({ decision: 'AccountTakeover', level: 'Medium', compromisedCredentials: false });
+    const compromised = passwordChange({ decision: 'NoRisk', level: 'Low', compromisedCredentials: true });
+
+    // Act / Assess
+    expect(matchesRule(rule, takeover)).toBe(true);
+    expect(matchesRule(rule, compromised)).toBe(true);
+  });
+
+  it('stays quiet for a password change without risk, and for a risky sign-in', () => {
+    // Prepare
+    const calm = passwordChange({ decision: 'NoRisk', level: 'Low', compromisedCredentials: false });
+    const riskySignIn = { ...passwordChange({ decision: 'AccountTakeover', level: 'High', compromisedCredentials: true }), category: 'signin', action: 'authenticate' };
+
+    // Act / Assess
+    expect(matchesRule(rule, calm)).toBe(false);
+    expect(matchesRule(rule, riskySignIn)).toBe(false);
   });
 });
 
