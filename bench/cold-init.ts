@@ -2,8 +2,10 @@
  * Cold start of each trigger bundle: a fresh Node 22 process loads the esbuild
  * bundle, runs the module's cold-start code and one invocation, and exits. The
  * bundles are built with the esbuild options serverless.yml deploys with
- * (custom.esbuild), so the numbers are those of the deployed code. A bare
- * bare `node -e` is timed in the same run: cold_init_ratio = bundle / bare.
+ * (custom.esbuild), so the numbers are those of the deployed code. A
+ * bare `node -e` runs interleaved with them: cold_init_ratio = bundle / bare.
+ * AUTHTRAIL_BENCH_NO_MINIFY=1 builds the bundles unminified, for CPU profiles
+ * that name functions and modules (the figures are then not the deployed ones).
  */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
