@@ -15,6 +15,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AuthEvent } from '../auth-event/schema.ts';
+import { packBatches } from '../batches.ts';
 import { messageOf } from '../errors.ts';
 import type { EventSink } from '../sinks/sink.ts';
 import { MAX_ENTRY_BYTES, fitEntry, type Fitted } from './fit.ts';
@@ -69,22 +70,8 @@ const abortableSleep = (ms: number, signal: AbortSignal): Promise<void> =>
   });
 
 /** Splits entries into PutEvents calls within the count and byte limits. */
-export const batchesOf = (items: readonly Fitted[]): Fitted[][] => {
-  const batches: Fitted[][] = [];
-  let current: Fitted[] = [];
-  let bytes = 0;
-  for (const item of items) {
-    if (current.length === PUT_EVENTS_MAX_ENTRIES || (current.length > 0 && bytes + item.bytes > PUT_EVENTS_MAX_BYTES)) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(item);
-    bytes += item.bytes;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
-};
+export const batchesOf = (items: readonly Fitted[]): Fitted[][] =>
+  packBatches(items, PUT_EVENTS_MAX_ENTRIES, (_count, bytes) => bytes <= PUT_EVENTS_MAX_BYTES);
 
 export const createEventBridgePublisher = (options: EventBridgePublisherOptions): EventSink => {
   const limit = options.maxEntryBytes ?? MAX_ENTRY_BYTES;

@@ -21,6 +21,7 @@
  */
 import type { AuthEvent, Category } from '../auth-event/schema.ts';
 import type { StageConfig } from '../config/schema.ts';
+import { packBatches } from '../batches.ts';
 import { ConfigError, messageOf } from '../errors.ts';
 import { PIPELINE_VERSION } from '../version.ts';
 import { framedBytes, encodeBody, encodeRecord, type SiemFormat, type SplunkOptions } from './formats.ts';
@@ -144,29 +145,11 @@ const planBatches = <T extends { bytes: number }>(
   items: readonly T[],
   limits: { maxEvents: number; maxBytes: number },
 ): BatchPlan<T> => {
-  const batches: T[][] = [];
+  const fits = (count: number, bytes: number) => framedBytes(format, count, bytes) <= limits.maxBytes;
+  const sendable: T[] = [];
   const oversized: T[] = [];
-  let current: T[] = [];
-  // Running total of the current batch's record bytes: the body size follows from it without re-adding.
-  let currentBytes = 0;
-  for (const item of items) {
-    if (framedBytes(format, 1, item.bytes) > limits.maxBytes) {
-      oversized.push(item);
-      continue;
-    }
-    if (
-      current.length > 0 &&
-      (current.length >= limits.maxEvents || framedBytes(format, current.length + 1, currentBytes + item.bytes) > limits.maxBytes)
-    ) {
-      batches.push(current);
-      current = [];
-      currentBytes = 0;
-    }
-    current.push(item);
-    currentBytes += item.bytes;
-  }
-  if (current.length > 0) batches.push(current);
-  return { batches, oversized };
+  for (const item of items) (fits(1, item.bytes) ? sendable : oversized).push(item);
+  return { batches: packBatches(sendable, limits.maxEvents, fits), oversized };
 };
 
 /** `Retry-After` as milliseconds from now: delta-seconds or an HTTP date; undefined when absent or unreadable. */
