@@ -7,7 +7,7 @@
 import { Dimension, MetricName } from '../lib/metrics/catalog.ts';
 import { namesFor, type RenderContext } from './context.ts';
 import { queryNamed, withSource } from './queries.ts';
-import { authtrailMetric, authtrailSearch, layout, type DashboardBody, type ExpressionEntry, type UnplacedWidget } from './widgets.ts';
+import { authtrailMetric, authtrailSearch, layout, type DashboardBody, type ExpressionEntry, type UnplacedWidget, headingWidget } from './widgets.ts';
 
 const PERIOD = 300;
 
@@ -48,14 +48,9 @@ export const authActivityDashboard = (ctx: RenderContext): DashboardBody => {
     start: '-PT24H',
     periodOverride: 'inherit',
     widgets: layout([
-      {
-        type: 'text',
-        width: 24,
-        height: 2,
-        properties: {
-          markdown: `## authtrail ${stage}: auth activity\nSign-ups, sign-ins and tokens as the triggers saw them (namespace \`authtrail\`), Cognito's own view (\`AWS/Cognito\`), and the audit trail \`${names.eventsLogGroup}\`.`,
-        },
-      },
+      headingWidget(
+        `## authtrail ${stage}: auth activity\nSign-ups, sign-ins and tokens as the triggers saw them (namespace \`authtrail\`), Cognito's own view (\`AWS/Cognito\`), and the audit trail \`${names.eventsLogGroup}\`.`,
+      ),
       {
         type: 'metric',
         width: 8,

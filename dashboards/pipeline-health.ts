@@ -6,7 +6,7 @@
  */
 import { Dimension, MetricName } from '../lib/metrics/catalog.ts';
 import { SIEM_FORWARDER, TRIGGER_BUDGET_MS, TRIGGER_DURATION_ALARM_MS, TRIGGER_FUNCTIONS, namesFor, type RenderContext } from './context.ts';
-import { authtrailMetric, awsMetric, layout, type DashboardBody, type MetricEntry, type MetricWidgetProperties, type UnplacedWidget } from './widgets.ts';
+import { authtrailMetric, awsMetric, layout, type DashboardBody, type MetricEntry, type MetricWidgetProperties, type UnplacedWidget, headingWidget } from './widgets.ts';
 
 const PERIOD = 60;
 
@@ -32,14 +32,9 @@ export const pipelineHealthDashboard = (ctx: RenderContext): DashboardBody => {
     start: '-PT6H',
     periodOverride: 'inherit',
     widgets: layout([
-      {
-        type: 'text',
-        width: 24,
-        height: 2,
-        properties: {
-          markdown: `## authtrail ${stage}: pipeline health\nTriggers run on the sign-in path under Cognito's 5 s limit; what misses the bus is spilled and recovered (docs/delivery.md); the SIEM forwarder drains \`${names.siemQueue}\` (docs/siem.md).`,
-        },
-      },
+      headingWidget(
+        `## authtrail ${stage}: pipeline health\nTriggers run on the sign-in path under Cognito's 5 s limit; what misses the bus is spilled and recovered (docs/delivery.md); the SIEM forwarder drains \`${names.siemQueue}\` (docs/siem.md).`,
+      ),
       chart('Trigger duration p50 (ms)', lambda('Duration', 'p50'), { stat: 'p50', annotations: budget }),
       chart('Trigger duration p99 (ms)', lambda('Duration', 'p99'), { stat: 'p99', annotations: budget }),
       chart('Trigger errors and throttles', [...lambda('Errors', 'Sum'), ...lambda('Throttles', 'Sum').map((entry) => entry.map((part) => (typeof part === 'object' ? { ...part, label: `${(part as { label?: string }).label} throttles` } : part)))]),

@@ -70,6 +70,9 @@ export const layout = (widgets: readonly UnplacedWidget[]): Widget[] => {
   });
 };
 
+/** The full-width text heading each dashboard starts with. */
+export const headingWidget = (markdown: string): UnplacedWidget => ({ type: 'text', width: 24, height: 2, properties: { markdown } });
+
 /** An authtrail metric under `service`, `stage` and the given extra dimensions. */
 export const authtrailMetric = (
   stage: string,
