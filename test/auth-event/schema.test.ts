@@ -4,10 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { AUTH_EVENT_JSON_SCHEMA_FILE, authEventJsonSchemaText } from '../../lib/auth-event/json-schema.ts';
 import { AuthEventSchema } from '../../lib/auth-event/schema.ts';
 import { PIPELINE_VERSION } from '../../lib/version.ts';
-import { ROOT } from '../helpers/fixtures.ts';
-
-const golden = (file: string) =>
-  JSON.parse(readFileSync(join(ROOT, 'test', 'golden', file), 'utf8')).events[0] as Record<string, unknown>;
+import { ROOT, golden } from '../helpers/fixtures.ts';
 
 describe('Schema: AuthEvent v1', () => {
   it('matches the committed JSON Schema for SIEM parsers (run `npm run schema` after changing it)', () => {

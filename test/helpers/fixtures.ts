@@ -1,9 +1,11 @@
 /** Test helpers: real fixture payloads and the dev stage config, loaded once and cloned per test. */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import type { AuthEvent } from '../../lib/auth-event/schema.ts';
 import { loadStageConfigFile, parseStageConfig } from '../../lib/config/load.ts';
 import type { StageConfig, StageConfigInput } from '../../lib/config/schema.ts';
 import { isDisposableDomain } from '../../lib/policy/disposable-domains.ts';
+import { collectFixtureFiles } from '../../lib/replay/fixture-file.ts';
 import type { ProcessContext } from '../../lib/runtime/process.ts';
 import { PIPELINE_VERSION } from '../../lib/version.ts';
 
@@ -43,4 +45,24 @@ export const processContext = (overrides: Partial<ProcessContext> = {}): Process
     isDisposableDomain,
     ...overrides,
   };
+};
+
+const GOLDEN = join(ROOT, 'test', 'golden');
+let goldenByFile: Map<string, AuthEvent> | undefined;
+/** test/golden/ by file ("post-authentication/sign-in-web.json"), read on first use. */
+const goldenFiles = (): Map<string, AuthEvent> =>
+  (goldenByFile ??= new Map(
+    collectFixtureFiles([GOLDEN]).flatMap((file) =>
+      (JSON.parse(readFileSync(file, 'utf8')) as { events: AuthEvent[] }).events.map((event) => [relative(GOLDEN, file), event] as const),
+    ),
+  ));
+
+/** Every AuthEvent our triggers produced for the fixtures (31), in file order. */
+export const goldenEvents = (): AuthEvent[] => structuredClone([...goldenFiles().values()]);
+
+/** One golden event by file, e.g. "post-authentication/sign-in-web.json", as a fresh copy. */
+export const golden = (file: string): AuthEvent => {
+  const event = goldenFiles().get(file);
+  if (event === undefined) throw new Error(`no golden event ${file}`);
+  return structuredClone(event);
 };

@@ -1,20 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuthEvent } from '../../lib/auth-event/schema.ts';
 import { PublishError, batchesOf, createEventBridgeClient, createEventBridgePublisher } from '../../lib/publish/eventbridge.ts';
 import { MAX_ENTRY_BYTES, entryBytes, fitEntry } from '../../lib/publish/fit.ts';
 import { SPILL_FILTER_PATTERN, parseSpillLine, spillLine } from '../../lib/publish/spill.ts';
 import { startFakeEventBridge, type FakeEventBridge } from '../helpers/fake-eventbridge.ts';
-import { FAKE_AWS_CREDENTIALS, ROOT } from '../helpers/fixtures.ts';
+import { FAKE_AWS_CREDENTIALS, golden } from '../helpers/fixtures.ts';
 
-/** Real AuthEvents: the golden output of the token fixtures. */
-const goldenEvent = (file: string): AuthEvent =>
-  JSON.parse(readFileSync(join(ROOT, 'test', 'golden', file), 'utf8')).events[0] as AuthEvent;
 
 const eventsNumbered = (count: number): AuthEvent[] =>
   Array.from({ length: count }, (_, index) => ({
-    ...goldenEvent('pre-token-generation/v2/authentication-admin.json'),
+    ...golden('pre-token-generation/v2/authentication-admin.json'),
     id: index.toString(16).padStart(32, '0'),
   }));
 
@@ -88,7 +83,7 @@ describe('Publisher: EventBridge PutEvents', () => {
 describe('Publisher: the 256 KB entry limit', () => {
   it('leaves an ordinary event untouched', () => {
     // Prepare
-    const event = goldenEvent('pre-token-generation/v2/authentication-admin.json');
+    const event = golden('pre-token-generation/v2/authentication-admin.json');
 
     // Act
     const fitted = fitEntry(event);
@@ -101,7 +96,7 @@ describe('Publisher: the 256 KB entry limit', () => {
 
   it('trims an oversized event by the documented rule, marks it, and keeps it under the limit', () => {
     // Prepare
-    const event = goldenEvent('pre-token-generation/v2/authentication-admin.json');
+    const event = golden('pre-token-generation/v2/authentication-admin.json');
     const huge: AuthEvent = {
       ...event,
       groups: Array.from({ length: 2_000 }, (_, index) => `group-${index}-${'x'.repeat(200)}`),
@@ -134,7 +129,7 @@ describe('Publisher: the 256 KB entry limit', () => {
 describe('Spill log lines', () => {
   it('round-trip, also behind the prefix Lambda adds to text-format logs', () => {
     // Prepare
-    const event = goldenEvent('post-authentication/sign-in-web.json');
+    const event = golden('post-authentication/sign-in-web.json');
     const line = spillLine(event, 'ThrottlingException: Rate exceeded', new Date('2026-11-27T10:00:01.000Z'));
 
     // Act

@@ -4,18 +4,14 @@
  * their original ids, once each, however often recovery runs.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthEvent } from '../../lib/auth-event/schema.ts';
 import { spillLine } from '../../lib/publish/spill.ts';
 import { parseTimeArg, scheduledWindow, spillLogGroups } from '../../lib/recover/recover.ts';
 import { startFakeCloudWatchLogs, type FakeCloudWatchLogs } from '../helpers/fake-cloudwatch-logs.ts';
 import { startFakeEventBridge, type FakeEventBridge } from '../helpers/fake-eventbridge.ts';
-import { FAKE_AWS_CREDENTIALS, ROOT } from '../helpers/fixtures.ts';
+import { FAKE_AWS_CREDENTIALS, ROOT, golden } from '../helpers/fixtures.ts';
 
-const golden = (file: string): AuthEvent =>
-  JSON.parse(readFileSync(join(ROOT, 'test', 'golden', file), 'utf8')).events[0] as AuthEvent;
 
 const NOW = Date.parse('2026-11-27T12:00:00.000Z');
 

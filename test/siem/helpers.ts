@@ -4,8 +4,6 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
 import type { AuthEvent } from '../../lib/auth-event/schema.ts';
 import { StageConfigSchema } from '../../lib/config/schema.ts';
@@ -13,40 +11,16 @@ import { toBusEnvelope } from '../../lib/routing/bus-entry.ts';
 import { sinkFromConfig, type SinkSettings } from '../../lib/siem/delivery.ts';
 import { startSiemReceiver, type ReceiverOptions, type SiemReceiver } from '../../lib/siem/receiver.ts';
 import { webhookSecretFrom } from '../../lib/siem/signing.ts';
-import { ROOT } from '../helpers/fixtures.ts';
+import { ROOT, goldenEvents } from '../helpers/fixtures.ts';
+import { join } from 'node:path';
 
-const GOLDEN = join(ROOT, 'test', 'golden');
-
-const walk = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? walk(join(dir, entry.name)) : entry.name.endsWith('.json') ? [join(dir, entry.name)] : [],
-  );
-
-const all = new Map<string, AuthEvent>(
-  walk(GOLDEN)
-    .sort()
-    .flatMap((file) =>
-      (JSON.parse(readFileSync(file, 'utf8')) as { events: AuthEvent[] }).events.map(
-        (event) => [relative(GOLDEN, file), event] as const,
-      ),
-    ),
-);
-
-/** Every AuthEvent our triggers produced for the fixtures (31), in file order. */
-export const goldenEvents = (): AuthEvent[] => structuredClone([...all.values()]);
+export { golden, goldenEvents } from '../helpers/fixtures.ts';
 
 /** The first `count` golden events under ids `salt` + their position (32 hex digits in all), so a receiver kept across tests stores them as new. */
 export const goldenEventsWithIds = (count: number, salt: string): AuthEvent[] =>
   goldenEvents()
     .slice(0, count)
     .map((event, index) => ({ ...event, id: `${salt}${index.toString(16).padStart(32 - salt.length, '0')}` }));
-
-/** One golden event by file, e.g. "post-authentication/sign-in-web.json". */
-export const golden = (file: string): AuthEvent => {
-  const event = all.get(file);
-  if (event === undefined) throw new Error(`no golden event ${file}`);
-  return structuredClone(event);
-};
 
 /** The SQS message body the SIEM rule writes for an event. */
 export const envelopeBody = (event: AuthEvent): string => JSON.stringify(toBusEnvelope(event, '123456789012', 'eu-west-1'));
