@@ -7,7 +7,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LAMBDA_ENV } from '../helpers/lambda-env.ts';
+import { loadFunction } from '../helpers/lambda-env.ts';
 import { sampleLines, subscriptionPayload } from './helpers.ts';
 
 const eventBridge = mockClient(EventBridgeClient);
@@ -27,11 +27,7 @@ describe('Lambda: cognito-log-events', () => {
       FailedEntryCount: 0,
       Entries: (input.Entries ?? []).map((_, index) => ({ EventId: String(index) })),
     }));
-    for (const [key, value] of Object.entries(LAMBDA_ENV)) vi.stubEnv(key, value);
-    vi.resetModules();
-    const { handler } = (await import('../../functions/cognito-log-events.ts')) as {
-      handler: (event: unknown, context: Context) => Promise<unknown>;
-    };
+    const handler = await loadFunction('cognito-log-events');
 
     // Act
     const summary = await handler(subscriptionPayload(sampleLines()), context);

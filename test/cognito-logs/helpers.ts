@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { encodeSubscriptionEvent } from '../../lib/cognito-logs/subscription.ts';
 import { ROOT } from '../helpers/fixtures.ts';
 
-export const SAMPLE_FILE = join(ROOT, 'events', 'cognito-logs', 'user-auth-events.ndjson');
+const SAMPLE_FILE = join(ROOT, 'events', 'cognito-logs', 'user-auth-events.ndjson');
 
 /** The sample records as the log group holds them: one JSON text per line. */
 export const sampleLines = (): string[] => readFileSync(SAMPLE_FILE, 'utf8').split('\n').filter((line) => line !== '');

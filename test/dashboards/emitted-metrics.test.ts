@@ -14,7 +14,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { stageAlarms } from '../../dashboards/alarms.ts';
@@ -27,7 +27,9 @@ import { createMemoryStateStore } from '../../lib/inference/state-store.ts';
 import { BASE_DIMENSIONS, METRICS, METRICS_NAMESPACE, SERVICE_NAME, type MetricName } from '../../lib/metrics/catalog.ts';
 import { powertoolsRecorder } from '../../lib/metrics/emf.ts';
 import { startFakeEventBridge, type FakeEventBridge } from '../helpers/fake-eventbridge.ts';
-import { loadEvent, ROOT } from '../helpers/fixtures.ts';
+import { collectFixtureFiles } from '../../lib/replay/fixture-file.ts';
+import { FAKE_AWS_CREDENTIALS, loadEvent, ROOT } from '../helpers/fixtures.ts';
+import { loadFunction } from '../helpers/lambda-env.ts';
 import { envelopeBody, golden, goldenEvents, newSecret, startReceiver } from '../siem/helpers.ts';
 import type { SiemReceiver } from '../../lib/siem/receiver.ts';
 import { alarmMetricReferences, referenceKey, widgetMetricReferences } from './references.ts';
@@ -42,20 +44,9 @@ interface EmfDocument {
 const BASE_ENV = {
   AUTHTRAIL_STAGE: 'dev',
   AUTHTRAIL_CONFIG_FILE: join(ROOT, 'config', 'dev.json'),
-  AWS_REGION: 'eu-west-1',
-  AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
-  AWS_SECRET_ACCESS_KEY: 'local-test-secret',
+  ...FAKE_AWS_CREDENTIALS,
   POWERTOOLS_LOG_LEVEL: 'SILENT',
 };
-
-const eventFiles = (dir: string): string[] =>
-  readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) return eventFiles(path);
-      return name.endsWith('.json') ? [path] : [];
-    });
 
 const documents: EmfDocument[] = [];
 const captureStdout = async (act: () => Promise<unknown>): Promise<void> => {
@@ -77,12 +68,6 @@ const captureStdout = async (act: () => Promise<unknown>): Promise<void> => {
 const context = (name: string): Context =>
   ({ functionName: `authtrail-dev-${name}`, awsRequestId: 'emf-replay', getRemainingTimeInMillis: () => 30_000 }) as Context;
 
-const loadModule = async <T>(file: string, env: Record<string, string>): Promise<T> => {
-  for (const [key, value] of Object.entries({ ...BASE_ENV, ...env })) vi.stubEnv(key, value);
-  vi.resetModules();
-  return ((await import(file)) as { handler: T }).handler;
-};
-
 let bus: FakeEventBridge;
 let receiver: SiemReceiver;
 const replayed: string[] = [];
@@ -90,7 +75,7 @@ const replayed: string[] = [];
 beforeAll(async () => {
   // Prepare
   bus = await startFakeEventBridge();
-  const files = eventFiles(join(ROOT, 'events'));
+  const files = collectFixtureFiles([join(ROOT, 'events')]);
   const byTrigger = new Map<string, string[]>();
   for (const file of files) {
     const source = (loadEvent<{ triggerSource?: string }>(relative(join(ROOT, 'events'), file))).triggerSource ?? '';
@@ -101,7 +86,8 @@ beforeAll(async () => {
 
   // Act: every payload on a healthy bus, then the first of each trigger on a throttling one.
   for (const [trigger, triggerFiles] of byTrigger) {
-    const handler = await loadModule<Handler>(`../../functions/${trigger}.ts`, {
+    const handler = await loadFunction<Handler>(trigger, {
+      ...BASE_ENV,
       AUTHTRAIL_EVENT_BUS_NAME: 'authtrail-dev',
       AUTHTRAIL_PII_HASH_KEY: 'emf-test-key-0123456789',
       AUTHTRAIL_EVENTBRIDGE_ENDPOINT: bus.endpoint,
@@ -127,7 +113,8 @@ beforeAll(async () => {
     Successful: input.Entries.map((entry) => ({ Id: entry.Id, MessageId: `dlq-${entry.Id}`, MD5OfMessageBody: '' })),
     Failed: [],
   }));
-  const forward = await loadModule<(event: SQSEvent, context: Context) => Promise<unknown>>('../../functions/siem-forwarder.ts', {
+  const forward = await loadFunction<(event: SQSEvent, context: Context) => Promise<unknown>>('siem-forwarder', {
+    ...BASE_ENV,
     AUTHTRAIL_SIEM_URL: receiver.url,
     AUTHTRAIL_SIEM_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/authtrail-dev-siem-dlq',
     AUTHTRAIL_SIEM_SECRET_ID: 'authtrail/dev/siem',

@@ -16,7 +16,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { superviseGroup, sleep } from '../helpers/process-group.ts';
-import { PROJECT_ROOT, portFrom } from '../integration/offline-stack.ts';
+import { portFrom } from '../integration/offline-stack.ts';
+import { ROOT } from '../helpers/fixtures.ts';
 
 const STARTUP_TIMEOUT_MS = 20_000;
 const GRACE_MS = 5_000;
@@ -26,7 +27,6 @@ export type CognitoLocalTriggers = Partial<Record<'PreSignUp' | 'PostAuthenticat
 
 export interface CognitoLocal {
   endpoint: string;
-  port: number;
   /** Everything it logged: the codes it "sends" by email are in there. */
   output(): string;
   stop(): Promise<void>;
@@ -51,7 +51,7 @@ export const startCognitoLocal = async (options: { lambdaEndpoint: string; trigg
   );
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!/^(AWS_|AUTHTRAIL_)/.test(name)) env[name] = value;
-  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'node_modules', 'cognito-local', 'lib', 'bin', 'start.js')], {
+  const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'cognito-local', 'lib', 'bin', 'start.js')], {
     cwd: dir,
     env: { ...env, PORT: String(port), HOST: '127.0.0.1', AWS_EC2_METADATA_DISABLED: 'true', NO_COLOR: '1', FORCE_COLOR: '0' },
     detached: true,
@@ -76,5 +76,5 @@ export const startCognitoLocal = async (options: { lambdaEndpoint: string; trigg
     await stop();
     throw error;
   }
-  return { endpoint: `http://127.0.0.1:${port}`, port, output, stop };
+  return { endpoint: `http://127.0.0.1:${port}`, output, stop };
 };

@@ -37,12 +37,14 @@ import { RuleTarget } from '../../lib/routing/rules.ts';
 import { deliverToLocalReceiver } from '../../lib/siem/local-siem.ts';
 import type { StoredRecord } from '../../lib/siem/receiver.ts';
 import { TEST_PII_KEY, devConfig } from '../helpers/fixtures.ts';
-import { FAKE_AWS_ENV, sleep, startOffline, type OfflineStack } from '../integration/offline-stack.ts';
+import { sleep } from '../helpers/process-group.ts';
+import { FAKE_AWS_ENV, startOffline, type OfflineStack } from '../integration/offline-stack.ts';
 import { startCognitoLocal, type CognitoLocal } from './cognito-local.ts';
+import { namesFor } from '../../lib/naming.ts';
 
 const STAGE = 'dev';
 const CONFIG = devConfig();
-const functionName = (trigger: string) => `authtrail-${STAGE}-${trigger}`;
+const { functionName, busName } = namesFor(STAGE);
 const DELIVERY_TIMEOUT_MS = 15_000;
 const PASSWORD = 'Corr3ct-Horse-Battery!';
 
@@ -302,7 +304,7 @@ describe('e2e: a user journey through cognito-local, our functions, the bus, the
     const { storeDir, eventBridgeEndpoint } = stack();
     const windowSeconds = CONFIG.signIn.failedSignInWindowSeconds;
     const bus = new EventBridgeClient({ endpoint: eventBridgeEndpoint, region: FAKE_AWS_ENV.AWS_REGION, credentials, maxAttempts: 1 });
-    const sink = createEventBridgePublisher({ client: bus, busName: `authtrail-${STAGE}`, deadlineMs: 5_000 });
+    const sink = createEventBridgePublisher({ client: bus, busName, deadlineMs: 5_000 });
     const latest = Math.max(...eventsIn(RuleTarget.EventsLog).map((event) => Date.parse(event.time)));
 
     // Act: once the window has passed (the test moves the consumer's clock rather than waiting two minutes)

@@ -107,10 +107,13 @@ export const startFakeEventBridge = async (port = Number(process.env.AUTHTRAIL_T
   };
 };
 
-/** A loopback port with nothing listening: connections are refused. */
+/** A loopback port with nothing listening (connections are refused), free for a server to take. */
 export const closedPort = async (): Promise<number> => {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;

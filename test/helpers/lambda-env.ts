@@ -1,5 +1,7 @@
-/** The environment a deployed function module reads at cold start, for tests that load one as Lambda does. */
+/** The environment a deployed function module reads at cold start, and loading one as Lambda does, for tests. */
 import { join } from 'node:path';
+import type { Context } from 'aws-lambda';
+import { vi } from 'vitest';
 import { ROOT } from './fixtures.ts';
 
 export const LAMBDA_ENV = {
@@ -8,4 +10,13 @@ export const LAMBDA_ENV = {
   AUTHTRAIL_CONFIG_FILE: join(ROOT, 'config', 'dev.json'),
   AUTHTRAIL_PII_HASH_KEY: 'lambda-test-key-0123456789',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
+};
+
+export type LambdaHandler<E = unknown, R = unknown> = (event: E, context: Context) => Promise<R>;
+
+/** `functions/<name>.ts` loaded afresh under `env` (its cold start runs again); `vi.unstubAllEnvs()` undoes the environment. */
+export const loadFunction = async <H = LambdaHandler>(name: string, env: Record<string, string | undefined> = LAMBDA_ENV): Promise<H> => {
+  for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value);
+  vi.resetModules();
+  return ((await import(`../../functions/${name}.ts`)) as { handler: H }).handler;
 };

@@ -12,7 +12,7 @@ const OUTPUT_LIMIT = 2_000_000;
 export const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /** True while any process of the group is alive. */
-export const groupAlive = (pid: number): boolean => {
+const groupAlive = (pid: number): boolean => {
   try {
     process.kill(-pid, 0);
     return true;

@@ -20,18 +20,17 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { RuleTarget } from '../../lib/routing/rules.ts';
 import { storePaths } from '../../lib/sinks/local-store.ts';
-import { FAKE_AWS_CREDENTIALS } from '../helpers/fixtures.ts';
+import { linesFrom } from '../../lib/sinks/ndjson-cursor.ts';
+import { FAKE_AWS_CREDENTIALS, ROOT } from '../helpers/fixtures.ts';
+import { closedPort } from '../helpers/fake-eventbridge.ts';
 import { sleep, superviseGroup } from '../helpers/process-group.ts';
-
-export const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..');
+import { namesFor } from '../../lib/naming.ts';
 
 /** What `serverless offline` needs from the project: the stack, the function sources and their config. */
 const COPIED = ['serverless.yml', 'package.json', 'tsconfig.json', 'functions', 'lib', 'config', 'dashboards'];
@@ -46,7 +45,7 @@ const STARTUP_TIMEOUT_MS = 45_000;
 const PROBE_TIMEOUT_MS = 15_000;
 const SIGINT_GRACE_MS = 10_000;
 
-export interface OfflinePorts {
+interface OfflinePorts {
   lambda: number;
   eventBridge: number;
   eventBridgePubSub: number;
@@ -61,8 +60,6 @@ export interface StoredEnvelope {
 }
 
 export interface OfflineStack {
-  stage: string;
-  ports: OfflinePorts;
   lambdaEndpoint: string;
   eventBridgeEndpoint: string;
   /** The local store the rule targets write (removed by stop()). */
@@ -78,43 +75,17 @@ export interface OfflineStack {
   stop(): Promise<void>;
 }
 
-export const freePort = async (): Promise<number> => {
-  const server = createServer();
-  await new Promise<void>((done, fail) => {
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', done);
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-};
-
 /** The port named by an environment variable, or a free one when it is unset. */
 export const portFrom = async (variable: string): Promise<number> => {
   const value = process.env[variable];
-  if (value === undefined || value === '') return freePort();
+  if (value === undefined || value === '') return closedPort();
   const port = Number(value);
   if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`${variable} must be a TCP port, got "${value}"`);
   return port;
 };
 
-/**
- * The complete lines of a file another process appends to: the text after the
- * last newline is a line still being written (seen in CI: a poll that read half
- * an envelope), so it waits for the next poll.
- */
-const readNdjson = (file: string): StoredEnvelope[] => {
-  if (!existsSync(file)) return [];
-  const text = readFileSync(file, 'utf8');
-  return text
-    .slice(0, text.lastIndexOf('\n') + 1)
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as StoredEnvelope);
-};
-
-
-export { sleep } from '../helpers/process-group.ts';
+/** The envelopes a rule target stored so far: complete lines only, a line still being written waits for the next poll. */
+const readNdjson = (file: string): StoredEnvelope[] => linesFrom(file, 0).map((line) => JSON.parse(line.text) as StoredEnvelope);
 
 /** The child's environment: the caller's minus anything AWS or authtrail, plus the offline settings. */
 const offlineEnv = (workRoot: string, ports: OfflinePorts, storeDir: string, piiKey: string, closed: number) => {
@@ -147,15 +118,15 @@ export const startOffline = async ({ stage, piiKey }: { stage: string; piiKey: s
     eventBridge: await portFrom('AUTHTRAIL_TEST_EVENTBRIDGE_PORT'),
     eventBridgePubSub: await portFrom('AUTHTRAIL_TEST_EVENTBRIDGE_PUBSUB_PORT'),
   };
-  const closed = await freePort();
+  const closed = await closedPort();
   const workRoot = mkdtempSync(join(tmpdir(), 'authtrail-offline-'));
   const project = join(workRoot, 'project');
   const storeDir = join(workRoot, 'store');
   mkdirSync(project);
-  for (const entry of COPIED) cpSync(join(PROJECT_ROOT, entry), join(project, entry), { recursive: true });
-  symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(project, 'node_modules'), 'dir');
+  for (const entry of COPIED) cpSync(join(ROOT, entry), join(project, entry), { recursive: true });
+  symlinkSync(join(ROOT, 'node_modules'), join(project, 'node_modules'), 'dir');
 
-  const serverless = join(PROJECT_ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
+  const serverless = join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
   // Its own process group (detached), so SIGINT and SIGKILL reach esbuild's service process too.
   const child: ChildProcess = spawn(process.execPath, [serverless, 'offline', 'start', '--stage', stage], {
     cwd: project,
@@ -207,7 +178,7 @@ export const startOffline = async ({ stage, piiKey }: { stage: string; piiKey: s
           new PutEventsCommand({
             Entries: [
               {
-                EventBusName: `authtrail-${stage}`,
+                EventBusName: namesFor(stage).busName,
                 Source: 'authtrail.cognito',
                 DetailType: `AuthEvent ${PROBE_CATEGORY}`,
                 Detail: JSON.stringify({ category: PROBE_CATEGORY, id }),
@@ -226,8 +197,6 @@ export const startOffline = async ({ stage, piiKey }: { stage: string; piiKey: s
     const deliveringMs = performance.now() - startedAt;
 
     return {
-      stage,
-      ports,
       lambdaEndpoint,
       eventBridgeEndpoint,
       storeDir,

@@ -27,6 +27,7 @@ import { RuleTarget, loadRules } from '../../lib/routing/rules.ts';
 import { ROOT, TEST_PII_KEY, devConfig, loadEvent } from '../helpers/fixtures.ts';
 import { FAKE_AWS_ENV, PROBE_CATEGORY, REGION, startOffline, type OfflineStack, type StoredEnvelope } from './offline-stack.ts';
 import { SILENT_LOGGER } from '../../lib/runtime/handler.ts';
+import { namesFor } from '../../lib/naming.ts';
 
 const STAGE = 'dev';
 /** Cognito's hard limit for a trigger, cold start included. */
@@ -119,7 +120,7 @@ afterAll(async () => {
 const invoke = async (trigger: TriggerName, payload: unknown): Promise<{ output: InvokeCommandOutput; returned: any }> => {
   const started = performance.now();
   const output = await lambda.send(
-    new InvokeCommand({ FunctionName: `authtrail-${STAGE}-${trigger}`, InvocationType: 'RequestResponse', Payload: JSON.stringify(payload) }),
+    new InvokeCommand({ FunctionName: namesFor(STAGE).functionName(trigger), InvocationType: 'RequestResponse', Payload: JSON.stringify(payload) }),
   );
   const elapsed = performance.now() - started;
   (invokeMs[trigger] ??= []).push(elapsed);

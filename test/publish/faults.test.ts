@@ -7,10 +7,10 @@
  */
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { join } from 'node:path';
 import { parseSpillLine } from '../../lib/publish/spill.ts';
 import { closedPort, startFakeEventBridge, type Behaviour, type FakeEventBridge } from '../helpers/fake-eventbridge.ts';
-import { FAKE_AWS_CREDENTIALS, loadEvent, ROOT } from '../helpers/fixtures.ts';
+import { FAKE_AWS_CREDENTIALS, loadEvent } from '../helpers/fixtures.ts';
+import { LAMBDA_ENV, loadFunction } from '../helpers/lambda-env.ts';
 
 const DEADLINE_MS = 300;
 /** Cognito's hard limit is 5 s; the handler must stay far inside it even when the bus misbehaves. */
@@ -19,21 +19,14 @@ const COGNITO_BUDGET_MS = 5_000;
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 const context = { functionName: 'authtrail-dev-post-authentication', awsRequestId: 'fault-test' } as Context;
 
-const loadHandler = async (endpoint: string): Promise<Handler> => {
-  const env = {
-    AUTHTRAIL_STAGE: 'dev',
-    AUTHTRAIL_EVENT_BUS_NAME: 'authtrail-dev',
-    AUTHTRAIL_CONFIG_FILE: join(ROOT, 'config', 'dev.json'),
+const loadHandler = (endpoint: string): Promise<Handler> =>
+  loadFunction<Handler>('post-authentication', {
+    ...LAMBDA_ENV,
     AUTHTRAIL_PII_HASH_KEY: 'fault-test-key-0123456789',
     AUTHTRAIL_EVENTBRIDGE_ENDPOINT: endpoint,
     AUTHTRAIL_PUBLISH_DEADLINE_MS: String(DEADLINE_MS),
     ...FAKE_AWS_CREDENTIALS,
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-  };
-  for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value);
-  vi.resetModules();
-  return ((await import('../../functions/post-authentication.ts')) as { handler: Handler }).handler;
-};
+  });
 
 /** Runs one invocation, capturing what the function wrote to stdout (its log: spill lines, EMF). */
 const invoke = async (handler: Handler, payload: unknown) => {

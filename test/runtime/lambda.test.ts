@@ -10,19 +10,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { join } from 'node:path';
 import { loadEvent, ROOT } from '../helpers/fixtures.ts';
-import { LAMBDA_ENV } from '../helpers/lambda-env.ts';
+import { LAMBDA_ENV, loadFunction } from '../helpers/lambda-env.ts';
 
 const eventBridge = mockClient(EventBridgeClient);
 const ssm = mockClient(SSMClient);
 const context = { functionName: 'authtrail-dev-post-authentication', awsRequestId: 'req-1' } as Context;
 
 const ENV = LAMBDA_ENV;
-
-const loadFunction = async (name: string, env: Record<string, string | undefined> = ENV) => {
-  for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value);
-  vi.resetModules();
-  return (await import(`../../functions/${name}.ts`)) as { handler: (event: unknown, context: Context) => Promise<unknown> };
-};
 
 beforeEach(() => {
   eventBridge.reset();
@@ -36,7 +30,7 @@ describe('Lambda: function modules', () => {
   it('publishes a sign-in to the stage bus and answers Cognito with its event', async () => {
     // Prepare
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
-    const { handler } = await loadFunction('post-authentication');
+    const handler = await loadFunction('post-authentication');
     const payload = loadEvent('post-authentication/sign-in-web.json');
 
     // Act
@@ -61,7 +55,7 @@ describe('Lambda: function modules', () => {
       .on(PutEventsCommand)
       .resolvesOnce({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' }] })
       .resolves({ FailedEntryCount: 0, Entries: [{ EventId: '2' }] });
-    const { handler } = await loadFunction('pre-token-generation');
+    const handler = await loadFunction('pre-token-generation');
 
     // Act
     const returned = (await handler(loadEvent('pre-token-generation/v2/authentication-admin.json'), context)) as {
@@ -81,7 +75,7 @@ describe('Lambda: function modules', () => {
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
 
     // Act
-    const { handler } = await loadFunction('post-authentication', {
+    const handler = await loadFunction('post-authentication', {
       ...ENV,
       AUTHTRAIL_PII_HASH_KEY: undefined,
       AUTHTRAIL_PII_HASH_KEY_PARAMETER: '/authtrail/dev/pii-hash-key',

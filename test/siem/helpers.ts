@@ -11,7 +11,8 @@ import { toBusEnvelope } from '../../lib/routing/bus-entry.ts';
 import { sinkFromConfig, type SinkSettings } from '../../lib/siem/delivery.ts';
 import { startSiemReceiver, type ReceiverOptions, type SiemReceiver } from '../../lib/siem/receiver.ts';
 import { webhookSecretFrom } from '../../lib/siem/signing.ts';
-import { ROOT, goldenEvents } from '../helpers/fixtures.ts';
+import { FAKE_AWS_CREDENTIALS, ROOT, goldenEvents } from '../helpers/fixtures.ts';
+import { loadFunction } from '../helpers/lambda-env.ts';
 import { join } from 'node:path';
 
 export { golden, goldenEvents } from '../helpers/fixtures.ts';
@@ -76,20 +77,15 @@ export const forwarderEnv = (url: string): Record<string, string | undefined> =>
   AUTHTRAIL_SIEM_URL: url,
   AUTHTRAIL_SIEM_DLQ_URL: SIEM_DLQ_URL,
   AUTHTRAIL_SIEM_SECRET_ID: 'authtrail/dev/siem',
-  AWS_REGION: 'eu-west-1',
-  AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST',
-  AWS_SECRET_ACCESS_KEY: 'local-test-secret',
+  ...FAKE_AWS_CREDENTIALS,
   POWERTOOLS_LOG_LEVEL: 'SILENT',
 });
 
 export type ForwarderHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 /** functions/siem-forwarder.ts loaded afresh (a cold start) under `env`; the stubs are undone by forwarderTestBed. */
-export const loadForwarder = async (env: Record<string, string | undefined>): Promise<ForwarderHandler> => {
-  for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value);
-  vi.resetModules();
-  return ((await import('../../functions/siem-forwarder.ts')) as { handler: ForwarderHandler }).handler;
-};
+export const loadForwarder = (env: Record<string, string | undefined>): Promise<ForwarderHandler> =>
+  loadFunction<ForwarderHandler>('siem-forwarder', env);
 
 /**
  * What a forwarder test file needs around it: one receiver for the file, Secrets

@@ -10,13 +10,12 @@
  */
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import { readZip, type ZipEntry } from './zip.ts';
-
-export const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..');
+import { ROOT } from '../helpers/fixtures.ts';
 
 /** Never copied: dependencies (linked instead), VCS data and the outputs of earlier runs. */
-const NOT_COPIED = new Set(['node_modules', '.git', '.serverless', '.esbuild', '.authtrail', '.cognito', 'coverage']);
+const NOT_COPIED = new Set(['node_modules', '.git', '.serverless', '.esbuild', '.authtrail', '.cognito', '.bench-build', 'coverage']);
 
 const PACKAGE_TIMEOUT_MS = 120_000;
 
@@ -36,9 +35,6 @@ export interface CfnTemplate {
 }
 
 export interface PackagedStage {
-  stage: string;
-  /** The `--package` directory. */
-  dir: string;
   template: CfnTemplate;
   /** The entries of `<function>.zip`. */
   zip: (functionName: string) => Map<string, ZipEntry>;
@@ -46,14 +42,14 @@ export interface PackagedStage {
 }
 
 /** A copy of the project under `workRoot`, sharing the real node_modules. */
-export const copyProject = (workRoot: string): string => {
+const copyProject = (workRoot: string): string => {
   const copy = join(workRoot, 'project');
   mkdirSync(copy, { recursive: true });
-  for (const entry of readdirSync(PROJECT_ROOT)) {
+  for (const entry of readdirSync(ROOT)) {
     if (NOT_COPIED.has(entry)) continue;
-    cpSync(join(PROJECT_ROOT, entry), join(copy, entry), { recursive: true, verbatimSymlinks: true });
+    cpSync(join(ROOT, entry), join(copy, entry), { recursive: true, verbatimSymlinks: true });
   }
-  symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir');
+  symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir');
   return copy;
 };
 
@@ -74,7 +70,7 @@ const offlineEnv = (workRoot: string): NodeJS.ProcessEnv => {
 
 const run = (args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> =>
   new Promise((done, fail) => {
-    const serverless = join(PROJECT_ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
+    const serverless = join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
     // Its own process group, so a hung run can be killed with everything it started.
     const child = spawn(process.execPath, [serverless, ...args], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -105,8 +101,6 @@ export const packageStage = async (stage: string, workRoot: string): Promise<Pac
   const zips = new Map<string, Map<string, ZipEntry>>();
   const zipFile = (name: string): string => join(dir, `${name}.zip`);
   return {
-    stage,
-    dir,
     template: JSON.parse(readFileSync(templateFile, 'utf8')) as CfnTemplate,
     zip: (name) => {
       let entries = zips.get(name);

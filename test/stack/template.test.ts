@@ -10,7 +10,6 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,9 +20,11 @@ import { loadStageConfigFile } from '../../lib/config/load.ts';
 import { TriggerName } from '../../lib/cognito/trigger-sources.ts';
 import { toBusEnvelope } from '../../lib/routing/bus-entry.ts';
 import { matchesEventPattern, validateEventPattern } from '../../lib/routing/event-pattern.ts';
-import { envelopeBody, golden } from '../siem/helpers.ts';
+import { sampleLines, subscriptionPayload } from '../cognito-logs/helpers.ts';
+import { envelopeBody, golden, sqsRecord } from '../siem/helpers.ts';
 import type { InvokeOutcome } from './invoke-packaged.ts';
-import { PROJECT_ROOT, packageStage, type CfnResource, type CfnTemplate, type PackagedStage } from './package-stack.ts';
+import { packageStage, type CfnResource, type CfnTemplate, type PackagedStage } from './package-stack.ts';
+import { ROOT } from '../helpers/fixtures.ts';
 
 // ---------------------------------------------------------------- what the stack must be
 
@@ -95,7 +96,7 @@ interface RulesFile {
   rules: Record<string, { description: string; target: string; pattern: Record<string, unknown> }>;
   consumers: Record<string, { description: string; pattern: Record<string, unknown> } | string>;
 }
-const RULES_FILE = JSON.parse(readFileSync(join(PROJECT_ROOT, 'lib/routing/rules.json'), 'utf8')) as RulesFile;
+const RULES_FILE = JSON.parse(readFileSync(join(ROOT, 'lib/routing/rules.json'), 'utf8')) as RulesFile;
 const RULES = RULES_FILE.rules;
 /** Rules to authtrail's own functions; each targets the function of its name. */
 const CONSUMER_RULES = Object.fromEntries(
@@ -104,12 +105,12 @@ const CONSUMER_RULES = Object.fromEntries(
   ),
 );
 
-const stageConfigText = (stage: Stage): string => readFileSync(join(PROJECT_ROOT, 'config', `${stage}.json`), 'utf8');
+const stageConfigText = (stage: Stage): string => readFileSync(join(ROOT, 'config', `${stage}.json`), 'utf8');
 const preTokenVersionOf = (stage: Stage): string =>
   (JSON.parse(stageConfigText(stage)) as { tokens?: { lambdaVersion?: string } }).tokens?.lambdaVersion ?? 'V2_0';
 /** siem.batch.maxEvents of the stage config, schema defaults applied: the events of one SIEM request. */
 const siemBatchMaxEventsOf = (stage: Stage): number =>
-  loadStageConfigFile(join(PROJECT_ROOT, 'config', `${stage}.json`)).siem.batch.maxEvents;
+  loadStageConfigFile(join(ROOT, 'config', `${stage}.json`)).siem.batch.maxEvents;
 /** The Secrets Manager name serverless.yml's param siemSecretId gives each stage. */
 const siemSecretIdOf = (stage: string): string => `authtrail/${stage}/siem`;
 
@@ -821,7 +822,7 @@ describe.each(STAGES)('the %s stack', (stage) => {
     it('ships disposable-email-domains beside the pre-signup bundle, never inside a bundle', () => {
       // Prepare
       const { zip } = stack(stage);
-      const data = join(PROJECT_ROOT, 'node_modules', 'disposable-email-domains');
+      const data = join(ROOT, 'node_modules', 'disposable-email-domains');
       const someDomain = (JSON.parse(readFileSync(join(data, 'index.json'), 'utf8')) as string[]).at(-1)!;
 
       // Act
@@ -1187,9 +1188,9 @@ const unzipTo = (entries: Map<string, { data: () => Buffer }>, directory: string
 };
 
 const firstEventIn = (folder: string): string => {
-  const file = readdirSync(join(PROJECT_ROOT, 'events', folder)).filter((name) => name.endsWith('.json')).sort()[0];
+  const file = readdirSync(join(ROOT, 'events', folder)).filter((name) => name.endsWith('.json')).sort()[0];
   if (file === undefined) throw new Error(`No event in events/${folder}`);
-  return join(PROJECT_ROOT, 'events', folder, file);
+  return join(ROOT, 'events', folder, file);
 };
 
 interface SiemRequest {
@@ -1217,46 +1218,21 @@ const startFakeSiem = async (): Promise<{ url: string; requests: SiemRequest[]; 
 /** The SIEM DLQ's URL as CloudFormation would resolve `Ref: SiemDeadLetterQueue`, on the fake AWS. */
 const fakeDeadLetterQueueUrl = (awsUrl: string): string => `${awsUrl}/123456789012/authtrail-dev-siem-dlq`;
 
-/** The SQS event Lambda hands the forwarder for these message bodies. */
 /** The sample Cognito log records as a CloudWatch Logs subscription delivers them: base64 of gzip of JSON. */
 const writeCognitoLogsEvent = (): string => {
   const path = join(workRoot, 'cognito-logs-subscription.json');
-  const lines = readFileSync(join(PROJECT_ROOT, 'events/cognito-logs/user-auth-events.ndjson'), 'utf8').split('\n').filter(Boolean);
-  const data = {
-    messageType: 'DATA_MESSAGE',
-    owner: '123456789012',
-    logGroup: '/aws/vendedlogs/cognito/authtrail-dev',
-    logStream: 'eu-west-1_Xq9Lk2MfA',
-    subscriptionFilters: ['CognitoLogEventsSubscription'],
-    logEvents: lines.map((message, index) => ({ id: `${index}`, timestamp: 1795773492345 + index, message })),
-  };
-  writeFileSync(path, JSON.stringify({ awslogs: { data: gzipSync(JSON.stringify(data)).toString('base64') } }));
+  writeFileSync(path, JSON.stringify(subscriptionPayload(sampleLines())));
   return path;
 };
 
+/** The SQS event Lambda hands the forwarder for these message bodies. */
 const writeSqsEvent = (file: string, bodies: readonly string[]): string => {
   const path = join(workRoot, file);
-  writeFileSync(
-    path,
-    JSON.stringify({
-      Records: bodies.map((body, index) => ({
-        messageId: `0e5e8a8c-0000-4000-8000-00000000000${index}`,
-        receiptHandle: `receipt-${index}`,
-        body,
-        attributes: {
-          ApproximateReceiveCount: '1',
-          SentTimestamp: '1795773600000',
-          SenderId: 'AIDAEVENTBRIDGE',
-          ApproximateFirstReceiveTimestamp: '1795773600000',
-        },
-        messageAttributes: {},
-        md5OfBody: md5Hex(body),
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:authtrail-dev-siem',
-        awsRegion: 'eu-west-1',
-      })),
-    }),
-  );
+  const records = bodies.map((body, index) => ({
+    ...sqsRecord(body, { messageId: `0e5e8a8c-0000-4000-8000-00000000000${index}`, receiptHandle: `receipt-${index}` }),
+    md5OfBody: md5Hex(body),
+  }));
+  writeFileSync(path, JSON.stringify({ Records: records }));
   return path;
 };
 
@@ -1319,7 +1295,7 @@ describe('the packaged dev functions', () => {
   const triggerCases: { name: TriggerFunction | typeof COGNITO_LOGS; event: () => string; outcome: (result: InvokeOutcome) => void }[] = [
     {
       name: 'pre-signup',
-      event: () => join(PROJECT_ROOT, 'events/pre-signup/sign-up-denied-disposable-domain.json'),
+      event: () => join(ROOT, 'events/pre-signup/sign-up-denied-disposable-domain.json'),
       // The disposable-domain list is read from node_modules/ inside the zip.
       outcome: (result) => expect(result).toMatchObject({ phase: 'invoke', error: { name: 'TriggerDeniedError' } }),
     },
@@ -1331,7 +1307,7 @@ describe('the packaged dev functions', () => {
     },
     {
       name: 'pre-authentication',
-      event: () => join(PROJECT_ROOT, 'events/pre-authentication/sign-in-denied-blocked-user.json'),
+      event: () => join(ROOT, 'events/pre-authentication/sign-in-denied-blocked-user.json'),
       // The stage's sign-in policy ran: the blocked user is refused with the message Cognito shows.
       outcome: (result) =>
         expect(result).toMatchObject({ phase: 'invoke', error: { name: 'TriggerDeniedError', message: 'Sign-in is not allowed for this account.' } }),
