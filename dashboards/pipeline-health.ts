@@ -7,6 +7,7 @@
 import { Dimension, MetricName } from '../lib/metrics/catalog.ts';
 import { SIEM_FORWARDER, TRIGGER_BUDGET_MS, TRIGGER_DURATION_ALARM_MS, TRIGGER_FUNCTIONS, namesFor, type RenderContext } from './context.ts';
 import { authtrailMetric, awsMetric, layout, type DashboardBody, type MetricEntry, type MetricWidgetProperties, type UnplacedWidget, headingWidget } from './widgets.ts';
+import { loadRules } from '../lib/routing/rules.ts';
 
 const PERIOD = 60;
 
@@ -52,7 +53,7 @@ export const pipelineHealthDashboard = (ctx: RenderContext): DashboardBody => {
       ]),
       chart(
         'EventBridge failed invocations',
-        names.rules.map((rule) => awsMetric('AWS/Events', 'FailedInvocations', { EventBusName: names.busName, RuleName: rule }, { label: rule })),
+        loadRules().map(({ name: rule }) => awsMetric('AWS/Events', 'FailedInvocations', { EventBusName: names.busName, RuleName: rule }, { label: rule })),
       ),
       chart('SIEM delivery', [
         authtrailMetric(stage, MetricName.SiemDelivered, {}, { label: 'delivered' }),

@@ -15,7 +15,7 @@ import { createLogger } from '../lib/runtime/powertools.ts';
 
 const stage = requiredEnv(process.env, 'AUTHTRAIL_STAGE');
 const rateMinutes = Number(process.env.AUTHTRAIL_RECOVER_RATE_MINUTES ?? '15');
-const logGroups = process.env.AUTHTRAIL_SPILL_LOG_GROUPS?.split(',') ?? spillLogGroups(stage);
+const logGroups = spillLogGroups(stage);
 const logger = createLogger(stage);
 const logs = new CloudWatchLogsClient({});
 const deadlineMs = 20_000;

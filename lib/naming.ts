@@ -11,8 +11,6 @@ export const namesFor = (stage: string) => ({
   siemQueue: `authtrail-${stage}-siem`,
   siemDeadLetterQueue: `authtrail-${stage}-siem-dlq`,
   deliveryDeadLetterQueue: `authtrail-${stage}-delivery-dlq`,
-  /** Rule names on the stage bus (lib/routing/rules.json). */
-  rules: ['all-events-to-log', 'siem-events'] as const,
   dashboard: (title: string) => `authtrail-${stage}-${title}`,
   alarm: (title: string) => `authtrail-${stage}-${title}`,
   query: (title: string) => `authtrail/${stage}/${title}`,

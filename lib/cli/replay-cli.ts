@@ -20,6 +20,7 @@ import { deliverToLocalReceiver } from '../siem/local-siem.ts';
 import type { NarrowLogger } from '../runtime/handler.ts';
 import { clearStore } from '../sinks/local-store.ts';
 import { createLocalStageSinks } from '../sinks/local-stage.ts';
+import { namesFor } from '../naming.ts';
 
 /**
  * Local runs only: a fixed, public key so local hashes are stable. Deployed
@@ -27,8 +28,8 @@ import { createLocalStageSinks } from '../sinks/local-stage.ts';
  */
 export const LOCAL_PII_KEY = 'authtrail-local-replay-key-not-a-secret';
 
-export const ReplayTarget = { Local: 'local', Aws: 'aws' } as const;
-export type ReplayTarget = (typeof ReplayTarget)[keyof typeof ReplayTarget];
+const ReplayTarget = { Local: 'local', Aws: 'aws' } as const;
+type ReplayTarget = (typeof ReplayTarget)[keyof typeof ReplayTarget];
 
 interface Writable {
   write(text: string): unknown;
@@ -116,7 +117,7 @@ export const runReplayCli = async (options: ReplayCliOptions): Promise<number> =
     if (options.target === ReplayTarget.Local) target = localTarget(options);
     else if (options.target === ReplayTarget.Aws) {
       target = { invoke: createLambdaInvoker(stage, new LambdaClient({})), sinks: [], close: () => undefined };
-      stderr.write(`replaying against the deployed functions authtrail-${stage}-*; events are tagged pipeline.replay\n`);
+      stderr.write(`replaying against the deployed functions ${namesFor(stage).functionName('*')}; events are tagged pipeline.replay\n`);
     } else throw new ConfigError(`--target must be "local" or "aws", got "${options.target}"`);
     if (options.siemFormat !== undefined && !isSiemFormat(options.siemFormat)) {
       throw new ConfigError(`--siem-format must be one of ${SIEM_FORMATS.join(', ')}, got "${options.siemFormat}"`);

@@ -21,8 +21,8 @@ import type { EventSink } from '../sinks/sink.ts';
 import { MAX_ENTRY_BYTES, fitEntry, type Fitted } from './fit.ts';
 
 /** PutEvents accepts at most 10 entries and 256 KB per call. */
-export const PUT_EVENTS_MAX_ENTRIES = 10;
-export const PUT_EVENTS_MAX_BYTES = 256 * 1024;
+const PUT_EVENTS_MAX_ENTRIES = 10;
+const PUT_EVENTS_MAX_BYTES = 256 * 1024;
 
 export class PublishError extends Error {
   /** The events that did not reach the bus (possibly trimmed): spill these. */

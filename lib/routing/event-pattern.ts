@@ -39,6 +39,8 @@
  * A compiled form of each pattern object is cached: treat patterns as immutable.
  */
 
+import { own } from '../own.ts';
+
 export type ExactMatch = string | number | boolean | null;
 type OneOrMore<T> = T | readonly T[];
 
@@ -486,7 +488,7 @@ function matchNode(node: Node, object: Record<string, unknown> | undefined): boo
 }
 
 function field(object: Record<string, unknown> | undefined, key: string): unknown {
-  return object !== undefined && Object.hasOwn(object, key) ? object[key] : undefined;
+  return object === undefined ? undefined : own(object, key);
 }
 
 /** The value itself, or the elements of an array and of any arrays nested in it. */

@@ -34,7 +34,6 @@ export interface Problem {
 }
 
 // Metric names, units and dimensions: lib/metrics/catalog.ts (CloudWatch EMF on AWS).
-export { MetricName, type MetricsRecorder } from '../metrics/catalog.ts';
 
 export interface TriggerRuntime extends ProcessContext {
   sink: EventSink;

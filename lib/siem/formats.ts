@@ -82,7 +82,6 @@ export const encodeRecord = (format: SiemFormat, event: AuthEvent, options: Form
   }
 };
 
-/** Bytes of a body holding records of these sizes (UTF-8 bytes each). */
 /** Bytes of a body of `count` records totalling `recordBytes`: what batching adds up as it goes. */
 export const framedBytes = (format: SiemFormat, count: number, recordBytes: number): number => {
   const { open, separator, close } = FRAMING[format];

@@ -2,7 +2,8 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { assertStageName } from '../config/load.ts';
 import { messageOf } from '../errors.ts';
-import { queueUrlOf, redriveLocal, redriveSqs, siemQueueNames, type RedriveProgress } from './redrive.ts';
+import { queueUrlOf, redriveLocal, redriveSqs, type RedriveProgress } from './redrive.ts';
+import { namesFor } from '../naming.ts';
 
 interface Writable {
   write(text: string): unknown;
@@ -45,9 +46,9 @@ export const runRedriveCli = async (options: RedriveCliOptions): Promise<number>
       return 0;
     }
     const sqs = options.sqs ?? new SQSClient({});
-    const names = siemQueueNames(options.stage);
-    const fromUrl = options.dlqUrl ?? (await queueUrlOf(sqs, names.dlq));
-    const toUrl = options.queueUrl ?? (await queueUrlOf(sqs, names.queue));
+    const names = namesFor(options.stage);
+    const fromUrl = options.dlqUrl ?? (await queueUrlOf(sqs, names.siemDeadLetterQueue));
+    const toUrl = options.queueUrl ?? (await queueUrlOf(sqs, names.siemQueue));
     stderr.write(`moving messages from ${fromUrl} to ${toUrl}\n`);
     const report = await redriveSqs({ sqs, fromUrl, toUrl, ...(max === undefined ? {} : { max }), onProgress });
     stdout.write(`${JSON.stringify(report)}\n`);

@@ -38,9 +38,6 @@ export interface RedriveReport {
   errors: string[];
 }
 
-/** The queue names serverless.yml gives a stage's SIEM queue and its DLQ. */
-export const siemQueueNames = (stage: string) => ({ queue: `authtrail-${stage}-siem`, dlq: `authtrail-${stage}-siem-dlq` });
-
 export const queueUrlOf = async (sqs: SQSClient, name: string): Promise<string> => {
   const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
   if (QueueUrl === undefined) throw new Error(`queue ${name} has no URL`);

@@ -18,6 +18,7 @@ import * as z from 'zod';
 import { ConfigError, messageOf } from '../errors.ts';
 import type { SiemCredentials } from './delivery.ts';
 import { parseSecretList, secretKey, webhookSecretFrom } from './signing.ts';
+import { formatIssues } from '../config/load.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -56,8 +57,7 @@ export const credentialsFromSecretText = (text: string, origin: string): SiemCre
   }
   const parsed = SiemSecretSchema.safeParse(json);
   if (!parsed.success) {
-    const fields = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
-    throw new ConfigError(`${origin} does not hold the SIEM secret: ${fields}`);
+    throw new ConfigError(`${origin} does not hold the SIEM secret: ${formatIssues(parsed.error.issues)}`);
   }
   return checked(parsed.data, origin);
 };

@@ -32,7 +32,7 @@ const FLUSH_BYTES = 256 * 1024;
  * Appends JSON lines to a file, creating its folder on first use, through one
  * open descriptor (appendFileSync per event opens and closes the file each time,
  * which dominated replay time). With `buffered`, lines are held until 256 KB or
- * `flush()`/`close()`: for bulk writers that flush when done; otherwise every
+ * `close()`: for bulk writers that flush when done; otherwise every
  * append is written at once.
  */
 export const createNdjsonFile = (
@@ -69,7 +69,6 @@ export const createNdjsonFile = (
       }
       if (!buffering || buffered >= FLUSH_BYTES) flush();
     },
-    flush,
     close: (): void => {
       flush();
       if (fd !== undefined) closeSync(fd);
