@@ -85,30 +85,34 @@ const apply = (action: PiiAction, field: PiiField, value: string, key: string): 
   }
 };
 
-const USER_FIELDS = {
-  'user.sub': 'sub',
-  'user.username': 'username',
-  'user.email': 'email',
-  'user.emailDomain': 'emailDomain',
-  'user.phone': 'phone',
-} as const satisfies Record<Exclude<PiiField, 'network.ip'>, keyof User>;
+/** Where each policy field lives in an AuthEvent: the part (copied before it is changed) and the property. */
+const FIELDS = {
+  'user.sub': ['user', 'sub'],
+  'user.username': ['user', 'username'],
+  'user.email': ['user', 'email'],
+  'user.emailDomain': ['user', 'emailDomain'],
+  'user.phone': ['user', 'phone'],
+  'network.ip': ['network', 'ip'],
+} as const satisfies Record<PiiField, readonly ['user' | 'network', string]>;
+
+const ENTRIES = Object.entries(FIELDS) as [PiiField, (typeof FIELDS)[PiiField]][];
 
 /** Returns a copy of the event with the policy applied; the input is not changed. */
 export const applyPiiPolicy = (event: AuthEvent, policy: StageConfig['pii'], key: string): AuthEvent => {
-  const user: User = { ...event.user };
-  for (const [field, property] of Object.entries(USER_FIELDS) as [keyof typeof USER_FIELDS, keyof typeof user][]) {
-    const value = user[property];
-    if (typeof value !== 'string') continue;
+  const parts: Record<'user' | 'network', Record<string, unknown> | undefined> = {
+    user: { ...event.user },
+    network: event.network === undefined ? undefined : { ...event.network },
+  };
+  for (const [field, [part, property]] of ENTRIES) {
+    const target = parts[part];
+    const value = target?.[property];
+    if (target === undefined || typeof value !== 'string') continue;
     const result = apply(policy.fields[field], field, value, key);
-    if (result === undefined) delete user[property];
-    else (user as Record<string, unknown>)[property] = result;
+    if (result === undefined) delete target[property];
+    else target[property] = result;
   }
-  if (event.network?.ip === undefined) return { ...event, user };
-  const network = { ...event.network };
-  const ip = apply(policy.fields['network.ip'], 'network.ip', network.ip ?? '', key);
-  if (ip === undefined) delete network.ip;
-  else network.ip = ip;
-  return { ...event, user, network };
+  const user = parts.user as User;
+  return parts.network === undefined ? { ...event, user } : { ...event, user, network: parts.network as AuthEvent['network'] };
 };
 
 const MAX_DROPPED_KEYS = 50;
