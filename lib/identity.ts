@@ -18,7 +18,7 @@ const SOCIAL_PROVIDERS: readonly string[] = [
   ProviderType.SignInWithApple,
 ];
 
-const COGNITO: IdentityProvider = { type: 'cognito', name: 'Cognito', providerType: ProviderType.Cognito };
+export const COGNITO: IdentityProvider = { type: 'cognito', name: 'Cognito', providerType: ProviderType.Cognito };
 
 const typeOf = (name: string, declared: string | undefined, configured: Record<string, 'SAML' | 'OIDC'>) => {
   if (SOCIAL_PROVIDERS.includes(name)) return name as IdentityProvider['providerType'];
@@ -27,6 +27,10 @@ const typeOf = (name: string, declared: string | undefined, configured: Record<s
   if (type !== undefined && SOCIAL_PROVIDERS.includes(type)) return type as IdentityProvider['providerType'];
   return ProviderType.Unknown;
 };
+
+/** The provider type of a federated provider by its name in the pool: a social one, or as the stage config declares it. */
+export const providerTypeOf = (name: string, configured: Record<string, 'SAML' | 'OIDC'>): IdentityProvider['providerType'] =>
+  typeOf(name, undefined, configured);
 
 const fromIdentitiesAttribute = (
   raw: string,

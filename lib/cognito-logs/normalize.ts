@@ -18,9 +18,10 @@
  * second attempt for the same sign-in. Other event types (ResendCode...) have no
  * AuthEvent action yet and are skipped as unsupported.
  */
-import { AUTH_EVENT_SCHEMA_VERSION, Action, Category, Outcome, ProviderType, type AuthEvent } from '../auth-event/schema.ts';
+import { AUTH_EVENT_SCHEMA_VERSION, Action, Category, Outcome, type AuthEvent } from '../auth-event/schema.ts';
 import { canonicalDigest } from '../event-id.ts';
-import type { TriggerContext } from '../triggers/definition.ts';
+import { COGNITO, providerTypeOf } from '../identity.ts';
+import { MAX_FIELD_LENGTH, capped, withoutUndefined, type TriggerContext } from '../triggers/definition.ts';
 import type { CognitoLogRecord } from './record.ts';
 import { own } from '../own.ts';
 
@@ -51,9 +52,6 @@ const KINDS: Record<string, Kind> = {
   PasswordChange: { category: Category.Account, action: Action.PasswordChange, pass: Outcome.Succeeded, fail: Outcome.Failed, inProgress: Outcome.Attempted },
 };
 
-const MAX_FIELD_LENGTH = 512;
-const capped = (value: string | undefined): string | undefined => value?.slice(0, MAX_FIELD_LENGTH);
-
 /**
  * Cognito's event id is unique per event and survives redelivery of the log
  * record, so the id needs no time bucket: the same record read twice (a Lambda
@@ -62,22 +60,13 @@ const capped = (value: string | undefined): string | undefined => value?.slice(0
 export const cognitoLogEventIdFor = (stage: string, userPoolId: string, cognitoEventId: string): string =>
   canonicalDigest({ stage, userPoolId, origin: 'cognito-log', eventId: cognitoEventId });
 
-const SOCIAL: Record<string, AuthEvent['identityProvider']['providerType']> = {
-  Google: ProviderType.Google,
-  Facebook: ProviderType.Facebook,
-  LoginWithAmazon: ProviderType.LoginWithAmazon,
-  SignInWithApple: ProviderType.SignInWithApple,
-};
-
 const identityProviderOf = (
   idpName: string | undefined,
   configured: Record<string, 'SAML' | 'OIDC'>,
 ): AuthEvent['identityProvider'] => {
-  if (idpName === undefined || idpName === 'Cognito' || idpName === 'COGNITO') {
-    return { type: 'cognito', name: 'Cognito', providerType: ProviderType.Cognito };
-  }
+  if (idpName === undefined || idpName === 'Cognito' || idpName === 'COGNITO') return COGNITO;
   const name = idpName.slice(0, MAX_FIELD_LENGTH);
-  return { type: 'federated', name, providerType: own(SOCIAL, name) ?? own(configured, name) ?? ProviderType.Unknown };
+  return { type: 'federated', name, providerType: providerTypeOf(name, configured) };
 };
 
 const outcomeOf = (kind: Kind, response: string | undefined): AuthEvent['outcome'] => {
@@ -89,11 +78,6 @@ const outcomeOf = (kind: Kind, response: string | undefined): AuthEvent['outcome
     default:
       return kind.inProgress;
   }
-};
-
-const withoutUndefined = <T extends Record<string, unknown>>(value: T): T => {
-  for (const key of Object.keys(value)) if (value[key] === undefined) delete value[key];
-  return value;
 };
 
 export const authEventOfCognitoLog = (record: CognitoLogRecord, context: TriggerContext): AuthEvent => {

@@ -36,11 +36,17 @@ export interface TriggerDefinition<T = unknown> {
 }
 
 /** Upper bound for any string copied out of a payload, before the PII policy. */
-const MAX_FIELD_LENGTH = 512;
+export const MAX_FIELD_LENGTH = 512;
 const MAX_GROUPS = 100;
 
-const capped = (value: string | undefined): string | undefined =>
+export const capped = (value: string | undefined): string | undefined =>
   value === undefined ? undefined : value.slice(0, MAX_FIELD_LENGTH);
+
+/** The object itself, its undefined-valued keys deleted (absent rather than undefined in the JSON). */
+export const withoutUndefined = <T extends object>(value: T): T => {
+  for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];
+  return value;
+};
 
 const flag = (value: string | undefined): boolean | undefined =>
   value === undefined ? undefined : value === 'true';
@@ -60,7 +66,7 @@ export interface CommonTrigger {
 export const userOf = (userName: string | null, attributes: Record<string, string>): AuthEvent['user'] => {
   const email = capped(attributes.email?.trim() || undefined);
   const at = email?.lastIndexOf('@') ?? -1;
-  const user: AuthEvent['user'] = {
+  return withoutUndefined<AuthEvent['user']>({
     sub: capped(attributes.sub),
     username: capped(userName ?? undefined),
     email,
@@ -69,11 +75,7 @@ export const userOf = (userName: string | null, attributes: Record<string, strin
     phone: capped(attributes.phone_number?.trim() || undefined),
     phoneVerified: flag(attributes.phone_number_verified),
     status: capped(attributes['cognito:user_status']),
-  };
-  for (const key of Object.keys(user) as (keyof typeof user)[]) {
-    if (user[key] === undefined) delete user[key];
-  }
-  return user;
+  });
 };
 
 /** Everything an AuthEvent takes from the payload and context, before category and outcome. */
