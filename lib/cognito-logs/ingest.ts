@@ -10,13 +10,12 @@
  * is off the sign-in path, so nothing is thrown back for a bad record: a Lambda
  * retry would not make it readable, and it would re-send the good ones.
  */
-import { AuthEventSchema, type AuthEvent } from '../auth-event/schema.ts';
+import type { AuthEvent } from '../auth-event/schema.ts';
 import { formatIssues } from '../config/load.ts';
 import { messageOf } from '../errors.ts';
 import { MetricName } from '../metrics/catalog.ts';
-import { applyPiiPolicy } from '../pii.ts';
-import { PublishError } from '../publish/eventbridge.ts';
-import type { TriggerRuntime } from '../runtime/handler.ts';
+import { publishOrSpill, type TriggerRuntime } from '../runtime/handler.ts';
+import { finalizeEvent } from '../runtime/process.ts';
 import { authEventOfCognitoLog, UnsupportedCognitoLogEventError } from './normalize.ts';
 import { CognitoLogRecordSchema } from './record.ts';
 import { decodeSubscriptionEvent, SubscriptionPayloadError } from './subscription.ts';
@@ -72,9 +71,7 @@ export const createCognitoLogIngester = (runtime: CognitoLogRuntime, onProblem?:
       return undefined;
     }
     try {
-      const event = authEventOfCognitoLog(record.data, { ...runtime, now });
-      // Checking our own output catches a bug before it reaches the SOC, as the triggers do.
-      return AuthEventSchema.parse(applyPiiPolicy(event, runtime.config.pii, runtime.piiKey));
+      return finalizeEvent(authEventOfCognitoLog(record.data, { ...runtime, now }), runtime);
     } catch (error) {
       const unsupported = error instanceof UnsupportedCognitoLogEventError;
       report({
@@ -103,18 +100,12 @@ export const createCognitoLogIngester = (runtime: CognitoLogRuntime, onProblem?:
     const summary = { received: data.logEvents.length, published: 0, skipped: data.logEvents.length - events.length, spilled: 0 };
     if (events.length === 0) return summary;
 
-    try {
-      await runtime.sink.publish(events);
-      summary.published = events.length;
-    } catch (error) {
-      // Lose nothing: whatever did not reach the bus goes to the spill log, as in the triggers.
-      const undelivered = error instanceof PublishError ? error.undelivered : events;
-      runtime.spill(undelivered, messageOf(error));
-      summary.spilled = undelivered.length;
-      summary.published = events.length - undelivered.length;
-      runtime.metrics?.count(MetricName.PublishFailures, 1);
+    const { undelivered, error } = await publishOrSpill(runtime, events);
+    summary.spilled = undelivered.length;
+    summary.published = events.length - undelivered.length;
+    if (error !== undefined) {
       runtime.metrics?.count(MetricName.SpilledEvents, undelivered.length);
-      report({ source: 'cognito-log', code: CognitoLogProblemCode.PublishFailed, message: messageOf(error) });
+      report({ source: 'cognito-log', code: CognitoLogProblemCode.PublishFailed, message: error });
     }
     runtime.metrics?.count(MetricName.EventsPublished, summary.published);
     return summary;

@@ -54,6 +54,26 @@ const report = (runtime: TriggerRuntime, problem: Problem): void => {
   runtime.onProblem?.(problem);
 };
 
+/**
+ * Publishes the events; what did not reach the bus goes to the spill log (lose
+ * nothing) and counts as one publish failure. Returns what was not delivered,
+ * and why.
+ */
+export const publishOrSpill = async (
+  runtime: Pick<TriggerRuntime, 'sink' | 'spill' | 'metrics'>,
+  events: readonly AuthEvent[],
+): Promise<{ undelivered: readonly AuthEvent[]; error?: string }> => {
+  try {
+    await runtime.sink.publish(events);
+    return { undelivered: [] };
+  } catch (error) {
+    const undelivered = error instanceof PublishError ? error.undelivered : events;
+    runtime.spill(undelivered, messageOf(error));
+    runtime.metrics?.count(MetricName.PublishFailures, 1);
+    return { undelivered, error: messageOf(error) };
+  }
+};
+
 const failOpen = (runtime: TriggerRuntime, trigger: TriggerName): MiddlewareObj<unknown, unknown> => ({
   name: 'authtrail-fail-open',
   onError: (request) => {
@@ -84,16 +104,9 @@ export const createTriggerHandler = <T>(
       return event;
     }
     const publishStarted = performance.now();
-    let undelivered: readonly AuthEvent[] = [];
-    try {
-      await runtime.sink.publish(processed.events);
-    } catch (error) {
-      // Fail open, lose nothing: whatever did not reach the bus goes to the spill log.
-      undelivered = error instanceof PublishError ? error.undelivered : processed.events;
-      runtime.spill(undelivered, messageOf(error));
-      runtime.metrics?.count(MetricName.PublishFailures, 1);
-      report(runtime, { trigger: definition.name, code: ProblemCode.PublishFailed, message: messageOf(error) });
-    }
+    // Fail open: a failed publish is spilled and reported, and the sign-in goes on.
+    const { undelivered, error } = await publishOrSpill(runtime, processed.events);
+    if (error !== undefined) report(runtime, { trigger: definition.name, code: ProblemCode.PublishFailed, message: error });
     runtime.metrics?.count(MetricName.EventsPublished, processed.events.length - undelivered.length);
     runtime.metrics?.count(MetricName.SpilledEvents, undelivered.length);
     runtime.metrics?.record?.([

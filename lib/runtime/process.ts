@@ -27,6 +27,15 @@ export interface ProcessContext extends Omit<TriggerContext, 'now'> {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/**
+ * An AuthEvent as it leaves authtrail: the PII policy applied, then checked
+ * against its own schema. The check catches a bug before it reaches the SOC and
+ * puts the fields in schema order; a failure here is a bug, and the caller fails
+ * open.
+ */
+export const finalizeEvent = (event: AuthEvent, context: Pick<ProcessContext, 'config' | 'piiKey'>): AuthEvent =>
+  AuthEventSchema.parse(applyPiiPolicy(event, context.config.pii, context.piiKey));
+
 /** Throws TriggerEventError (INVALID_EVENT or UNSUPPORTED_TRIGGER) for payloads it cannot use. */
 export const processTrigger = <T>(
   definition: TriggerDefinition<T>,
@@ -55,9 +64,7 @@ export const processTrigger = <T>(
   }
 
   const result = definition.run(parsed.data, { ...context, now: context.clock() });
-  // Checking our own output catches a bug before it reaches the SOC, and puts the
-  // fields in schema order. A failure here is a bug: the handler fails open.
-  const event = AuthEventSchema.parse(applyPiiPolicy(result.event, context.config.pii, context.piiKey));
+  const event = finalizeEvent(result.event, context);
   const previous = isRecord(payload.response) ? payload.response : {};
   return {
     response: { ...payload, response: { ...previous, ...result.response } },
