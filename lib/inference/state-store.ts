@@ -58,14 +58,25 @@ export const createMemoryStateStore = (clock: () => number = Date.now): SignInSt
 /** The file of a stage's local inference state. */
 export const localStateFile = (storeDir: string, stage: string): string => join(storeDir, stage, 'inference', 'sign-ins.json');
 
-/** A JSON file, rewritten whole (atomically, by rename) on each change: small, local, one writer at a time. */
-export const createFileStateStore = (file: string, clock: () => number = Date.now): SignInStateStore =>
-  storeOver(
-    () => (existsSync(file) ? new Map(Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, Entry>)) : new Map()),
-    (entries) => {
+/**
+ * A JSON file, rewritten whole (atomically, by rename) on each change: small,
+ * local, one writer at a time. Being the only writer, the store reads the file
+ * once and keeps what it wrote, instead of reading and parsing it again for
+ * every get and put.
+ */
+export const createFileStateStore = (file: string, clock: () => number = Date.now): SignInStateStore => {
+  let entries: Map<string, Entry> | undefined;
+  return storeOver(
+    () =>
+      (entries ??= existsSync(file)
+        ? new Map(Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, Entry>))
+        : new Map()),
+    (next) => {
       mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(`${file}.tmp`, `${JSON.stringify(Object.fromEntries(entries))}\n`);
+      writeFileSync(`${file}.tmp`, `${JSON.stringify(Object.fromEntries(next))}\n`);
       renameSync(`${file}.tmp`, file);
+      entries = next;
     },
     clock,
   );
+};
