@@ -206,6 +206,7 @@ export const createSiemSender = (options: {
   // HEC authenticates with its own Authorization scheme; it wins over a static header of the same name.
   if (sink.format === 'splunk-hec') staticHeaders.authorization = `Splunk ${credentials.hecToken}`;
   const onAttempt = options.onAttempt ?? (() => undefined);
+  const formatOptions = { splunk: sink.splunk };
 
   return {
     sink,
@@ -220,7 +221,7 @@ export const createSiemSender = (options: {
       const wanted: Encoded[] = [];
       events.forEach((event, index) => {
         if (!sink.categories.includes(event.category)) return;
-        const record = encodeRecord(sink.format, event, { splunk: sink.splunk });
+        const record = encodeRecord(sink.format, event, formatOptions);
         wanted.push({ index, id: event.id, record, bytes: Buffer.byteLength(record) });
       });
       const plan = planBatches(sink.format, wanted, sink.batch);

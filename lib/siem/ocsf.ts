@@ -60,20 +60,21 @@ const AUTH_PROTOCOL_NAME: Readonly<Record<number, string>> = {
   6: 'OAUTH 2.0',
 };
 
+const AUTH_PROTOCOL_BY_PROVIDER: Readonly<Record<ProviderType, number | 'cognito'>> = {
+  SAML: OcsfAuthProtocol.Saml,
+  OIDC: OcsfAuthProtocol.OpenId,
+  Google: OcsfAuthProtocol.OpenId,
+  SignInWithApple: OcsfAuthProtocol.OpenId,
+  Facebook: OcsfAuthProtocol.OAuth2,
+  LoginWithAmazon: OcsfAuthProtocol.OAuth2,
+  Cognito: 'cognito',
+  Unknown: OcsfAuthProtocol.Unknown,
+};
+
 /** How the user proved who they are, from the identity provider's type. */
 const authProtocolOf = (event: AuthEvent): { id: number; name: string } => {
   if (event.action === 'client_credentials') return { id: OcsfAuthProtocol.OAuth2, name: AUTH_PROTOCOL_NAME[6] as string };
-  const byProvider: Readonly<Record<ProviderType, number | 'cognito'>> = {
-    SAML: OcsfAuthProtocol.Saml,
-    OIDC: OcsfAuthProtocol.OpenId,
-    Google: OcsfAuthProtocol.OpenId,
-    SignInWithApple: OcsfAuthProtocol.OpenId,
-    Facebook: OcsfAuthProtocol.OAuth2,
-    LoginWithAmazon: OcsfAuthProtocol.OAuth2,
-    Cognito: 'cognito',
-    Unknown: OcsfAuthProtocol.Unknown,
-  };
-  const id = byProvider[event.identityProvider.providerType];
+  const id = AUTH_PROTOCOL_BY_PROVIDER[event.identityProvider.providerType];
   // Cognito's own user directory (SRP / password / custom auth) has no OCSF protocol id.
   if (id === 'cognito') return { id: OcsfAuthProtocol.Other, name: 'Amazon Cognito' };
   return { id, name: AUTH_PROTOCOL_NAME[id] ?? 'Unknown' };
@@ -98,8 +99,6 @@ const CLASS_AND_ACTIVITY: Readonly<Record<Action, { classUid: OcsfClass; activit
   password_reset: { classUid: OcsfClass.AccountChange, activity: OcsfActivity.PasswordReset },
   password_change: { classUid: OcsfClass.AccountChange, activity: OcsfActivity.PasswordChange },
 };
-
-const classAndActivity = (event: AuthEvent) => CLASS_AND_ACTIVITY[event.action];
 
 /** Status of every outcome, total like the actions. */
 const STATUS: Readonly<Record<Outcome, { id: number; name: string }>> = {
@@ -171,7 +170,7 @@ const sourceEndpointOf = (event: AuthEvent): { ip?: string; location?: { city?: 
 export type OcsfEvent = ReturnType<typeof toOcsf>;
 
 export const toOcsf = (event: AuthEvent) => {
-  const { classUid, activity } = classAndActivity(event);
+  const { classUid, activity } = CLASS_AND_ACTIVITY[event.action];
   const status = STATUS[event.outcome];
   const failed = status.id === OcsfStatus.Failure;
   const protocol = authProtocolOf(event);
