@@ -9,12 +9,8 @@ import { TriggerName } from '../lib/cognito/trigger-sources.ts';
 import { loadStageConfigFile } from '../lib/config/load.ts';
 import { isDisposableDomain } from '../lib/policy/disposable-domains.ts';
 import { collectFixtureFiles, readFixture } from '../lib/replay/fixture-file.ts';
-import { createTriggerHandler, type TriggerHandler, type TriggerRuntime, SILENT_LOGGER } from '../lib/runtime/handler.ts';
-import { postAuthentication } from '../lib/triggers/post-authentication.ts';
-import { postConfirmation } from '../lib/triggers/post-confirmation.ts';
-import { preAuthentication } from '../lib/triggers/pre-authentication.ts';
-import { preSignUp } from '../lib/triggers/pre-signup.ts';
-import { preTokenGeneration } from '../lib/triggers/pre-token-generation.ts';
+import { type TriggerRuntime, SILENT_LOGGER } from '../lib/runtime/handler.ts';
+import { triggerHandlersFor } from '../lib/triggers/all.ts';
 import { PIPELINE_VERSION } from '../lib/version.ts';
 import { summarize } from './lib/stats.ts';
 
@@ -34,14 +30,6 @@ export const benchRuntime = (sink: (events: readonly AuthEvent[]) => void): Trig
   };
 };
 
-export const handlersFor = (runtime: TriggerRuntime): Record<TriggerName, TriggerHandler> => ({
-  [TriggerName.PreSignUp]: createTriggerHandler(preSignUp, runtime),
-  [TriggerName.PostAuthentication]: createTriggerHandler(postAuthentication, runtime),
-  [TriggerName.PreTokenGeneration]: createTriggerHandler(preTokenGeneration, runtime),
-  [TriggerName.PreAuthentication]: createTriggerHandler(preAuthentication, runtime),
-  [TriggerName.PostConfirmation]: createTriggerHandler(postConfirmation, runtime),
-});
-
 export const fixturesFor = (trigger: TriggerName): unknown[] =>
   collectFixtureFiles([`events/${trigger}`]).map((file) => readFixture(file));
 
@@ -56,7 +44,7 @@ export interface OverheadResult {
 export const measureTriggerOverhead = async (invocations = 20_000, warmup = 2_000): Promise<OverheadResult[]> => {
   let published = 0;
   // The sink keeps nothing: publishing cost is measured by the deadline benchmark.
-  const handlers = handlersFor(benchRuntime((events) => void (published += events.length)));
+  const handlers = triggerHandlersFor(benchRuntime((events) => void (published += events.length)));
   const context = {} as Context;
   const results: OverheadResult[] = [];
   for (const trigger of Object.values(TriggerName)) {

@@ -7,7 +7,7 @@
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { ProblemCode, messageOf } from '../errors.ts';
-import { failure, type Invoker } from './replay.ts';
+import { failure, success, type Invoker } from './replay.ts';
 import { namesFor } from '../naming.ts';
 
 const DENIAL_NAMES = ['TriggerDeniedError', 'SignUpDeniedError'] as const;
@@ -41,9 +41,8 @@ export const createLambdaInvoker = (stage: string, client: LambdaClient): Invoke
     const denied = DENIAL_NAMES.some(
       (name) => errorType === name || (errorType === 'Error' && Array.isArray(trace) && String(trace[0]).startsWith(`${name}:`)),
     );
-    if (denied) return { file, ok: true, trigger: source, response: null, events: [], error: null };
+    if (denied) return success(file, source, null, []);
     return failure(file, source, ProblemCode.HandlerFailed, `${functionName}: ${errorType ?? output.FunctionError}: ${errorMessage ?? ''}`);
   }
-  const response = typeof returned === 'object' && returned !== null && 'response' in returned ? returned.response : null;
-  return { file, ok: true, trigger: source, response, events: [], error: null };
+  return success(file, source, returned, []);
 };

@@ -9,15 +9,11 @@ import type { AuthEvent } from '../auth-event/schema.ts';
 import { TriggerName } from '../cognito/trigger-sources.ts';
 import type { StageConfig } from '../config/schema.ts';
 import { ProblemCode, TriggerDeniedError, messageOf } from '../errors.ts';
-import { createTriggerHandler, type NarrowLogger, type Problem, type TriggerHandler } from '../runtime/handler.ts';
+import type { NarrowLogger, Problem } from '../runtime/handler.ts';
 import type { EventSink } from '../sinks/sink.ts';
-import { postAuthentication } from '../triggers/post-authentication.ts';
-import { postConfirmation } from '../triggers/post-confirmation.ts';
-import { preAuthentication } from '../triggers/pre-authentication.ts';
-import { preSignUp } from '../triggers/pre-signup.ts';
-import { preTokenGeneration } from '../triggers/pre-token-generation.ts';
+import { triggerHandlersFor } from '../triggers/all.ts';
 import { PIPELINE_VERSION } from '../version.ts';
-import { failure, type Invoker } from './replay.ts';
+import { failure, success, type Invoker } from './replay.ts';
 import { namesFor } from '../naming.ts';
 
 export interface LocalInvokerOptions {
@@ -32,14 +28,14 @@ export interface LocalInvokerOptions {
   clock?: () => Date;
 }
 
-const lambdaContextFor = (stage: string, trigger: TriggerName): Context => ({
+const lambdaContextFor = (names: ReturnType<typeof namesFor>, trigger: TriggerName): Context => ({
   callbackWaitsForEmptyEventLoop: false,
-  functionName: namesFor(stage).functionName(trigger),
+  functionName: names.functionName(trigger),
   functionVersion: '$LATEST',
-  invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${namesFor(stage).functionName(trigger)}`,
+  invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${names.functionName(trigger)}`,
   memoryLimitInMB: '256',
   awsRequestId: randomUUID(),
-  logGroupName: namesFor(stage).functionLogGroup(trigger),
+  logGroupName: names.functionLogGroup(trigger),
   logStreamName: 'local',
   getRemainingTimeInMillis: () => 5_000,
   done: () => undefined,
@@ -48,6 +44,7 @@ const lambdaContextFor = (stage: string, trigger: TriggerName): Context => ({
 });
 
 export const createLocalInvoker = (options: LocalInvokerOptions): Invoker => {
+  const names = namesFor(options.stage);
   let published: AuthEvent[] = [];
   let problems: Problem[] = [];
   const runtime = {
@@ -67,13 +64,7 @@ export const createLocalInvoker = (options: LocalInvokerOptions): Invoker => {
       },
     },
   };
-  const handlers: Record<TriggerName, TriggerHandler> = {
-    [TriggerName.PreSignUp]: createTriggerHandler(preSignUp, runtime),
-    [TriggerName.PostAuthentication]: createTriggerHandler(postAuthentication, runtime),
-    [TriggerName.PreTokenGeneration]: createTriggerHandler(preTokenGeneration, runtime),
-    [TriggerName.PreAuthentication]: createTriggerHandler(preAuthentication, runtime),
-    [TriggerName.PostConfirmation]: createTriggerHandler(postConfirmation, runtime),
-  };
+  const handlers = triggerHandlersFor(runtime);
 
   return async ({ file, trigger, source, payload }) => {
     published = [];
@@ -81,15 +72,13 @@ export const createLocalInvoker = (options: LocalInvokerOptions): Invoker => {
     let returned: unknown;
     let denied = false;
     try {
-      returned = await handlers[trigger](payload, lambdaContextFor(options.stage, trigger));
+      returned = await handlers[trigger](payload, lambdaContextFor(names, trigger));
     } catch (error) {
       if (!(error instanceof TriggerDeniedError)) return failure(file, source, ProblemCode.HandlerFailed, messageOf(error));
       denied = true;
     }
     const problem = problems[0];
     if (problem !== undefined) return { ...failure(file, source, problem.code, problem.message), events: published };
-    const response =
-      !denied && typeof returned === 'object' && returned !== null && 'response' in returned ? returned.response : null;
-    return { file, ok: true, trigger: source, response, events: published, error: null };
+    return success(file, source, denied ? null : returned, published);
   };
 };

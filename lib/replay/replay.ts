@@ -42,6 +42,19 @@ export const failure = (file: string, trigger: string | null, code: string, mess
   error: { code, message },
 });
 
+/**
+ * A replay that went through: the `response` block of what the handler returned
+ * (null when it returned none, or denied), and the events it published.
+ */
+export const success = (file: string, trigger: string, returned: unknown, events: AuthEvent[]): ReplayResult => ({
+  file,
+  ok: true,
+  trigger,
+  response: typeof returned === 'object' && returned !== null && 'response' in returned ? returned.response : null,
+  events,
+  error: null,
+});
+
 export const createReplayer = (invoke: Invoker) => {
   /** Replays one payload; `file` names it in the result and in `pipeline.replay`. */
   const replayPayload = async (file: string, payload: unknown): Promise<ReplayResult> => {
