@@ -7,6 +7,7 @@
  * Field meanings: docs/auth-event.md.
  */
 import * as z from 'zod/mini';
+import { TokenLambdaVersion } from '../cognito/trigger-sources.ts';
 import { described } from '../zod-setup.ts';
 
 export const AUTH_EVENT_SCHEMA_VERSION = '1' as const;
@@ -60,7 +61,8 @@ export const ProviderType = {
 } as const;
 export type ProviderType = (typeof ProviderType)[keyof typeof ProviderType];
 
-const values = <T extends Record<string, string>>(constants: T) =>
+/** The values of an `as const` object, typed as the non-empty tuple z.enum wants. */
+export const valuesOf = <T extends Record<string, string>>(constants: T) =>
   Object.values(constants) as [T[keyof T], ...T[keyof T][]];
 
 const Names = z.array(z.string());
@@ -73,9 +75,9 @@ export const AuthEventSchema = described(
     id: described(Id, 'Deterministic: the same trigger invocation (and its Cognito retries) gives the same id.'),
     time: described(z.iso.datetime(), 'When authtrail saw the invocation (UTC, ISO 8601).'),
     stage: z.string().check(z.minLength(1)),
-    category: z.enum(values(Category)),
-    action: z.enum(values(Action)),
-    outcome: z.enum(values(Outcome)),
+    category: z.enum(valuesOf(Category)),
+    action: z.enum(valuesOf(Action)),
+    outcome: z.enum(valuesOf(Outcome)),
     reason: described(
       z.optional(z.strictObject({ code: z.string(), message: z.string() })),
       'Present when outcome is "denied" or "failed".',
@@ -105,7 +107,7 @@ export const AuthEventSchema = described(
     identityProvider: z.strictObject({
       type: z.enum(['cognito', 'federated']),
       name: z.string(),
-      providerType: z.enum(values(ProviderType)),
+      providerType: z.enum(valuesOf(ProviderType)),
     }),
     groups: Names,
     device: z.optional(
@@ -136,7 +138,7 @@ export const AuthEventSchema = described(
     ),
     token: z.optional(
       z.strictObject({
-        version: z.enum(['V1_0', 'V2_0', 'V3_0']),
+        version: z.enum(valuesOf(TokenLambdaVersion)),
         source: described(z.string(), 'The TokenGeneration_* suffix, e.g. RefreshTokens.'),
         claimsAdded: described(Names, 'Names only, never values.'),
         claimsSuppressed: Names,

@@ -6,7 +6,8 @@
  */
 import * as z from 'zod/mini';
 import '../zod-setup.ts';
-import { Category, ProviderType } from '../auth-event/schema.ts';
+import { Category, valuesOf } from '../auth-event/schema.ts';
+import { PRE_SIGN_UP_SOURCES, TokenLambdaVersion } from '../cognito/trigger-sources.ts';
 
 /** Whole numbers in [min, max]. */
 const intIn = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
@@ -98,7 +99,7 @@ export const StageConfigSchema = z.strictObject({
           emailDomains: DomainList,
           /** Confirm every sign-up from these trigger sources (e.g. PreSignUp_AdminCreateUser). */
           triggerSources: z._default(
-            z.array(z.enum(['PreSignUp_SignUp', 'PreSignUp_AdminCreateUser', 'PreSignUp_ExternalProvider'])),
+            z.array(z.enum(PRE_SIGN_UP_SOURCES)),
             [],
           ),
           /** With auto-confirm, also mark the email / phone verified when present. */
@@ -137,7 +138,7 @@ export const StageConfigSchema = z.strictObject({
   tokens: z.prefault(
     z.strictObject({
       /** Must match the user pool's pre token generation LambdaVersion; used when a payload does not say. */
-      lambdaVersion: z._default(z.enum(['V1_0', 'V2_0', 'V3_0']), 'V2_0'),
+      lambdaVersion: z._default(z.enum(valuesOf(TokenLambdaVersion)), TokenLambdaVersion.V2),
       claims: z._default(z.array(ClaimRule), []),
       suppressClaims: z._default(z.array(ClaimName), []),
       scopes: z._default(z.array(ScopeRule), []),
@@ -187,8 +188,8 @@ export const StageConfigSchema = z.strictObject({
       format: z._default(z.enum(['ndjson', 'json', 'splunk-hec', 'ocsf']), 'ndjson'),
       /** Only these AuthEvent categories go to this SIEM; others are acknowledged and skipped. */
       categories: z._default(
-        z.array(z.enum(Object.values(Category) as [Category, ...Category[]])).check(z.minLength(1)),
-        Object.values(Category),
+        z.array(z.enum(valuesOf(Category))).check(z.minLength(1)),
+        valuesOf(Category),
       ),
       batch: z.prefault(
         z.strictObject({
