@@ -4,7 +4,7 @@
  * (serverless.yml; empty: the alarms exist without actions).
  */
 import { BASE_DIMENSIONS, METRICS_NAMESPACE, MetricName, SERVICE_NAME } from '../lib/metrics/catalog.ts';
-import { TRIGGER_DURATION_ALARM_MS, TRIGGER_FUNCTIONS, namesFor, type RenderContext } from './context.ts';
+import { TRIGGER_DURATION_ALARM_MS, TRIGGER_FUNCTIONS, namesFor, pascal, type RenderContext } from './context.ts';
 
 /** Thresholds, per 5 minutes unless said otherwise. */
 export const ALARM_THRESHOLDS = {
@@ -60,8 +60,6 @@ export interface AlarmDefinition {
   logicalId: string;
   properties: AlarmProperties;
 }
-
-const pascal = (name: string): string => name.replace(/(^|-)([a-z])/g, (_, __, letter: string) => letter.toUpperCase());
 
 export const stageAlarms = (ctx: RenderContext): AlarmDefinition[] => {
   const names = namesFor(ctx.stage);

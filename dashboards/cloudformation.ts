@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { configFileFor, loadStageConfigFile } from '../lib/config/load.ts';
 import { stageAlarms } from './alarms.ts';
 import { authActivityDashboard } from './auth-activity.ts';
-import { namesFor, type RenderContext } from './context.ts';
+import { namesFor, pascal, type RenderContext } from './context.ts';
 import { pipelineHealthDashboard } from './pipeline-health.ts';
 import { QUERIES } from './queries.ts';
 import type { DashboardBody } from './widgets.ts';
@@ -43,8 +43,6 @@ const substitute = (value: unknown, variables: Record<string, Json>): Json => {
   }
   return value as Json;
 };
-
-const pascal = (name: string): string => name.replace(/(^|-)([a-z])/g, (_, __, letter: string) => letter.toUpperCase());
 
 export const stackResources = (input: StackInput): { Resources: Record<string, Json>; Outputs: Record<string, Json> } => {
   const ctx: RenderContext = {

@@ -33,6 +33,9 @@ const everyTriggerListed: Exclude<TriggerName, (typeof TRIGGER_FUNCTIONS)[number
 void everyTriggerListed;
 export const SIEM_FORWARDER = 'siem-forwarder' as const;
 
+/** `sign-up-denied` -> `SignUpDenied`: names in the template's logical ids. */
+export const pascal = (name: string): string => name.replace(/(^|-)([a-z])/g, (_, __, letter: string) => letter.toUpperCase());
+
 /** Cognito's hard limit for a trigger, and the share of it an alarm allows. */
 export const TRIGGER_BUDGET_MS = 5_000;
 export const TRIGGER_DURATION_ALARM_MS = 4_000;
