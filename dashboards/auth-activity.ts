@@ -7,7 +7,7 @@
 import { Dimension, MetricName } from '../lib/metrics/catalog.ts';
 import { namesFor, type RenderContext } from './context.ts';
 import { queryNamed, withSource } from './queries.ts';
-import { authtrailMetric, authtrailSearch, layout, type DashboardBody, type ExpressionEntry, type UnplacedWidget, headingWidget } from './widgets.ts';
+import { authtrailMetric, authtrailSearch, layout, type DashboardBody, type ExpressionEntry, type UnplacedWidget, headingWidget, metricChart } from './widgets.ts';
 
 const PERIOD = 300;
 
@@ -26,6 +26,7 @@ const cognitoFailureRate = (ctx: RenderContext, metric: string, prefix: string):
 export const authActivityDashboard = (ctx: RenderContext): DashboardBody => {
   const { stage, region } = ctx;
   const names = namesFor(stage);
+  const chart = metricChart(region, PERIOD);
   const search = (title: string, name: MetricName, dimension: Dimension | undefined, width = 8, view: 'timeSeries' | 'bar' = 'timeSeries'): UnplacedWidget =>
     ({
       type: 'metric',
@@ -51,24 +52,12 @@ export const authActivityDashboard = (ctx: RenderContext): DashboardBody => {
       headingWidget(
         `## authtrail ${stage}: auth activity\nSign-ups, sign-ins and tokens as the triggers saw them (namespace \`authtrail\`), Cognito's own view (\`AWS/Cognito\`), and the audit trail \`${names.eventsLogGroup}\`.`,
       ),
-      {
-        type: 'metric',
-        width: 8,
-        height: 6,
-        properties: {
-          title: 'Sign-ups, tokens and sign-ins',
-          region,
-          view: 'timeSeries',
-          period: PERIOD,
-          stat: 'Sum',
-          metrics: [
-            authtrailMetric(stage, MetricName.SignIns, {}, { label: 'sign-ins' }),
-            authtrailMetric(stage, MetricName.TokensIssued, {}, { label: 'tokens issued' }),
-            authtrailMetric(stage, MetricName.SignUpsDenied, {}, { label: 'sign-ups denied' }),
-            authtrailMetric(stage, MetricName.NewDeviceSignIns, {}, { label: 'new-device sign-ins' }),
-          ],
-        },
-      },
+      chart('Sign-ups, tokens and sign-ins', [
+        authtrailMetric(stage, MetricName.SignIns, {}, { label: 'sign-ins' }),
+        authtrailMetric(stage, MetricName.TokensIssued, {}, { label: 'tokens issued' }),
+        authtrailMetric(stage, MetricName.SignUpsDenied, {}, { label: 'sign-ups denied' }),
+        authtrailMetric(stage, MetricName.NewDeviceSignIns, {}, { label: 'new-device sign-ins' }),
+      ]),
       search('Sign-ups by outcome', MetricName.SignUps, Dimension.Outcome),
       search('Sign-up denials by reason', MetricName.SignUpsDenied, Dimension.Reason),
       search('Sign-ins by client', MetricName.SignIns, Dimension.Client),
@@ -81,23 +70,11 @@ export const authActivityDashboard = (ctx: RenderContext): DashboardBody => {
       search('Tokens by event version', MetricName.TokensIssued, Dimension.TokenVersion),
       search('Tokens by source', MetricName.TokensIssued, Dimension.TokenSource),
       cognito('Cognito sign-ins: failures and failure rate', 'SignInSuccesses', 'si'),
-      {
-        type: 'metric',
-        width: 8,
-        height: 6,
-        properties: {
-          title: 'Sign-in attempts, denials and inferred failures',
-          region,
-          view: 'timeSeries',
-          period: PERIOD,
-          stat: 'Sum',
-          metrics: [
-            authtrailMetric(stage, MetricName.SignInAttempts, {}, { label: 'attempts (pre authentication)' }),
-            authtrailMetric(stage, MetricName.SignInsDenied, {}, { label: 'denied by policy' }),
-            authtrailMetric(stage, MetricName.FailedSignIns, {}, { label: 'failed (no success in the window)' }),
-          ],
-        },
-      },
+      chart('Sign-in attempts, denials and inferred failures', [
+        authtrailMetric(stage, MetricName.SignInAttempts, {}, { label: 'attempts (pre authentication)' }),
+        authtrailMetric(stage, MetricName.SignInsDenied, {}, { label: 'denied by policy' }),
+        authtrailMetric(stage, MetricName.FailedSignIns, {}, { label: 'failed (no success in the window)' }),
+      ]),
       search('Failed sign-ins by client', MetricName.FailedSignIns, Dimension.Client),
       cognito('Cognito sign-ups: failures and failure rate', 'SignUpSuccesses', 'su'),
       cognito('Cognito token refreshes: failures and failure rate', 'TokenRefreshSuccesses', 'tr'),

@@ -6,7 +6,7 @@
  */
 import { Dimension, MetricName } from '../lib/metrics/catalog.ts';
 import { SIEM_FORWARDER, TRIGGER_BUDGET_MS, TRIGGER_DURATION_ALARM_MS, TRIGGER_FUNCTIONS, namesFor, type RenderContext } from './context.ts';
-import { authtrailMetric, awsMetric, layout, type DashboardBody, type MetricEntry, type MetricWidgetProperties, type UnplacedWidget, headingWidget } from './widgets.ts';
+import { authtrailMetric, awsMetric, layout, type DashboardBody, type MetricEntry, headingWidget, metricChart } from './widgets.ts';
 import { loadRules } from '../lib/routing/rules.ts';
 
 const PERIOD = 60;
@@ -14,20 +14,15 @@ const PERIOD = 60;
 export const pipelineHealthDashboard = (ctx: RenderContext): DashboardBody => {
   const { stage, region } = ctx;
   const names = namesFor(stage);
-  const lambda = (metric: string, stat: string, functions: readonly string[] = TRIGGER_FUNCTIONS): MetricEntry[] =>
-    functions.map((name) => awsMetric('AWS/Lambda', metric, { FunctionName: names.functionName(name) }, { stat, label: name }));
+  const lambda = (metric: string, stat: string, functions: readonly string[] = TRIGGER_FUNCTIONS, label = (name: string) => name): MetricEntry[] =>
+    functions.map((name) => awsMetric('AWS/Lambda', metric, { FunctionName: names.functionName(name) }, { stat, label: label(name) }));
   const budget = {
     horizontal: [
       { label: 'Cognito budget 5 s', value: TRIGGER_BUDGET_MS, color: '#d62728' },
       { label: 'alarm', value: TRIGGER_DURATION_ALARM_MS, color: '#ff7f0e' },
     ],
   };
-  const chart = (title: string, metrics: MetricEntry[], extra: Partial<MetricWidgetProperties> = {}, width = 8): UnplacedWidget => ({
-    type: 'metric',
-    width,
-    height: 6,
-    properties: { title, region, view: 'timeSeries', period: PERIOD, stat: 'Sum', metrics, ...extra },
-  });
+  const chart = metricChart(region, PERIOD);
 
   return {
     start: '-PT6H',
@@ -38,7 +33,7 @@ export const pipelineHealthDashboard = (ctx: RenderContext): DashboardBody => {
       ),
       chart('Trigger duration p50 (ms)', lambda('Duration', 'p50'), { stat: 'p50', annotations: budget }),
       chart('Trigger duration p99 (ms)', lambda('Duration', 'p99'), { stat: 'p99', annotations: budget }),
-      chart('Trigger errors and throttles', [...lambda('Errors', 'Sum'), ...lambda('Throttles', 'Sum').map((entry) => entry.map((part) => (typeof part === 'object' ? { ...part, label: `${(part as { label?: string }).label} throttles` } : part)))]),
+      chart('Trigger errors and throttles', [...lambda('Errors', 'Sum'), ...lambda('Throttles', 'Sum', TRIGGER_FUNCTIONS, (name) => `${name} throttles`)]),
       chart(
         'Publish latency p50 / p99 (ms)',
         TRIGGER_FUNCTIONS.flatMap((trigger) => [
@@ -62,7 +57,7 @@ export const pipelineHealthDashboard = (ctx: RenderContext): DashboardBody => {
         authtrailMetric(stage, MetricName.SiemRetried, {}, { label: 'retried' }),
         authtrailMetric(stage, MetricName.SiemRequests, {}, { label: 'HTTP requests' }),
       ]),
-      chart('SIEM forwarder errors and duration p99', [...lambda('Errors', 'Sum', [SIEM_FORWARDER]), ...lambda('Duration', 'p99', [SIEM_FORWARDER]).map((entry) => entry.map((part) => (typeof part === 'object' ? { ...part, label: 'duration p99 (ms)' } : part)))]),
+      chart('SIEM forwarder errors and duration p99', [...lambda('Errors', 'Sum', [SIEM_FORWARDER]), ...lambda('Duration', 'p99', [SIEM_FORWARDER], () => 'duration p99 (ms)')]),
       chart(
         'Dead-letter queues and SIEM backlog',
         [

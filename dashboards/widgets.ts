@@ -70,25 +70,32 @@ export const layout = (widgets: readonly UnplacedWidget[]): Widget[] => {
   });
 };
 
+/** A time-series chart of `metrics`, summed over `period` unless `extra` says otherwise. */
+export const metricChart =
+  (region: string, period: number) =>
+  (title: string, metrics: MetricEntry[], extra: Partial<MetricWidgetProperties> = {}, width = 8): UnplacedWidget => ({
+    type: 'metric',
+    width,
+    height: 6,
+    properties: { title, region, view: 'timeSeries', period, stat: 'Sum', metrics, ...extra },
+  });
+
 /** The full-width text heading each dashboard starts with. */
 export const headingWidget = (markdown: string): UnplacedWidget => ({ type: 'text', width: 24, height: 2, properties: { markdown } });
 
-/** An authtrail metric under `service`, `stage` and the given extra dimensions. */
+/** An authtrail metric under `service`, `stage` (BASE_DIMENSIONS) and the given extra dimensions. */
 export const authtrailMetric = (
   stage: string,
   name: MetricName,
   dimensions: Partial<Record<Dimension, string>> = {},
   options: MetricOptions = {},
-): MetricEntry => [
-  METRICS_NAMESPACE,
-  name,
-  'service',
-  SERVICE_NAME,
-  'stage',
-  stage,
-  ...Object.entries(dimensions).flatMap(([key, value]) => [key, value as string]),
-  ...(Object.keys(options).length === 0 ? [] : [options]),
-];
+): MetricEntry =>
+  awsMetric(
+    METRICS_NAMESPACE,
+    name,
+    { [BASE_DIMENSIONS[0]]: SERVICE_NAME, [BASE_DIMENSIONS[1]]: stage, ...dimensions } as Record<string, string>,
+    options,
+  );
 
 /** SEARCH over one dimension of an authtrail metric: one line per value it has. */
 export const authtrailSearch = (
@@ -101,7 +108,7 @@ export const authtrailSearch = (
 ): ExpressionEntry => {
   const schema = [METRICS_NAMESPACE, ...BASE_DIMENSIONS, ...(dimension === undefined ? [] : [dimension])].join(',');
   return {
-    expression: `SEARCH('{${schema}} MetricName="${name}" ${BASE_DIMENSIONS[0]}="${SERVICE_NAME}" stage="${stage}"', '${stat}', ${period})`,
+    expression: `SEARCH('{${schema}} MetricName="${name}" ${BASE_DIMENSIONS[0]}="${SERVICE_NAME}" ${BASE_DIMENSIONS[1]}="${stage}"', '${stat}', ${period})`,
     id,
     label: '',
   };

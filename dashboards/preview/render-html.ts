@@ -5,7 +5,7 @@
  * on AWS (AWS/Lambda, AWS/Cognito, AWS/SQS, AWS/Events, latency percentiles)
  * say so instead of drawing an empty chart.
  */
-import { METRICS_NAMESPACE, type Dimension, type MetricName, type MetricPoint } from '../../lib/metrics/catalog.ts';
+import { BASE_DIMENSIONS, METRICS_NAMESPACE, type Dimension, type MetricName, type MetricPoint } from '../../lib/metrics/catalog.ts';
 import type { DashboardBody, MetricEntry, MetricOptions, Widget } from '../widgets.ts';
 import type { LocalData } from './local-data.ts';
 import { runQuery } from './logs-insights.ts';
@@ -19,7 +19,7 @@ export type WidgetData = { kind: 'series'; series: Series[] } | { kind: 'aws-onl
 const escape = (text: string): string =>
   text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
 
-const BASE = new Set(['service', 'stage']);
+const BASE = new Set<string>(BASE_DIMENSIONS);
 
 const sumOf = (points: readonly MetricPoint[]): number => points.reduce((total, point) => total + point.value, 0);
 
