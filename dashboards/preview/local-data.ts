@@ -10,8 +10,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { AuthEvent } from '../../lib/auth-event/schema.ts';
 import { MetricName, authEventMetrics, type MetricPoint } from '../../lib/metrics/catalog.ts';
 import { RuleTarget } from '../../lib/routing/rules.ts';
-import { siemStorePaths } from '../../lib/siem/local-forwarder.ts';
-import { storePaths } from '../../lib/sinks/local-store.ts';
+import { receivedFile } from '../../lib/siem/receiver.ts';
+import { siemStorePaths, storePaths } from '../../lib/sinks/local-store.ts';
 
 export interface LocalData {
   stage: string;
@@ -38,7 +38,7 @@ export const readLocalData = (storeDir: string, stage: string): LocalData => {
     throw new Error(`No events in ${paths[RuleTarget.EventsLog]}: run \`npm start\` (or npm run replay -- --stage ${stage} ...) first`);
   }
   const spilled = readLines(paths.spill).length;
-  const delivered = readLines(siem.received).length;
+  const delivered = readLines(receivedFile(storeDir, stage)).length;
   const rejected = readLines(siem.dlq).length;
   const count = (name: MetricName, value: number): MetricPoint => ({ name, value, dimensions: {} });
   const points: MetricPoint[] = [

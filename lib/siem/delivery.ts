@@ -139,6 +139,9 @@ export interface BatchPlan<T> {
   oversized: T[];
 }
 
+/** The SQS message attribute a dead-lettered message carries its reason in (forwarder writes, redrive reads). */
+export const REASON_ATTRIBUTE = 'authtrail-reason';
+
 /** Cuts records into batches of at most `maxEvents` and `maxBytes` (whole body, framing included). */
 const planBatches = <T extends { bytes: number }>(
   format: SiemFormat,

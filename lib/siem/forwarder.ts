@@ -26,14 +26,13 @@ import { requiredEnv, stageConfigFromEnv } from '../config/load.ts';
 import { createLogger, createMetrics } from '../runtime/powertools.ts';
 import { MetricName } from '../metrics/catalog.ts';
 import { ConfigError, messageOf } from '../errors.ts';
-import { EventStatus, createSiemSender, sinkFromConfig, systemDeliveryIo, type SiemSender } from './delivery.ts';
+import { EventStatus, REASON_ATTRIBUTE, createSiemSender, sinkFromConfig, systemDeliveryIo, type SiemSender } from './delivery.ts';
 import { forwardMessages, type MessageVerdict } from './forward.ts';
 import { createHttpTransport } from './http.ts';
 import { credentialsSourceFromEnv, type CredentialsSource } from './secrets.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export const REASON_ATTRIBUTE = 'authtrail-reason';
 
 export interface DeadLetter {
   messageId: string;

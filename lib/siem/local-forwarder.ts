@@ -16,11 +16,9 @@
  *   on the queue (cursor not moved past them) for the next run.
  * One local forwarder per stage at a time.
  */
-import { dirname, join } from 'node:path';
 import type { StageConfig } from '../config/schema.ts';
 import { StageConfigSchema } from '../config/schema.ts';
-import { RuleTarget } from '../routing/rules.ts';
-import { createNdjsonFile, storePaths } from '../sinks/local-store.ts';
+import { createNdjsonFile, siemStorePaths } from '../sinks/local-store.ts';
 import { linesFrom, readCursor, writeCursor, type Line } from '../sinks/ndjson-cursor.ts';
 import {
   EventStatus,
@@ -35,21 +33,9 @@ import {
 import type { SiemFormat } from './formats.ts';
 import { forwardMessages } from './forward.ts';
 import { createHttpTransport } from './http.ts';
-import { receivedFile } from './receiver.ts';
 import { credentialsFromEnv } from './secrets.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
-
-/** The SIEM files of a stage's local store. */
-export const siemStorePaths = (storeDir: string, stage: string) => {
-  const queue = storePaths(storeDir, stage)[RuleTarget.SiemQueue];
-  return {
-    queue,
-    cursor: join(dirname(queue), 'siem.cursor.json'),
-    dlq: join(dirname(queue), 'siem-dlq.ndjson'),
-    received: receivedFile(storeDir, stage),
-  };
-};
 
 export interface LocalDeadLetter {
   failedAt: string;

@@ -21,8 +21,9 @@ import {
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { messageOf } from '../errors.ts';
-import { REASON_ATTRIBUTE } from './forwarder.ts';
-import { siemStorePaths, type LocalDeadLetter } from './local-forwarder.ts';
+import { REASON_ATTRIBUTE } from './delivery.ts';
+import { siemStorePaths } from '../sinks/local-store.ts';
+import type { LocalDeadLetter } from './local-forwarder.ts';
 
 export interface RedriveProgress {
   moved: number;

@@ -20,6 +20,16 @@ export const storePaths = (storeDir: string, stage: string) => ({
   spill: join(storeDir, stage, 'logs', 'spill.ndjson'),
 });
 
+/** The local SIEM queue and, beside it, the forwarder's cursor and its dead letters. */
+export const siemStorePaths = (storeDir: string, stage: string) => {
+  const queue = storePaths(storeDir, stage)[RuleTarget.SiemQueue];
+  return {
+    queue,
+    cursor: join(dirname(queue), 'siem.cursor.json'),
+    dlq: join(dirname(queue), 'siem-dlq.ndjson'),
+  };
+};
+
 /** Removes a stage's local store so a replay starts from nothing. */
 export const clearStore = (storeDir: string, stage: string): void => {
   rmSync(storePaths(storeDir, stage).root, { recursive: true, force: true });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSiemSender, systemDeliveryIo } from '../../lib/siem/delivery.ts';
 import { createHttpTransport } from '../../lib/siem/http.ts';
-import { siemStorePaths } from '../../lib/siem/local-forwarder.ts';
+import { siemStorePaths } from '../../lib/sinks/local-store.ts';
 import { receivedFile } from '../../lib/siem/receiver.ts';
 import { createNdjsonFile } from '../../lib/sinks/local-store.ts';
 import { ROOT } from '../helpers/fixtures.ts';
