@@ -5,11 +5,10 @@
  * container, with the same config, PII key and deadline-bound publisher as the
  * triggers.
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { createCognitoLogIngester } from '../lib/cognito-logs/ingest.ts';
 import { createLambdaRuntime } from '../lib/runtime/lambda.ts';
+import { powertoolsMiddlewares } from '../lib/runtime/powertools.ts';
 
 // Cold start: a bad config or a missing setting fails here, with the setting named.
 const runtime = await createLambdaRuntime();
@@ -19,6 +18,4 @@ export const handler = middy(async (event: unknown) => {
   const summary = await ingest(event);
   runtime.logger.info('authtrail.cognito-logs', { summary });
   return summary;
-})
-  .use(logMetrics(runtime.lambdaMetrics))
-  .use(injectLambdaContext(runtime.logger));
+}).use(powertoolsMiddlewares(runtime.logger, runtime.lambdaMetrics));

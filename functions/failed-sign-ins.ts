@@ -4,15 +4,13 @@
  * lib/inference/; this file builds its dependencies once per container.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { requiredEnv, stageConfigFromEnv } from '../lib/config/load.ts';
 import { createFailedSignInConsumer } from '../lib/inference/consumer.ts';
 import { createDynamoDbStateStore } from '../lib/inference/dynamodb-store.ts';
 import { powertoolsRecorder } from '../lib/metrics/emf.ts';
 import { createEventBridgeClient, createEventBridgePublisher } from '../lib/publish/eventbridge.ts';
-import { createLogger, createMetrics } from '../lib/runtime/powertools.ts';
+import { createLogger, createMetrics, powertoolsMiddlewares } from '../lib/runtime/powertools.ts';
 
 // Cold start: a missing setting or a bad config fails here, with the setting named.
 const stage = requiredEnv(process.env, 'AUTHTRAIL_STAGE');
@@ -33,4 +31,4 @@ const consume = createFailedSignInConsumer({
   metrics: powertoolsRecorder(metrics),
 });
 
-export const handler = middy(consume).use(logMetrics(metrics)).use(injectLambdaContext(logger));
+export const handler = middy(consume).use(powertoolsMiddlewares(logger, metrics));

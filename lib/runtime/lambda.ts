@@ -4,11 +4,8 @@
  * problem here is a bad deploy and fails the cold start with the setting named.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
-import type { MiddlewareObj } from '@middy/core';
 import { requiredEnv, stageConfigFromEnv } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import { isDisposableDomain } from '../policy/disposable-domains.ts';
@@ -19,7 +16,7 @@ import type { AuthEvent } from '../auth-event/schema.ts';
 import { PIPELINE_VERSION } from '../version.ts';
 import { powertoolsRecorder } from '../metrics/emf.ts';
 import { createTriggerHandler, type TriggerHandler, type TriggerRuntime } from './handler.ts';
-import { createLogger, createMetrics } from './powertools.ts';
+import { createLogger, createMetrics, powertoolsMiddlewares } from './powertools.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -96,6 +93,5 @@ export const createLambdaRuntime = async (env: Env = process.env): Promise<Lambd
 
 /** The exported handler of a trigger function: the shared stack plus Powertools' Lambda context in logs. */
 export const lambdaHandlerFor = <T>(definition: TriggerDefinition<T>, runtime: LambdaRuntime): TriggerHandler => {
-  const middlewares = [logMetrics(runtime.lambdaMetrics), injectLambdaContext(runtime.logger)] as MiddlewareObj<unknown, unknown>[];
-  return createTriggerHandler(definition, runtime, middlewares);
+  return createTriggerHandler(definition, runtime, powertoolsMiddlewares(runtime.logger, runtime.lambdaMetrics));
 };
