@@ -26,7 +26,7 @@ import { requiredEnv, stageConfigFromEnv } from '../config/load.ts';
 import { createLogger, createMetrics } from '../runtime/powertools.ts';
 import { MetricName } from '../metrics/catalog.ts';
 import { ConfigError, messageOf } from '../errors.ts';
-import { EventStatus, REASON_ATTRIBUTE, createSiemSender, sinkFromConfig, systemDeliveryIo, type SiemSender } from './delivery.ts';
+import { EventStatus, REASON_ATTRIBUTE, createSiemSender, sinkFromConfig, systemDeliveryIo, type SiemCredentials, type SiemSender } from './delivery.ts';
 import { forwardMessages, type MessageVerdict } from './forward.ts';
 import { createHttpTransport } from './http.ts';
 import { credentialsSourceFromEnv, type CredentialsSource } from './secrets.ts';
@@ -167,13 +167,14 @@ export const createForwarderRuntime = (env: Env = process.env): ForwarderRuntime
   const logger = createLogger(stage);
   const metrics = createMetrics(stage);
   const deadLetters = sqsDeadLetterSink(sqs, dlqUrl);
-  let current: { raw: string; sender: SiemSender } | undefined;
+  let current: { credentials: SiemCredentials; sender: SiemSender } | undefined;
 
   /** One sender per secret version: rebuilt only when the (cached) secret changed. */
   const senderFor = async (): Promise<SiemSender> => {
-    const { raw, credentials } = await source.load();
-    if (current?.raw !== raw) {
-      current = { raw, sender: createSiemSender({ sink, credentials, io: systemDeliveryIo(transport.send) }) };
+    // The source hands out the same credentials object until the secret text changes.
+    const credentials = await source.load();
+    if (current?.credentials !== credentials) {
+      current = { credentials, sender: createSiemSender({ sink, credentials, io: systemDeliveryIo(transport.send) }) };
     }
     return current.sender;
   };

@@ -3,8 +3,7 @@ import { existsSync } from 'node:fs';
 import { assertStageName, configFileFor, loadStageConfigFile } from '../config/load.ts';
 import { ConfigError, messageOf } from '../errors.ts';
 import { receivedFile, startSiemReceiver, type Fault, type SiemReceiver } from './receiver.ts';
-import { LOCAL_SIEM_SECRET } from './secrets.ts';
-import { parseSecretList } from './signing.ts';
+import { webhookSecretsFromEnv } from './secrets.ts';
 
 interface Writable {
   write(text: string): unknown;
@@ -63,8 +62,8 @@ export const runReceiverCli = async (options: ReceiverCliOptions): Promise<SiemR
     const configFile = configFileFor(options.stage, 'config');
     const port =
       wholeNumber('port', options.port, 0, 65_535) ?? (existsSync(configFile) ? loadStageConfigFile(configFile).siem.local.port : 8787);
-    const secrets = parseSecretList(options.env[options.secretEnv] ?? '');
-    if (secrets.length === 0) {
+    const { secrets, builtIn } = webhookSecretsFromEnv(options.env, options.secretEnv);
+    if (builtIn) {
       stderr.write(`note: ${options.secretEnv} is not set: verifying with the built-in local secret (the local forwarder's default)\n`);
     }
     const hecToken = options.hecTokenEnv === undefined ? undefined : options.env[options.hecTokenEnv];
@@ -73,7 +72,7 @@ export const runReceiverCli = async (options: ReceiverCliOptions): Promise<SiemR
     const storeFile = receivedFile(options.storeDir, options.stage);
     receiver = await startSiemReceiver({
       port,
-      secrets: secrets.length > 0 ? secrets : [LOCAL_SIEM_SECRET],
+      secrets,
       storeFile,
       hecToken,
       log: options.quiet ? undefined : (line) => stdout.write(`${new Date().toISOString()} ${line}\n`),

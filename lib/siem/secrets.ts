@@ -62,9 +62,15 @@ export const credentialsFromSecretText = (text: string, origin: string): SiemCre
   return checked(parsed.data, origin);
 };
 
+/** The webhook secrets a local run signs or verifies with: the variable's list, else the built-in local secret. */
+export const webhookSecretsFromEnv = (env: Env, secretEnv = SIEM_SECRET_ENV): { secrets: string[]; builtIn: boolean } => {
+  const list = parseSecretList(env[secretEnv] ?? '');
+  return list.length > 0 ? { secrets: list, builtIn: false } : { secrets: [LOCAL_SIEM_SECRET], builtIn: true };
+};
+
 /** Credentials of local runs, from the environment (never from argv: it shows in `ps`). */
 export const credentialsFromEnv = (env: Env, secretEnv = SIEM_SECRET_ENV): { credentials: SiemCredentials; builtIn: boolean } => {
-  const list = parseSecretList(env[secretEnv] ?? '');
+  const { secrets, builtIn } = webhookSecretsFromEnv(env, secretEnv);
   const header = env.AUTHTRAIL_SIEM_AUTH_HEADER;
   let authHeader: SiemCredentials['authHeader'];
   if (header !== undefined && header !== '') {
@@ -76,16 +82,16 @@ export const credentialsFromEnv = (env: Env, secretEnv = SIEM_SECRET_ENV): { cre
     authHeader = { name, value: header.slice(colon + 1).trim() };
   }
   const credentials: SiemCredentials = {
-    webhookSecrets: list.length > 0 ? list : [LOCAL_SIEM_SECRET],
+    webhookSecrets: secrets,
     ...(env.AUTHTRAIL_SIEM_HEC_TOKEN ? { hecToken: env.AUTHTRAIL_SIEM_HEC_TOKEN } : {}),
     ...(authHeader === undefined ? {} : { authHeader }),
   };
-  return { credentials: checked(credentials, secretEnv), builtIn: list.length === 0 };
+  return { credentials: checked(credentials, secretEnv), builtIn };
 };
 
 export interface CredentialsSource {
-  /** Cached by Powertools for maxAge; `raw` lets the caller rebuild only when the secret changed. */
-  load(): Promise<{ raw: string; credentials: SiemCredentials }>;
+  /** Cached by Powertools for maxAge; the same object until the secret's text changes, so callers rebuild only then. */
+  load(): Promise<SiemCredentials>;
 }
 
 /** The deployed source: Secrets Manager or SSM, whichever the environment names. */
@@ -108,7 +114,7 @@ export const credentialsSourceFromEnv = (env: Env): CredentialsSource => {
         : await getParameter<string>(parameter as string, { decrypt: true, maxAge });
       if (typeof raw !== 'string') throw new ConfigError(`${origin} is missing or not a string`);
       if (last?.raw !== raw) last = { raw, credentials: credentialsFromSecretText(raw, origin) };
-      return last;
+      return last.credentials;
     },
   };
 };
