@@ -9,7 +9,7 @@
  * receiver, the inference state) take once per id, so reading twice repeats
  * work and loses nothing, while refusing to read would leave the file stuck.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export const readCursor = (file: string): number => {
@@ -42,18 +42,39 @@ export interface Line {
  * from the start.
  */
 export const linesFrom = (file: string, offset: number): Line[] => {
-  if (!existsSync(file)) return [];
-  const content = readFileSync(file);
-  const start = offset > content.length ? 0 : offset;
+  let content: Buffer;
+  let start: number;
+  // Only the part after the cursor is read: the file keeps growing, the reader's share of it does not.
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    start = offset > size ? 0 : offset;
+    content = Buffer.alloc(size - start);
+    let read = 0;
+    while (read < content.length) {
+      const bytes = readSync(fd, content, read, content.length - read, start + read);
+      if (bytes === 0) break;
+      read += bytes;
+    }
+    content = content.subarray(0, read);
+  } finally {
+    closeSync(fd);
+  }
   const lines: Line[] = [];
-  let at = start;
+  let at = 0;
   for (;;) {
     const newline = content.indexOf(0x0a, at);
     if (newline < 0) break;
     const text = content.subarray(at, newline).toString('utf8');
     at = newline + 1;
-    if (text.trim() !== '') lines.push({ text, end: at });
-    else if (lines.length > 0) (lines[lines.length - 1] as Line).end = at;
+    if (text.trim() !== '') lines.push({ text, end: start + at });
+    else if (lines.length > 0) (lines[lines.length - 1] as Line).end = start + at;
   }
   return lines;
 };
