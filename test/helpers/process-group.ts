@@ -5,11 +5,43 @@
  * then SIGKILL, and kills the group at the latest when the test process exits:
  * a suite that fails leaves nothing running.
  */
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 
 const OUTPUT_LIMIT = 2_000_000;
 
 export const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+export interface ChildResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion in its own process group, collecting its output; the group is killed on timeout. */
+export const runToEnd = (
+  command: string,
+  args: readonly string[],
+  { cwd, env, timeoutMs = 120_000 }: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<ChildResult> =>
+  new Promise((done, fail) => {
+    const child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      fail(new Error(`${command} ${args.join(' ')} did not finish in ${timeoutMs / 1000} s\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      fail(error);
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      done({ code, stdout, stderr });
+    });
+  });
 
 /** True while any process of the group is alive. */
 const groupAlive = (pid: number): boolean => {

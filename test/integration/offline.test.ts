@@ -11,7 +11,7 @@
  * Then `npm run replay -- --target aws`, as a child process, replays every
  * fixture against the same Lambda API.
  */
-import { spawn } from 'node:child_process';
+import { runToEnd } from '../helpers/process-group.ts';
 import { relative } from 'node:path';
 import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -260,34 +260,6 @@ describe('serverless offline: the trigger functions through the Lambda API', () 
 
 // ---------------------------------------------------------------- B: npm run replay -- --target aws
 
-interface ChildResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command to completion in its own process group; killed with the group on timeout. */
-const run = (command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<ChildResult> =>
-  new Promise((done, fail) => {
-    const child = spawn(command, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      fail(new Error(`${command} ${args.join(' ')} did not finish in ${timeoutMs / 1000} s\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      fail(error);
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    });
-  });
-
 /** The replay's environment: the caller's minus anything AWS or authtrail; the Lambda API of the offline stack. */
 const replayEnv = (): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = {};
@@ -306,11 +278,10 @@ describe('npm run replay -- --target aws, against the offline Lambda API', () =>
       const since = performance.now();
 
       // Act
-      const { code, stdout, stderr } = await run(
+      const { code, stdout, stderr } = await runToEnd(
         'npm',
         ['run', 'replay', '--', '--stage', STAGE, '--target', 'aws', '--json', 'events'],
-        replayEnv(),
-        REPLAY_TIMEOUT_MS,
+        { cwd: ROOT, env: replayEnv(), timeoutMs: REPLAY_TIMEOUT_MS },
       );
       replayMs = performance.now() - since;
       caused += files.length;

@@ -3,7 +3,7 @@
  * are found in the function's log and re-published by `npm run recover`, under
  * their original ids, once each, however often recovery runs.
  */
-import { spawn } from 'node:child_process';
+import { runToEnd } from '../helpers/process-group.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthEvent } from '../../lib/auth-event/schema.ts';
 import { spillLine } from '../../lib/publish/spill.ts';
@@ -27,23 +27,11 @@ afterAll(async () => {
   await bus.close();
 });
 
-const recover = (...args: string[]) =>
-  new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['bin/recover.ts', ...args], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        ...FAKE_AWS_CREDENTIALS,
-        AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: logs.endpoint,
-        AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+const recover = async (...args: string[]) => {
+  const env = { ...process.env, ...FAKE_AWS_CREDENTIALS, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: logs.endpoint, AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint };
+  const { code, stdout, stderr } = await runToEnd(process.execPath, ['bin/recover.ts', ...args], { cwd: ROOT, env });
+  return { status: code, stdout, stderr };
+};
 
 describe('Recover: npm run recover', () => {
   it('re-publishes every spilled event once, with its original id, marked as recovered', async () => {

@@ -4,7 +4,7 @@
  * The verifier is the official `standardwebhooks` package behind a loopback
  * HTTP server, not our own signer; the replay is the real CLI process.
  */
-import { spawn } from 'node:child_process';
+import { runToEnd } from '../helpers/process-group.ts';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -58,18 +58,11 @@ afterAll(async () => {
   rmSync(store, { recursive: true, force: true });
 });
 
-const replay = (...args: string[]) =>
-  new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['bin/replay.ts', '--store', store, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, AUTHTRAIL_SIEM_SECRET: SECRET, AUTHTRAIL_SIEM_HEC_TOKEN: HEC_TOKEN },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+const replay = async (...args: string[]) => {
+  const env = { ...process.env, AUTHTRAIL_SIEM_SECRET: SECRET, AUTHTRAIL_SIEM_HEC_TOKEN: HEC_TOKEN };
+  const { code, stdout, stderr } = await runToEnd(process.execPath, ['bin/replay.ts', '--store', store, ...args], { cwd: ROOT, env });
+  return { status: code, stdout, stderr };
+};
 
 describe('Replay: --siem-url to a Standard Webhooks verifier', () => {
   it.each(SIEM_FORMATS)('%s: every fixture event arrives once, every request verifies', async (format) => {

@@ -8,7 +8,7 @@
  * same directory (dev and prod here, or a developer's `npm run package`) would
  * overwrite each other's files. node_modules is linked, not copied.
  */
-import { spawn } from 'node:child_process';
+import { runToEnd } from '../helpers/process-group.ts';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { readZip, type ZipEntry } from './zip.ts';
@@ -68,28 +68,12 @@ const offlineEnv = (workRoot: string): NodeJS.ProcessEnv => {
   return env;
 };
 
-const run = (args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> =>
-  new Promise((done, fail) => {
-    const serverless = join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
-    // Its own process group, so a hung run can be killed with everything it started.
-    const child = spawn(process.execPath, [serverless, ...args], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const timer = setTimeout(() => {
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      fail(new Error(`serverless ${args.join(' ')} did not finish in ${PACKAGE_TIMEOUT_MS / 1000} s:\n${output}`));
-    }, PACKAGE_TIMEOUT_MS);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      fail(error);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) done();
-      else fail(new Error(`serverless ${args.join(' ')} exited with ${code}:\n${output}`));
-    });
-  });
+/** Runs the Serverless CLI in its own process group (a hung run is killed with everything it started); fails on a non-zero exit. */
+const run = async (args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> => {
+  const serverless = join(ROOT, 'node_modules', 'serverless', 'bin', 'serverless.js');
+  const { code, stdout, stderr } = await runToEnd(process.execPath, [serverless, ...args], { cwd, env, timeoutMs: PACKAGE_TIMEOUT_MS });
+  if (code !== 0) throw new Error(`serverless ${args.join(' ')} exited with ${code}:\n${stdout}\n${stderr}`);
+};
 
 /** Packages `stage` from a fresh copy of the project under `workRoot` (one directory per stage). */
 export const packageStage = async (stage: string, workRoot: string): Promise<PackagedStage> => {
