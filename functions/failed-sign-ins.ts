@@ -20,7 +20,11 @@ const deadlineMs = 5_000;
 const metrics = createMetrics(stage);
 
 const consume = createFailedSignInConsumer({
-  store: createDynamoDbStateStore({ client: new DynamoDBClient({}), tableName: requiredEnv(process.env, 'AUTHTRAIL_SIGN_IN_TABLE') }),
+  store: createDynamoDbStateStore({
+    client: new DynamoDBClient({}),
+    tableName: requiredEnv(process.env, 'AUTHTRAIL_SIGN_IN_TABLE'),
+    clock: Date.now,
+  }),
   sink: createEventBridgePublisher({
     client: createEventBridgeClient(deadlineMs),
     busName: requiredEnv(process.env, 'AUTHTRAIL_EVENT_BUS_NAME'),
@@ -29,6 +33,7 @@ const consume = createFailedSignInConsumer({
   windowSeconds: config.signIn.failedSignInWindowSeconds,
   logger,
   metrics: powertoolsRecorder(metrics),
+  clock: () => new Date(),
 });
 
 export const handler = middy(consume).use(powertoolsMiddlewares(logger, metrics));

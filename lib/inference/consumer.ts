@@ -27,14 +27,14 @@ export const createFailedSignInConsumer = (deps: {
   logger: NarrowLogger;
   /** FailedSignIns per client, for the dashboards beside Cognito's own failure rate. */
   metrics?: MetricsRecorder;
-  clock?: () => Date;
+  /** Processing time: the one clock of the consumer and of its store. */
+  clock: () => Date;
 }) => {
-  const inference = createFailedSignInInference(deps.store, { windowSeconds: deps.windowSeconds });
-  const clock = deps.clock ?? (() => new Date());
+  const inference = createFailedSignInInference(deps.store, { windowSeconds: deps.windowSeconds, clock: deps.clock });
   return async (event: unknown): Promise<ConsumerResult> => {
     const envelope = typeof event === 'object' && event !== null ? (event as Record<string, unknown>) : {};
     if (isScheduled(envelope)) {
-      const failed = await inference.sweep(clock(), (events) => deps.sink.publish(events));
+      const failed = await inference.sweep({ emit: (events) => deps.sink.publish(events) });
       if (failed.length > 0) deps.logger.info('authtrail.failed_sign_ins', { failed: failed.length });
       deps.metrics?.record?.(failed.flatMap(authEventMetrics));
       return { observed: 0, failed: failed.length };

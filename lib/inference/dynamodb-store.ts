@@ -6,9 +6,11 @@
  *   AuthEvent values after the PII policy, nothing more personal than the log has);
  * - `state` (S): the KeyState as JSON;
  * - `expiresAt` (N, epoch seconds): the table's TTL attribute;
- * - `pending` (S, "1") and `pendingSince` (N, epoch ms of the oldest pending
- *   attempt), set only while attempts are pending: the keys of the sparse index
- *   `pending` that the sweep queries, so it never scans the table.
+ * - `pending` (S, "1") and `pendingSince` (N, the state's `dueAt`: epoch ms from
+ *   which a sweep may find a pending attempt due), set only while attempts are
+ *   pending: the keys of the sparse index `pending` that the sweep queries, so it
+ *   never scans the table. (The name is older than its meaning: renaming an
+ *   index key would make CloudFormation replace the index.)
  *
  * TTL deletes lazily (within days), so an expired item is treated as absent on
  * read, as the other stores do.
@@ -28,10 +30,9 @@ const PENDING = '1';
 export const createDynamoDbStateStore = (options: {
   client: DynamoDBClient;
   tableName: string;
-  clock?: () => number;
+  clock: () => number;
 }): SignInStateStore => {
-  const { client, tableName } = options;
-  const clock = options.clock ?? Date.now;
+  const { client, tableName, clock } = options;
   return {
     get: async (key) => {
       const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: key } }, ConsistentRead: true }));
@@ -40,7 +41,6 @@ export const createDynamoDbStateStore = (options: {
       return JSON.parse(Item.state.S) as KeyState;
     },
     put: async (key, state, expiresAt) => {
-      const oldest = Math.min(...state.attempts.map((attempt) => attempt.at));
       await client.send(
         new PutItemCommand({
           TableName: tableName,
@@ -48,7 +48,7 @@ export const createDynamoDbStateStore = (options: {
             pk: { S: key },
             state: { S: JSON.stringify(state) },
             expiresAt: { N: String(Math.ceil(expiresAt / 1000)) },
-            ...(state.attempts.length === 0 ? {} : { pending: { S: PENDING }, pendingSince: { N: String(oldest) } }),
+            ...(state.dueAt === null ? {} : { pending: { S: PENDING }, pendingSince: { N: String(state.dueAt) } }),
           },
         }),
       );

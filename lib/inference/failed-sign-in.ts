@@ -30,14 +30,17 @@ export const PENDING_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 export interface PendingAttempt {
   id: string;
-  /** Epoch ms of the attempt. */
+  /** Epoch ms of the attempt: event time. */
   at: number;
+  /** Epoch ms when the consumer first saw it: processing time, for the idle timeout. */
+  seenAt: number;
   event: AuthEvent;
 }
 
 export interface RecordedSuccess {
   id: string;
   at: number;
+  seenAt: number;
   /** The attempt this success settled, once paired. */
   settled: string | null;
 }
@@ -47,15 +50,19 @@ export interface KeyState {
   attempts: PendingAttempt[];
   successes: RecordedSuccess[];
   /** Attempts already turned into failed events or settled: a redelivered attempt is not pending again. */
-  done: { id: string; at: number }[];
+  done: { id: string; at: number; seenAt: number }[];
+  /** The key's watermark: the latest event time seen for it (epoch ms). */
+  watermark: number;
+  /** Processing time (epoch ms) from which a sweep may find a pending attempt due; null when none is pending. */
+  dueAt: number | null;
 }
 
 export interface SignInStateStore {
   get(key: string): Promise<KeyState | undefined>;
-  /** Replaces the key's state; `expiresAt` (epoch ms) lets the store forget it (a TTL on AWS). */
+  /** Replaces the key's state; `expiresAt` (epoch ms, processing time) lets the store forget it (a TTL on AWS). */
   put(key: string, state: KeyState, expiresAt: number): Promise<void>;
   delete(key: string): Promise<void>;
-  /** Keys that may hold an attempt whose window ended before `now`. */
+  /** Keys whose `dueAt` is at or before `now`. */
   dueKeys(now: number): Promise<string[]>;
 }
 
@@ -90,7 +97,7 @@ export const failedSignInOf = (attempt: AuthEvent, windowSeconds: number): AuthE
   };
 };
 
-/** Pairs each unpaired success with the latest unsettled attempt at or before it. Mutates `state`. */
+/** Pairs each unpaired success with the latest unsettled attempt at or before it (event time). Mutates `state`. */
 const reconcile = (state: KeyState, windowMs: number): void => {
   for (const success of [...state.successes].sort((a, b) => a.at - b.at)) {
     if (success.settled !== null) continue;
@@ -101,7 +108,7 @@ const reconcile = (state: KeyState, windowMs: number): void => {
     if (attempt === undefined) continue;
     success.settled = attempt.id;
     state.attempts = state.attempts.filter((pending) => pending.id !== attempt.id);
-    state.done.push({ id: attempt.id, at: attempt.at });
+    state.done.push({ id: attempt.id, at: attempt.at, seenAt: attempt.seenAt });
   }
 };
 
@@ -109,62 +116,101 @@ export interface FailedSignInInference {
   /** Takes one event from the bus; anything but sign-in attempts and successes is ignored. */
   observe(event: AuthEvent): Promise<void>;
   /**
-   * The failed sign-ins whose window ended before `now`, each once. `emit` gets
+   * The failed sign-ins that are due now (see `isDue`), each once. `emit` gets
    * each key's failures before the key's state records them as reported: if it
    * throws, the next sweep reports them again (same ids), so none is lost.
+   * `completeUntil` (event time) says every event up to then has been observed,
+   * as a batch over a finished log can (the local consumer); the stream on AWS
+   * never says so.
    */
-  sweep(now: Date, emit?: (failed: readonly AuthEvent[]) => Promise<void>): Promise<AuthEvent[]>;
+  sweep(options?: { emit?: (failed: readonly AuthEvent[]) => Promise<void>; completeUntil?: Date }): Promise<AuthEvent[]>;
 }
+
+/**
+ * When an attempt is judged. Event time decides, never the age of the event on
+ * the wall clock, so a replay, a recovered spill or a late delivery gives the same
+ * failures as live traffic (issue: events judged against the wall clock were
+ * dropped as expired the moment they arrived). As stream processors do, each key
+ * has a watermark, the latest event time seen for it, and an attempt is due once
+ * the watermark has passed the end of its window; a key that goes quiet advances
+ * by the time it has waited (an idle timeout), so an attempt that has waited a
+ * whole window since it arrived is due too: any success sent with it has arrived.
+ */
+const isDue = (attempt: PendingAttempt, state: KeyState, windowMs: number, now: number, completeUntil: number): boolean => {
+  const windowEnd = attempt.at + windowMs;
+  return windowEnd < state.watermark || windowEnd < completeUntil || attempt.seenAt + windowMs < now;
+};
+
+/** Processing time from which the key's earliest pending attempt is due, assuming nothing else arrives. */
+const dueAtOf = (state: KeyState, windowMs: number, now: number): number | null =>
+  state.attempts.length === 0
+    ? null
+    : Math.min(
+        ...state.attempts.map((attempt) =>
+          attempt.at + windowMs < state.watermark ? now : attempt.seenAt + windowMs + 1,
+        ),
+      );
 
 export const createFailedSignInInference = (
   store: SignInStateStore,
-  { windowSeconds }: { windowSeconds: number },
+  { windowSeconds, clock }: { windowSeconds: number; clock: () => Date },
 ): FailedSignInInference => {
   const windowMs = windowSeconds * 1000;
+  // All in processing time (when the consumer saw each event), so a replayed event is kept as long as a live one.
   // Successes: long enough to pair late attempts. Attempts, pending or decided: a day past their window, so a
   // sweeper that stopped for a while still reports them, and a redelivery (EventBridge retries up to 24 h) is known.
   const keepUntil = (state: KeyState): number =>
     Math.max(
       0,
-      ...[...state.attempts, ...state.done].map((a) => a.at + windowMs + PENDING_RETENTION_MS),
-      ...state.successes.map((s) => s.at + 3 * windowMs),
+      ...[...state.attempts, ...state.done].map((a) => a.seenAt + windowMs + PENDING_RETENTION_MS),
+      ...state.successes.map((s) => s.seenAt + 3 * windowMs),
     );
+  const save = async (key: string, state: KeyState, now: number) => {
+    state.dueAt = dueAtOf(state, windowMs, now);
+    const expiresAt = keepUntil(state);
+    if (expiresAt < now) await store.delete(key);
+    else await store.put(key, state, expiresAt);
+  };
 
   return {
     observe: async (event) => {
       const attempt = isAttempt(event);
       if (!attempt && !isSuccess(event)) return;
+      const now = clock().getTime();
       const key = correlationKeyOf(event);
-      const state = (await store.get(key)) ?? { attempts: [], successes: [], done: [] };
+      const state = (await store.get(key)) ?? { attempts: [], successes: [], done: [], watermark: 0, dueAt: null };
       const at = Date.parse(event.time);
       if (attempt) {
         if (state.done.some((done) => done.id === event.id) || state.attempts.some((pending) => pending.id === event.id)) return;
-        state.attempts.push({ id: event.id, at, event });
+        state.attempts.push({ id: event.id, at, seenAt: now, event });
       } else {
         if (state.successes.some((success) => success.id === event.id)) return;
-        state.successes.push({ id: event.id, at, settled: null });
+        state.successes.push({ id: event.id, at, seenAt: now, settled: null });
       }
+      state.watermark = Math.max(state.watermark, at);
       reconcile(state, windowMs);
-      await store.put(key, state, keepUntil(state));
+      await save(key, state, now);
     },
 
-    sweep: async (now, emit) => {
+    sweep: async (options = {}) => {
+      const now = clock().getTime();
+      const completeUntil = options.completeUntil?.getTime() ?? Number.NEGATIVE_INFINITY;
       const failed: AuthEvent[] = [];
-      for (const key of await store.dueKeys(now.getTime())) {
+      // With a complete log every key with a pending attempt may be due, whatever its idle timeout says.
+      const duePoint = Number.isFinite(completeUntil) ? Number.MAX_SAFE_INTEGER : now;
+      for (const key of await store.dueKeys(duePoint)) {
         const state = await store.get(key);
         if (state === undefined) continue;
-        const expired = state.attempts.filter((attempt) => attempt.at + windowMs < now.getTime());
+        const expired = state.attempts.filter((attempt) => isDue(attempt, state, windowMs, now, completeUntil));
         const inferred = expired.map((attempt) => failedSignInOf(attempt.event, windowSeconds));
-        if (inferred.length > 0) await emit?.(inferred);
+        if (inferred.length > 0) await options.emit?.(inferred);
         failed.push(...inferred);
         state.attempts = state.attempts.filter((attempt) => !expired.includes(attempt));
-        state.done.push(...expired.map((attempt) => ({ id: attempt.id, at: attempt.at })));
-        state.done = state.done.filter((done) => done.at + windowMs + PENDING_RETENTION_MS >= now.getTime());
-        // Successes that settled nothing within the window have nothing left to pair with.
-        state.successes = state.successes.filter((success) => success.settled === null && success.at + windowMs >= now.getTime());
-        const expiresAt = keepUntil(state);
-        if (expiresAt < now.getTime()) await store.delete(key);
-        else await store.put(key, state, expiresAt);
+        state.done.push(...expired.map(({ id, at, seenAt }) => ({ id, at, seenAt })));
+        state.done = state.done.filter((done) => done.seenAt + windowMs + PENDING_RETENTION_MS >= now);
+        // Successes that settled nothing and have waited a window have nothing left to pair with.
+        state.successes = state.successes.filter((success) => success.settled === null && success.seenAt + windowMs >= now);
+        await save(key, state, now);
       }
       return failed.sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));
     },

@@ -31,8 +31,12 @@ export const runLocalInference = async (options: {
   const log = storePaths(options.storeDir, options.stage)[RuleTarget.EventsLog];
   const stateFile = localStateFile(options.storeDir, options.stage);
   const cursorFile = join(dirname(stateFile), 'events.cursor.json');
-  // The state expires on the events' clock, which is `now` here (a test may move it forward).
-  const inference = createFailedSignInInference(createFileStateStore(stateFile, () => options.now.getTime()), options);
+  // One clock, `now`, for the engine and its store (a test may move it forward).
+  const clock = () => options.now;
+  const inference = createFailedSignInInference(createFileStateStore(stateFile, () => options.now.getTime()), {
+    windowSeconds: options.windowSeconds,
+    clock,
+  });
 
   const lines = linesFrom(log, readCursor(cursorFile));
   let read = 0;
@@ -43,7 +47,8 @@ export const runLocalInference = async (options: {
     read += 1;
     await inference.observe(parsed.data);
   }
-  const failed = await inference.sweep(options.now, (events) => options.sink.publish(events));
+  // The log is a finished batch up to `now`: every event written by then has been read (`completeUntil`).
+  const failed = await inference.sweep({ emit: (events) => options.sink.publish(events), completeUntil: options.now });
   // Moved once everything read is in the state file; the failed events are on the bus by then.
   const last = lines.at(-1);
   if (last !== undefined) writeCursor(cursorFile, last.end);

@@ -8,6 +8,8 @@
  * - on AWS, a DynamoDB table with TTL (docs/delivery.md, "Failed sign-in inference").
  *
  * Expired records are dropped on read and write, as DynamoDB's TTL drops them.
+ * Each store takes the consumer's clock (processing time): no store reads the
+ * wall clock by itself, so a test that moves its clock moves every part together.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -40,11 +42,12 @@ const storeOver = (
       entries.delete(key);
       save(entries);
     },
-    dueKeys: async () => [...live()].filter(([, entry]) => entry.state.attempts.length > 0).map(([key]) => key),
+    dueKeys: async (now) =>
+      [...live()].filter(([, entry]) => entry.state.dueAt !== null && entry.state.dueAt <= now).map(([key]) => key),
   };
 };
 
-export const createMemoryStateStore = (clock: () => number = Date.now): SignInStateStore => {
+export const createMemoryStateStore = (clock: () => number): SignInStateStore => {
   let entries = new Map<string, Entry>();
   return storeOver(
     () => entries,
@@ -64,7 +67,7 @@ export const localStateFile = (storeDir: string, stage: string): string => join(
  * once and keeps what it wrote, instead of reading and parsing it again for
  * every get and put.
  */
-export const createFileStateStore = (file: string, clock: () => number = Date.now): SignInStateStore => {
+export const createFileStateStore = (file: string, clock: () => number): SignInStateStore => {
   let entries: Map<string, Entry> | undefined;
   return storeOver(
     () =>

@@ -143,15 +143,17 @@ beforeAll(async () => {
   // The failed sign-in consumer: an attempt with no success, swept after its window.
   const attempt = golden('pre-authentication/sign-in-attempt-web.json');
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, defaultDimensions: { stage: 'dev' } });
+  let now = Date.parse(attempt.time);
   const consume = createFailedSignInConsumer({
-    store: createMemoryStateStore(),
+    store: createMemoryStateStore(() => now),
     sink: { publish: async () => undefined },
     windowSeconds: 60,
     logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
     metrics: powertoolsRecorder(metrics),
-    clock: () => new Date(Date.parse(attempt.time) + 10 * 60_000),
+    clock: () => new Date(now),
   });
   await consume({ 'detail-type': 'AuthEvent signin.attempt', source: 'authtrail.cognito', detail: attempt });
+  now += 10 * 60_000;
   await captureStdout(() => consume({ source: 'aws.events', 'detail-type': 'Scheduled Event' }));
 }, 60_000);
 

@@ -20,3 +20,14 @@ export const loadFunction = async <H = LambdaHandler>(name: string, env: Record<
   vi.resetModules();
   return ((await import(`../../functions/${name}.ts`)) as { handler: H }).handler;
 };
+
+/**
+ * The variables that carry the test run's clock into a child process started
+ * with a minimal environment: libfaketime's preload and settings, when CI runs
+ * the suite with the clock moved ahead. Without them the child would sign and
+ * stamp on the real clock while the test checks on the moved one.
+ */
+export const clockEnv = (env: NodeJS.ProcessEnv = process.env): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && (entry[0] === 'LD_PRELOAD' || entry[0].startsWith('FAKETIME'))),
+  );

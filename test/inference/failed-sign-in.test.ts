@@ -28,17 +28,22 @@ const attempt = (seconds: number, id: string) => at('pre-authentication/sign-in-
 const success = (seconds: number, id: string) => at('post-authentication/sign-in-web.json', seconds, id);
 const after = (seconds: number) => new Date(T0 + seconds * 1000);
 
-const inference = () => {
-  let now = T0;
+/** The engine on a memory store, both on one clock that the test moves: observe at the clock's time, sweep at a given one. */
+const inference = (start = T0) => {
+  let now = start;
   const store = createMemoryStateStore(() => now);
-  const engine = createFailedSignInInference(store, { windowSeconds: WINDOW_SECONDS });
+  const engine = createFailedSignInInference(store, { windowSeconds: WINDOW_SECONDS, clock: () => new Date(now) });
   return {
     observe: async (...events: AuthEvent[]) => {
       for (const event of events) await engine.observe(event);
     },
     sweep: (date: Date) => {
       now = date.getTime();
-      return engine.sweep(date);
+      return engine.sweep();
+    },
+    /** Moves the processing clock without sweeping. */
+    wait: (date: Date) => {
+      now = date.getTime();
     },
   };
 };
@@ -139,6 +144,79 @@ describe('Inference: failed sign-ins from attempts without a success', () => {
   });
 });
 
+describe('Inference: event time, not the wall clock', () => {
+  const THREE_DAYS_S = 3 * 24 * 60 * 60;
+  /** A morning of sign-ins: a1 fails, a2 then the right password, a3 fails late in the stream. */
+  const morning = () => [attempt(0, 'a1'), attempt(30, 'a2'), success(32, '5e2'), attempt(400, 'a3')];
+
+  it('gives the same failed sign-ins for attempts replayed three days later as for the same attempts live', async () => {
+    // Prepare
+    const live = inference(T0);
+    const replay = inference(T0 + THREE_DAYS_S * 1000);
+
+    // Act: live, each event as it happens; replayed, all of them at once three days later
+    const liveFailed: AuthEvent[] = [];
+    for (const event of morning()) {
+      liveFailed.push(...(await live.sweep(new Date(Date.parse(event.time)))));
+      await live.observe(event);
+    }
+    liveFailed.push(...(await live.sweep(after(400 + WINDOW_SECONDS + 1))));
+    await replay.observe(...morning());
+    const replayFailed = [
+      ...(await replay.sweep(after(THREE_DAYS_S + 1))),
+      ...(await replay.sweep(after(THREE_DAYS_S + WINDOW_SECONDS + 1))),
+    ];
+
+    // Assess
+    const ids = (events: AuthEvent[]) => events.map((event) => event.id);
+    expect(ids(liveFailed)).toEqual([failedIdOf('a1'.padEnd(32, '0')), failedIdOf('a3'.padEnd(32, '0'))]);
+    expect(replayFailed).toEqual(liveFailed);
+  });
+
+  it('keeps a replayed attempt pending for a whole window after it arrives, so its success replayed after it settles it', async () => {
+    // Prepare: the attempt arrives three days late, the sweep runs, then its success arrives
+    const consumer = inference(T0 + THREE_DAYS_S * 1000);
+    await consumer.observe(attempt(0, 'a1'));
+
+    // Act
+    const beforeSuccess = await consumer.sweep(after(THREE_DAYS_S + 60));
+    await consumer.observe(success(3, '5e1'));
+    const afterSuccess = await consumer.sweep(after(THREE_DAYS_S + 10 * WINDOW_SECONDS));
+
+    // Assess
+    expect(beforeSuccess).toEqual([]);
+    expect(afterSuccess).toEqual([]);
+  });
+
+  it('lets a success that arrives late settle its attempt while the key has seen nothing past the window', async () => {
+    // Prepare
+    const consumer = inference(T0);
+    await consumer.observe(attempt(0, 'a1'));
+
+    // Act: a sweep while the success is in flight, then the success a minute late
+    const inFlight = await consumer.sweep(after(WINDOW_SECONDS / 2));
+    consumer.wait(after(WINDOW_SECONDS - 1));
+    await consumer.observe(success(2, '5e1'));
+    const settled = await consumer.sweep(after(WINDOW_SECONDS * 10));
+
+    // Assess
+    expect(inFlight).toEqual([]);
+    expect(settled).toEqual([]);
+  });
+
+  it("judges an attempt as soon as the key's own events have moved past its window, without waiting on the clock", async () => {
+    // Prepare: a replay where the same user tries again after the window
+    const consumer = inference(T0 + THREE_DAYS_S * 1000);
+
+    // Act
+    await consumer.observe(attempt(0, 'a1'), attempt(WINDOW_SECONDS + 5, 'a2'));
+    const failed = await consumer.sweep(after(THREE_DAYS_S));
+
+    // Assess
+    expect(failed.map((event) => event.id)).toEqual([failedIdOf('a1'.padEnd(32, '0'))]);
+  });
+});
+
 describe('Inference: the local consumer on the local store', () => {
   let dir: string | undefined;
   afterEach(() => {
@@ -174,7 +252,7 @@ describe('Inference: the local consumer on the local store', () => {
     dir = mkdtempSync(join(tmpdir(), 'authtrail-inference-'));
     let now = T0;
     const store = createFileStateStore(join(dir, 'state.json'), () => now);
-    await store.put('k', { attempts: [], successes: [], done: [{ id: 'x', at: T0 }] }, T0 + 1_000);
+    await store.put('k', { attempts: [], successes: [], done: [{ id: 'x', at: T0, seenAt: T0 }], watermark: T0, dueAt: null }, T0 + 1_000);
 
     // Act
     const before = await store.get('k');
@@ -182,7 +260,7 @@ describe('Inference: the local consumer on the local store', () => {
     const afterwards = await store.get('k');
 
     // Assess
-    expect(before).toEqual({ attempts: [], successes: [], done: [{ id: 'x', at: T0 }] });
+    expect(before).toEqual({ attempts: [], successes: [], done: [{ id: 'x', at: T0, seenAt: T0 }], watermark: T0, dueAt: null });
     expect(afterwards).toBeUndefined();
   });
 });
@@ -250,10 +328,11 @@ describe('Inference: the consumer function on AWS', () => {
     // Prepare
     const warned: string[] = [];
     const consume = createFailedSignInConsumer({
-      store: createMemoryStateStore(),
+      store: createMemoryStateStore(() => T0),
       sink: { publish: async () => undefined },
       windowSeconds: WINDOW_SECONDS,
       logger: { ...silentLogger, warn: (message: string) => void warned.push(message) },
+      clock: () => new Date(T0),
     });
 
     // Act
@@ -301,15 +380,21 @@ describe('Inference: the DynamoDB state store', () => {
   const dynamo = mockClient(DynamoDBClient);
   afterEach(() => dynamo.reset());
   const store = (now = T0) => createDynamoDbStateStore({ client: new DynamoDBClient({ region: 'eu-west-1' }), tableName: 'authtrail-dev-sign-ins', clock: () => now });
-  const pending = { attempts: [{ id: 'a1'.padEnd(32, '0'), at: T0 + 5_000, event: attempt(5, 'a1') }], successes: [], done: [] };
+  const pending = {
+    attempts: [{ id: 'a1'.padEnd(32, '0'), at: T0 + 5_000, seenAt: T0 + 6_000, event: attempt(5, 'a1') }],
+    successes: [],
+    done: [],
+    watermark: T0 + 5_000,
+    dueAt: T0 + 6_000 + WINDOW_SECONDS * 1000 + 1,
+  };
 
-  it('writes one item per key with the TTL in seconds, and the sparse pending index keys only while attempts are pending', async () => {
+  it('writes one item per key with the TTL in seconds, and the sparse pending index keys (when the key falls due) only while attempts are pending', async () => {
     // Prepare
     dynamo.on(PutItemCommand).resolves({});
 
     // Act
     await store().put('k1', pending, T0 + 1_500);
-    await store().put('k2', { attempts: [], successes: [], done: [] }, T0 + 1_500);
+    await store().put('k2', { attempts: [], successes: [], done: [], watermark: T0, dueAt: null }, T0 + 1_500);
 
     // Assess
     const items = dynamo.commandCalls(PutItemCommand).map((call) => call.args[0].input.Item);
@@ -318,7 +403,7 @@ describe('Inference: the DynamoDB state store', () => {
       state: { S: JSON.stringify(pending) },
       expiresAt: { N: String(Math.ceil((T0 + 1_500) / 1000)) },
       pending: { S: '1' },
-      pendingSince: { N: String(T0 + 5_000) },
+      pendingSince: { N: String(pending.dueAt) },
     });
     expect(items[1]).not.toHaveProperty('pending');
     expect(items[1]).not.toHaveProperty('pendingSince');

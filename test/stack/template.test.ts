@@ -25,6 +25,7 @@ import { envelopeBody, golden, sqsRecord } from '../siem/helpers.ts';
 import type { InvokeOutcome } from './invoke-packaged.ts';
 import { packageStage, type CfnResource, type CfnTemplate, type PackagedStage } from './package-stack.ts';
 import { ROOT } from '../helpers/fixtures.ts';
+import { clockEnv } from '../helpers/lambda-env.ts';
 
 // ---------------------------------------------------------------- what the stack must be
 
@@ -1268,6 +1269,7 @@ const invokePackaged = async (
           timeout: 20_000,
           env: {
             PATH: process.env.PATH,
+            ...clockEnv(),
             ...(variables as Record<string, string>),
             LAMBDA_TASK_ROOT: directory,
             AWS_LAMBDA_FUNCTION_NAME: `authtrail-dev-${name}`,
