@@ -9,7 +9,7 @@
  * - `json`: one JSON array of AuthEvents (`application/json`).
  * - `splunk-hec`: Splunk HTTP Event Collector envelopes, concatenated (one per
  *   line, which HEC accepts), `Authorization: Splunk <token>` added by delivery.
- * - `ocsf`: one OCSF 1.2.0 event per line (./ocsf.ts for the mapping).
+ * - `ocsf`: one OCSF 1.3.0 event per line (./ocsf.ts for the mapping).
  */
 import type { AuthEvent } from '../auth-event/schema.ts';
 import { toOcsf } from './ocsf.ts';

@@ -1,32 +1,37 @@
 /**
- * AuthEvent -> OCSF 1.2.0 (Identity & Access Management category):
+ * AuthEvent -> OCSF 1.3.0 (Identity & Access Management category). 1.3.0 because
+ * Amazon Security Lake custom sources take OCSF 1.3 and earlier, and 1.3 is the
+ * latest of those (docs/siem.md). Every record is valid against the official
+ * 1.3.0 schema (test/siem/ocsf.test.ts, schema files in test/fixtures/ocsf/).
  *
  * - sign-in (`signin.authenticate`) -> Authentication (3002), activity 1 Logon;
- * - token issue (`token.issue`, `token.client_credentials`) -> Authentication,
- *   activity 3 Authentication Ticket; token refresh (`token.refresh`) -> activity
- *   5 Service Ticket Renew (OCSF words these in Kerberos terms; a Cognito refresh
- *   renews a session's tokens without a new logon, which is what 5 describes);
- * - sign-up (any `signup.*`) -> Account Change (3001), activity 1 Create; a denied
- *   sign-up is status Failure with the policy's reason code;
- * - sign-in attempt (`signin.attempt`, pre authentication) -> Authentication,
- *   activity 1 Logon, status Unknown (the password is not checked yet), or Failure
- *   when the sign-in policy denied it; an inferred failed sign-in
- *   (`signin.authenticate` `failed`) -> Logon, status Failure;
- * - `account.confirm_signup` -> Account Change, activity 2 Enable (the account
- *   becomes usable); `account.password_reset` -> activity 4 Password Reset;
- *   `account.password_change` (Cognito log events) -> activity 3 Password Change.
+ *   an inferred failed sign-in (`failed`) is a Logon with status Failure;
+ * - sign-in attempt (`signin.attempt`, pre authentication) -> activity 6
+ *   Preauth ("a preauthentication stage was engaged"): Cognito has not checked
+ *   the password yet, so it is no second Logon; Failure when the policy denied it;
+ * - token issue / refresh (`token.issue`, `token.refresh`) -> activity 99 Other,
+ *   named "Token Issue" / "Token Refresh": OCSF's ticket activities (3, 4, 5) are
+ *   defined as Kerberos tickets, and the logon itself is already a Logon record;
+ * - client credentials (`token.client_credentials`) -> Logon: the app client
+ *   authenticates with its secret, and no other record reports that logon;
+ * - sign-up (any `signup.*`) -> Account Change (3001), activity 1 Create;
+ *   `account.confirm_signup` -> 2 Enable; `account.password_reset` -> 4 Password
+ *   Reset; `account.password_change` (Cognito log events) -> 3 Password Change.
  *
  * Nothing is invented: triggers see no client IP, so `src_endpoint` is absent
- * (Cognito log events carry one: see sourceEndpointOf),
- * and Cognito does not tell a trigger whether MFA was used, so `is_mfa` is absent
- * (absent means unknown in OCSF). Fields without an OCSF home go to `unmapped`.
- * The mapping, field by field: docs/siem.md.
+ * (Cognito log events carry one: see sourceEndpointOf), and a trigger does not
+ * know whether MFA was used, so `is_mfa` is set only from Cognito's logged
+ * challenges. Fields without an OCSF home go to `unmapped`. The mapping, field
+ * by field: docs/siem.md.
  */
 import { isIP } from 'node:net';
 import type { Action, AuthEvent, Outcome, ProviderType } from '../auth-event/schema.ts';
 import { HASH_PREFIX } from '../pii.ts';
 
-const OCSF_VERSION = '1.2.0';
+export const OCSF_VERSION = '1.3.0';
+
+/** The profiles whose attributes the records carry (OCSF validators drop undeclared ones). */
+export const OCSF_PROFILES = ['cloud'] as const;
 
 export const OcsfClass = { AccountChange: 3001, Authentication: 3002 } as const;
 export type OcsfClass = (typeof OcsfClass)[keyof typeof OcsfClass];
@@ -43,8 +48,10 @@ export const OcsfActivity = {
   PasswordChange: { id: 3, name: 'Password Change' },
   PasswordReset: { id: 4, name: 'Password Reset' },
   Logon: { id: 1, name: 'Logon' },
-  AuthenticationTicket: { id: 3, name: 'Authentication Ticket' },
-  ServiceTicketRenew: { id: 5, name: 'Service Ticket Renew' },
+  Preauth: { id: 6, name: 'Preauth' },
+  /** OCSF's 99 Other takes the source's own name for the activity. */
+  TokenIssue: { id: 99, name: 'Token Issue' },
+  TokenRefresh: { id: 99, name: 'Token Refresh' },
 } as const;
 
 export const OcsfStatus = { Unknown: 0, Success: 1, Failure: 2 } as const;
@@ -88,12 +95,13 @@ const CLASS_AND_ACTIVITY: Readonly<Record<Action, { classUid: OcsfClass; activit
   self_signup: { classUid: OcsfClass.AccountChange, activity: OcsfActivity.Create },
   admin_create_user: { classUid: OcsfClass.AccountChange, activity: OcsfActivity.Create },
   federated_signup: { classUid: OcsfClass.AccountChange, activity: OcsfActivity.Create },
-  // A sign-in attempt is the start of a logon; its status says it is not decided yet (Unknown).
-  attempt: { classUid: OcsfClass.Authentication, activity: OcsfActivity.Logon },
+  // Pre authentication runs before Cognito checks the password: OCSF's Preauth, not a second Logon.
+  attempt: { classUid: OcsfClass.Authentication, activity: OcsfActivity.Preauth },
   authenticate: { classUid: OcsfClass.Authentication, activity: OcsfActivity.Logon },
-  issue: { classUid: OcsfClass.Authentication, activity: OcsfActivity.AuthenticationTicket },
-  client_credentials: { classUid: OcsfClass.Authentication, activity: OcsfActivity.AuthenticationTicket },
-  refresh: { classUid: OcsfClass.Authentication, activity: OcsfActivity.ServiceTicketRenew },
+  issue: { classUid: OcsfClass.Authentication, activity: OcsfActivity.TokenIssue },
+  // The app client's own logon (client secret); no other record reports it.
+  client_credentials: { classUid: OcsfClass.Authentication, activity: OcsfActivity.Logon },
+  refresh: { classUid: OcsfClass.Authentication, activity: OcsfActivity.TokenRefresh },
   // Confirming a sign-up makes the account usable: OCSF's Enable.
   confirm_signup: { classUid: OcsfClass.AccountChange, activity: OcsfActivity.Enable },
   password_reset: { classUid: OcsfClass.AccountChange, activity: OcsfActivity.PasswordReset },
@@ -154,18 +162,87 @@ const userOf = (event: AuthEvent): OcsfUser => {
 const isIpAddress = (value: string): boolean => isIP(value) !== 0;
 
 /**
- * OCSF `src_endpoint` from what Cognito threat protection logged (Cognito log
- * events only; triggers get no client IP): the IP when the PII policy kept it
- * whole, and the location. Undefined when there is neither.
+ * Region codes that are not ISO 3166-1 alpha-2 country codes although the
+ * Unicode region list names them: groupings (EU, EZ, UN), the unknown region
+ * (ZZ), and ISO's exceptional reservations (AC, CP, CQ, DG, EA, IC, TA).
  */
-const sourceEndpointOf = (event: AuthEvent): { ip?: string; location?: { city?: string; country?: string } } | undefined => {
-  const network = event.network;
-  if (network === undefined) return undefined;
-  const ip = network.ip !== undefined && isIpAddress(network.ip) ? network.ip : undefined;
-  const location = definedOnly({ city: network.city, country: network.country });
-  const endpoint = definedOnly({ ip, location: Object.keys(location).length === 0 ? undefined : location });
-  return Object.keys(endpoint).length === 0 ? undefined : endpoint;
+const NOT_ISO_COUNTRIES = new Set(['EU', 'EZ', 'UN', 'ZZ', 'QO', 'AC', 'CP', 'CQ', 'DG', 'EA', 'IC', 'TA']);
+
+let countryCodes: ReadonlyMap<string, string> | undefined;
+/**
+ * English country name -> ISO 3166-1 alpha-2 code, from the ICU region names
+ * Node ships (Intl.DisplayNames): Cognito threat protection logs the name
+ * ("Ireland"), OCSF `location.country` is the code ("IE"). Deprecated codes
+ * (SU, DD, …) are skipped: their names map to the current code.
+ */
+const countryCodeOf = (country: string): string | undefined => {
+  if (/^[A-Z]{2}$/.test(country)) return NOT_ISO_COUNTRIES.has(country) ? undefined : country;
+  countryCodes ??= (() => {
+    const names = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
+    const codes = new Map<string, string>();
+    for (let first = 65; first <= 90; first += 1) {
+      for (let second = 65; second <= 90; second += 1) {
+        const code = String.fromCharCode(first, second);
+        const name = names.of(code);
+        if (name === undefined || NOT_ISO_COUNTRIES.has(code) || Intl.getCanonicalLocales(`und-${code}`)[0] !== `und-${code}`) continue;
+        codes.set(name.toLowerCase(), code);
+      }
+    }
+    return codes;
+  })();
+  return countryCodes.get(country.trim().toLowerCase());
 };
+
+export interface OcsfLocation {
+  city?: string;
+  country?: string;
+}
+
+/**
+ * OCSF `src_endpoint` from what Cognito threat protection logged (Cognito log
+ * events only; triggers get no client IP). OCSF requires an endpoint to be
+ * identified (ip, name, uid, …): with the IP masked to a network there is no
+ * address, so there is no endpoint, and the location stays in
+ * `unmapped.network` with the masked IP.
+ */
+const sourceEndpointOf = (event: AuthEvent): { ip: string; location?: OcsfLocation } | undefined => {
+  const network = event.network;
+  if (network?.ip === undefined || !isIpAddress(network.ip)) return undefined;
+  const country = network.country === undefined ? undefined : countryCodeOf(network.country);
+  const location = definedOnly({ city: network.city, country });
+  return { ip: network.ip, ...(Object.keys(location).length === 0 ? {} : { location }) };
+};
+
+/** Cognito challenge names that are a second factor ("Mfa", "SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP", …). */
+const MFA_CHALLENGE = /mfa|otp|totp/i;
+
+/**
+ * Whether MFA was used, from the challenges Cognito logged ("Password:Success,
+ * Mfa:Success"): true when a second-factor challenge succeeded, false when the
+ * sign-in passed without one. Unknown (absent) for trigger events and for
+ * records without challenges.
+ */
+const isMfaOf = (event: AuthEvent): boolean | undefined => {
+  const challenges = event.cognitoLog?.challenges;
+  if (challenges === undefined || event.category !== 'signin') return undefined;
+  const passed = challenges.split(',').map((part) => part.trim().split(':'));
+  const mfa = passed.some(([name, result]) => MFA_CHALLENGE.test(name ?? '') && result?.trim().toLowerCase() === 'success');
+  return mfa || event.outcome === 'succeeded' ? mfa : undefined;
+};
+
+/** OCSF observable type ids (observable.type_id, from the dictionary's observable types). */
+const Observable = {
+  IpAddress: { type_id: 2, type: 'IP Address' },
+  UserName: { type_id: 4, type: 'User Name' },
+  EmailAddress: { type_id: 5, type: 'Email Address' },
+  Country: { type_id: 14, type: 'Country' },
+} as const;
+
+/** The event time: when Cognito logged it for Cognito log events, else when the trigger ran. */
+const eventTimeOf = (event: AuthEvent): string => event.cognitoLog?.at ?? event.time;
+
+/** OCSF logon type 3 Network: credentials sent to a remote service (Cognito's API) over the network. */
+const LOGON_TYPE_NETWORK = { id: 3, name: 'Network' } as const;
 
 export type OcsfEvent = ReturnType<typeof toOcsf>;
 
@@ -175,10 +252,23 @@ export const toOcsf = (event: AuthEvent) => {
   const failed = status.id === OcsfStatus.Failure;
   const protocol = authProtocolOf(event);
   const sourceEndpoint = sourceEndpointOf(event);
+  const user = userOf(event);
+  const isMfa = isMfaOf(event);
+  const eventTime = eventTimeOf(event);
   const labels = [
     ...(event.pipeline.replay === undefined ? [] : ['replay']),
     ...(event.pipeline.recovered === undefined ? [] : ['recovered']),
+    ...(event.pipeline.inferred === undefined ? [] : ['inferred']),
   ];
+  const observables = [
+    ...(user.name === undefined || user.name === 'unknown' ? [] : [{ name: 'user.name', ...Observable.UserName, value: user.name }]),
+    ...(user.email_addr === undefined ? [] : [{ name: 'user.email_addr', ...Observable.EmailAddress, value: user.email_addr }]),
+    ...(sourceEndpoint === undefined ? [] : [{ name: 'src_endpoint.ip', ...Observable.IpAddress, value: sourceEndpoint.ip }]),
+    ...(sourceEndpoint?.location?.country === undefined
+      ? []
+      : [{ name: 'src_endpoint.location.country', ...Observable.Country, value: sourceEndpoint.location.country }]),
+  ];
+  const app = definedOnly({ app_uid: event.client.id ?? undefined, app_name: event.client.name });
   return {
     category_uid: 3,
     category_name: 'Identity & Access Management',
@@ -188,7 +278,9 @@ export const toOcsf = (event: AuthEvent) => {
     activity_name: activity.name,
     type_uid: classUid * 100 + activity.id,
     type_name: `${CLASS_NAME[classUid]}: ${activity.name}`,
-    time: Date.parse(event.time),
+    time: Date.parse(eventTime),
+    // Cognito and authtrail times are UTC.
+    timezone_offset: 0,
     severity_id: failed ? OcsfSeverity.Low : OcsfSeverity.Informational,
     severity: failed ? 'Low' : 'Informational',
     status_id: status.id,
@@ -197,28 +289,42 @@ export const toOcsf = (event: AuthEvent) => {
     message: `${event.category}.${event.action} ${event.outcome}`,
     metadata: {
       version: OCSF_VERSION,
+      profiles: [...OCSF_PROFILES],
       uid: event.id,
       product: { name: 'authtrail', vendor_name: 'authtrail', version: event.pipeline.version },
-      log_name: 'authtrail.cognito',
-      original_time: event.time,
+      log_name: event.cognitoLog === undefined ? 'authtrail.cognito' : 'userAuthEvents',
+      log_provider: event.cognitoLog === undefined ? 'Amazon Cognito Lambda triggers' : 'Amazon Cognito',
+      original_time: eventTime,
+      // When authtrail processed it, when that differs from the event time (Cognito log events are read later).
+      ...(eventTime === event.time ? {} : { processed_time: Date.parse(event.time) }),
       tenant_uid: event.userPool.id,
       ...(labels.length === 0 ? {} : { labels }),
     },
     cloud: { provider: 'AWS', region: event.userPool.region },
-    user: userOf(event),
-    actor: definedOnly({
-      app_uid: event.client.id ?? undefined,
-      app_name: event.client.name,
-      idp: { name: event.identityProvider.name },
-    }),
+    user,
+    // Who asked: the app client. An admin API call (AdminCreateUser, AdminConfirmSignUp) names no client and no
+    // caller, and OCSF needs one of them in an actor: then there is no actor (the IdP stays in unmapped).
+    ...(Object.keys(app).length === 0 ? {} : { actor: { ...app, idp: { name: event.identityProvider.name } } }),
     ...(sourceEndpoint === undefined ? {} : { src_endpoint: sourceEndpoint }),
     ...(classUid === OcsfClass.Authentication
       ? {
           service: { name: 'Amazon Cognito', uid: event.userPool.id },
           auth_protocol_id: protocol.id,
           auth_protocol: protocol.name,
+          logon_type_id: LOGON_TYPE_NETWORK.id,
+          logon_type: LOGON_TYPE_NETWORK.name,
+          is_remote: true,
+          ...(isMfa === undefined ? {} : { is_mfa: isMfa }),
+          ...(event.category === 'token'
+            ? { session: { issuer: `https://cognito-idp.${event.userPool.region}.amazonaws.com/${event.userPool.id}`, is_remote: true } }
+            : {}),
         }
       : {}),
+    // The account as it is after a successful creation.
+    ...(classUid === OcsfClass.AccountChange && event.action !== 'password_change' && event.action !== 'password_reset' && !failed
+      ? { user_result: user }
+      : {}),
+    ...(observables.length === 0 ? {} : { observables }),
     unmapped: definedOnly({
       authtrail_category: event.category,
       authtrail_action: event.action,
@@ -235,7 +341,7 @@ export const toOcsf = (event: AuthEvent) => {
         status: event.user.status,
       }),
       device: event.device,
-      // A masked IP (a network, not an address) and the risk assessment have no OCSF 1.2 Authentication field.
+      // A masked IP (a network, not an address) and Cognito's country name; the risk assessment has no OCSF 1.3 Authentication field.
       network: event.network,
       risk: event.risk,
       cognito_log: event.cognitoLog,

@@ -140,7 +140,8 @@ describe('Formats: OCSF mapping, field by field', () => {
       status: 'Success',
       message: 'signin.authenticate succeeded',
       metadata: {
-        version: '1.2.0',
+        version: '1.3.0',
+        profiles: ['cloud'],
         uid: event.id,
         product: { name: 'authtrail', vendor_name: 'authtrail', version: event.pipeline.version },
         log_name: 'authtrail.cognito',
@@ -182,10 +183,10 @@ describe('Formats: OCSF mapping, field by field', () => {
   });
 
   it.each([
-    ['pre-token-generation/v2/authentication-admin.json', 3, 'Authentication Ticket'],
-    ['pre-token-generation/v1/new-password-challenge.json', 3, 'Authentication Ticket'],
-    ['pre-token-generation/v2/refresh-tokens.json', 5, 'Service Ticket Renew'],
-    ['pre-token-generation/v1/refresh-tokens.json', 5, 'Service Ticket Renew'],
+    ['pre-token-generation/v2/authentication-admin.json', 99, 'Token Issue'],
+    ['pre-token-generation/v1/new-password-challenge.json', 99, 'Token Issue'],
+    ['pre-token-generation/v2/refresh-tokens.json', 99, 'Token Refresh'],
+    ['pre-token-generation/v1/refresh-tokens.json', 99, 'Token Refresh'],
   ])('token event %s -> Authentication activity %i %s', (file, activityId, activityName) => {
     // Prepare
     const event = golden(file);
@@ -217,7 +218,7 @@ describe('Formats: OCSF mapping, field by field', () => {
     expect(ocsf.user.groups).toEqual(event.groups.map((name) => ({ name })));
   });
 
-  it('client credentials -> Authentication Ticket over OAuth 2.0, the app client as the user', () => {
+  it('client credentials -> Logon of the app client over OAuth 2.0, the app client as the user', () => {
     // Prepare
     const event = golden('pre-token-generation/v3/client-credentials.json');
 
@@ -227,8 +228,8 @@ describe('Formats: OCSF mapping, field by field', () => {
     // Assess
     expect(ocsf).toMatchObject({
       class_uid: 3002,
-      activity_id: 3,
-      type_uid: 300203,
+      activity_id: 1,
+      type_uid: 300201,
       auth_protocol_id: 6,
       auth_protocol: 'OAUTH 2.0',
       user: { uid: '7kq8r3v0a1b2c3d4e5f6g7h8i9', name: 'reporting-service', type_id: 99, type: 'App Client' },
@@ -299,8 +300,8 @@ describe('Formats: OCSF mapping, field by field', () => {
   });
 
   it.each([
-    ['pre-authentication/sign-in-attempt-web.json', 3002, 1, 0, 'Unknown'],
-    ['pre-authentication/sign-in-denied-blocked-user.json', 3002, 1, 2, 'Failure'],
+    ['pre-authentication/sign-in-attempt-web.json', 3002, 6, 0, 'Unknown'],
+    ['pre-authentication/sign-in-denied-blocked-user.json', 3002, 6, 2, 'Failure'],
     ['post-confirmation/confirm-sign-up-web.json', 3001, 2, 1, 'Success'],
     ['post-confirmation/confirm-forgot-password-mobile.json', 3001, 4, 1, 'Success'],
   ])('%s -> class %i, activity %i, status %i %s', (file, classUid, activityId, statusId, status) => {
@@ -351,7 +352,7 @@ describe('Formats: OCSF mapping, field by field', () => {
     expect(ocsf.unmapped.user).toEqual({ email_domain: 'acme-corp.com' });
   });
 
-  it('a Cognito log event: location (and the IP when the PII policy keeps it whole) in src_endpoint, a masked IP and the risk in unmapped', async () => {
+  it('a Cognito log event: the IP (when the PII policy keeps it whole) and its location in src_endpoint, a masked IP, the location and the risk in unmapped', async () => {
     // Prepare: the first sample record (a sign-in from 192.0.2.44, Dublin) through the real ingester, under two IP policies
     const masked = await cognitoLogEvent(0, 'mask');
     const kept = await cognitoLogEvent(0, 'keep');
@@ -360,9 +361,9 @@ describe('Formats: OCSF mapping, field by field', () => {
     const [fromMasked, fromKept] = [toOcsf(masked), toOcsf(kept)];
 
     // Assess
-    expect(fromMasked.src_endpoint).toEqual({ location: { city: 'Dublin', country: 'Ireland' } });
-    expect(fromMasked.unmapped).toMatchObject({ network: { ip: '192.0.2.0/24' }, risk: masked.risk, cognito_log: masked.cognitoLog });
-    expect(fromKept.src_endpoint).toEqual({ ip: '192.0.2.44', location: { city: 'Dublin', country: 'Ireland' } });
+    expect(fromMasked).not.toHaveProperty('src_endpoint');
+    expect(fromMasked.unmapped).toMatchObject({ network: { ip: '192.0.2.0/24', city: 'Dublin', country: 'Ireland' }, risk: masked.risk, cognito_log: masked.cognitoLog });
+    expect(fromKept.src_endpoint).toEqual({ ip: '192.0.2.44', location: { city: 'Dublin', country: 'IE' } });
     expect(masked.risk).toBeDefined();
   });
 

@@ -1,0 +1,52 @@
+/**
+ * Every AuthEvent the real pipeline produces from the fixtures, for tests that
+ * check what leaves authtrail (OCSF validity, Splunk CIM fields, detections):
+ * - the trigger payloads of events/ as the trigger handlers turn them into
+ *   AuthEvents (test/golden/, kept equal to a live replay by
+ *   test/replay/golden.test.ts);
+ * - the Cognito log records of events/cognito-logs/ through the real ingester,
+ *   under both IP policies (masked to a network, kept whole);
+ * - the failed sign-in the inference derives from every sign-in attempt
+ *   (lib/inference/failed-sign-in.ts).
+ * Nothing here is edited by hand.
+ */
+import type { AuthEvent } from '../../lib/auth-event/schema.ts';
+import { createCognitoLogIngester } from '../../lib/cognito-logs/ingest.ts';
+import { failedSignInOf } from '../../lib/inference/failed-sign-in.ts';
+import { SILENT_LOGGER } from '../../lib/runtime/handler.ts';
+import { sampleLines, subscriptionPayload } from '../cognito-logs/helpers.ts';
+import { configWith, goldenEvents, processContext } from '../helpers/fixtures.ts';
+
+export type IpPolicy = 'mask' | 'keep';
+
+/** The sample Cognito log records (events/cognito-logs/) as the real ingester publishes them, under an IP policy. */
+export const cognitoLogEvents = async (ipAction: IpPolicy = 'mask'): Promise<AuthEvent[]> => {
+  const published: AuthEvent[] = [];
+  const runtime = {
+    ...processContext({ config: configWith({ pii: { fields: { 'network.ip': ipAction } } }) }),
+    sink: { publish: async (events: readonly AuthEvent[]) => void published.push(...events) },
+    spill: () => undefined,
+    logger: SILENT_LOGGER,
+  };
+  await createCognitoLogIngester(runtime)(subscriptionPayload(sampleLines()));
+  return published;
+};
+
+/** The failed sign-in inferred for every sign-in attempt let through (120 s window). */
+export const inferredFailures = (): AuthEvent[] =>
+  goldenEvents()
+    .filter((event) => event.action === 'attempt' && event.outcome === 'attempted')
+    .map((attempt) => failedSignInOf(attempt, 120));
+
+export interface SourcedEvent {
+  source: string;
+  event: AuthEvent;
+}
+
+/** Every pipeline-produced AuthEvent, labelled with where it came from. */
+export const pipelineEvents = async (): Promise<SourcedEvent[]> => [
+  ...goldenEvents().map((event, index) => ({ source: `golden #${index} ${event.trigger.source}`, event })),
+  ...(await cognitoLogEvents('mask')).map((event, index) => ({ source: `cognito-logs line ${index + 1} (IP masked)`, event })),
+  ...(await cognitoLogEvents('keep')).map((event, index) => ({ source: `cognito-logs line ${index + 1} (IP kept)`, event })),
+  ...inferredFailures().map((event) => ({ source: `inferred failure of ${event.pipeline.inferred?.attemptId}`, event })),
+];
