@@ -13,7 +13,8 @@ import { receiverTotals, runReceiverCli } from '../lib/siem/receiver-cli.ts';
 import { SIEM_SECRET_ENV } from '../lib/siem/secrets.ts';
 
 const usage = `usage: npm run siem -- [--port <p>] [--stage <stage>] [--store <dir>] [--secret-env NAME] [--hec-token-env NAME]
-       [--fail-status <code> [--fail-count <n>] [--retry-after <s|http-date>]] [--drop-count <n>] [--delay-ms <ms>] [--quiet]`;
+       [--fail-status <code> [--fail-count <n>] [--retry-after <s|http-date>]] [--drop-count <n>] [--delay-ms <ms>]
+       [--hec-ack [--hec-ack-polls <n>]] [--hec-invalid-event <index>] [--quiet]`;
 
 const { values } = parseCommandLine(usage, {
   port: { type: 'string' },
@@ -26,6 +27,9 @@ const { values } = parseCommandLine(usage, {
   'retry-after': { type: 'string' },
   'delay-ms': { type: 'string' },
   'drop-count': { type: 'string' },
+  'hec-ack': { type: 'boolean', default: false },
+  'hec-ack-polls': { type: 'string' },
+  'hec-invalid-event': { type: 'string' },
   quiet: { type: 'boolean', default: false },
   help: { type: 'boolean', default: false },
 });
@@ -45,6 +49,9 @@ const receiver = await runReceiverCli({
   retryAfter: values['retry-after'],
   delayMs: values['delay-ms'],
   dropCount: values['drop-count'],
+  hecAck: values['hec-ack'],
+  hecAckPolls: values['hec-ack-polls'],
+  hecInvalidEvent: values['hec-invalid-event'],
   quiet: values.quiet,
   env: process.env,
   stdout: process.stdout,

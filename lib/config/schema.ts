@@ -218,6 +218,17 @@ export const StageConfigSchema = z.strictObject({
           source: z._default(nonEmpty(), 'authtrail'),
           index: z.optional(nonEmpty()),
           host: z.optional(nonEmpty()),
+          /** `per-forwarder`: every sender uses its own GUID HEC channel (X-Splunk-Request-Channel); implied by `ack.enabled`. */
+          channel: z._default(z.enum(['none', 'per-forwarder']), 'none'),
+          /** HEC indexer acknowledgment: a batch counts as delivered once /services/collector/ack confirms it (lib/siem/hec.ts). */
+          ack: z.prefault(
+            z.strictObject({
+              enabled: z._default(z.boolean(), false),
+              pollIntervalMs: z._default(intIn(100, 60_000), 1_000),
+              timeoutMs: z._default(intIn(1_000, 600_000), 60_000),
+            }),
+            {},
+          ),
         }),
         {},
       ),

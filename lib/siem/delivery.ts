@@ -26,6 +26,7 @@ import { ConfigError, messageOf } from '../errors.ts';
 import { PIPELINE_VERSION } from '../version.ts';
 import { framedBytes, encodeBody, encodeRecord, type SiemFormat, type SplunkOptions } from './formats.ts';
 import type { HttpResponse, HttpSend } from './http.ts';
+import { DEFAULT_HEC_SETTINGS, HEC_CHANNEL_HEADER, hecAckUrl, hecChannelFor, isAcknowledged, parseHecAnswer } from './hec.ts';
 import { messageIdFor, secretKey, signatureHeaders } from './signing.ts';
 
 export interface SinkSettings {
@@ -210,6 +211,38 @@ export const createSiemSender = (options: {
   if (sink.format === 'splunk-hec') staticHeaders.authorization = `Splunk ${credentials.hecToken}`;
   const onAttempt = options.onAttempt ?? (() => undefined);
   const formatOptions = { splunk: sink.splunk };
+  // Splunk HEC channel and indexer acknowledgment (./hec.ts): one GUID channel for this sender's life.
+  const isHec = sink.format === 'splunk-hec';
+  const hecAck = { ...DEFAULT_HEC_SETTINGS.ack, ...sink.splunk.ack };
+  const hecChannel = isHec ? hecChannelFor({ channel: sink.splunk.channel ?? 'none', ack: hecAck }) : undefined;
+  if (hecChannel !== undefined) staticHeaders[HEC_CHANNEL_HEADER] = hecChannel;
+
+  /**
+   * Polls /services/collector/ack until Splunk confirms `ackId`, the ack timeout
+   * or the deadline; undefined when confirmed, else why not.
+   */
+  const awaitHecAck = async (ackId: number, deadlineAt: number): Promise<string | undefined> => {
+    const ackUrl = hecAckUrl(sink.url);
+    const body = JSON.stringify({ acks: [ackId] });
+    const giveUpAt = Math.min(io.now() + hecAck.timeoutMs, deadlineAt - MIN_REQUEST_MS);
+    let last = 'not acknowledged yet';
+    for (;;) {
+      if (io.now() + hecAck.pollIntervalMs > giveUpAt) return `indexer acknowledgment ${ackId} not confirmed within ${hecAck.timeoutMs} ms (${last})`;
+      await io.sleep(hecAck.pollIntervalMs);
+      try {
+        const response = await io.send({
+          url: ackUrl,
+          headers: { ...staticHeaders, 'content-type': 'application/json' },
+          body,
+          signal: AbortSignal.timeout(Math.max(1, Math.min(sink.timeoutMs, giveUpAt - io.now()))),
+        });
+        if (response.status === 200 && isAcknowledged(response.body, ackId)) return undefined;
+        last = response.status === 200 ? 'not acknowledged yet' : `ack endpoint HTTP ${response.status}`;
+      } catch (error) {
+        last = `ack endpoint ${(error as Error).name}`;
+      }
+    }
+  };
 
   return {
     sink,
@@ -236,7 +269,9 @@ export const createSiemSender = (options: {
       }
 
       /** Sends one batch with retries; returns the verdict for its events. */
-      const sendBatch = async (batch: readonly Encoded[]): Promise<{ result: EventResult; split?: Encoded[][] }> => {
+      const sendBatch = async (
+        batch: readonly Encoded[],
+      ): Promise<{ result: EventResult; split?: Encoded[][]; partial?: { accepted: Encoded[]; refused: Encoded; rest: Encoded[] } }> => {
         const { body, contentType } = encodeBody(sink.format, batch.map((item) => item.record));
         const bytes = Buffer.byteLength(body);
         const batchId = messageIdFor([sink.format, ...batch.map((item) => item.id)]);
@@ -256,9 +291,11 @@ export const createSiemSender = (options: {
           requests += 1;
           let verdict: Verdict;
           let status: number | undefined;
+          let answerBody = '';
           try {
             const response = await io.send({ url: sink.url, headers, body, signal: AbortSignal.timeout(timeoutMs) });
             status = response.status;
+            answerBody = response.body;
             verdict = judge(response, batch.length, io.now());
           } catch (error) {
             const name = (error as Error).name;
@@ -271,10 +308,24 @@ export const createSiemSender = (options: {
           const logged: Attempt = { batchId, attempt, events: batch.length, bytes, ...(status === undefined ? {} : { status }) };
           if (verdict.kind === 'ok') {
             onAttempt(logged);
+            const ackId = isHec && hecAck.enabled ? parseHecAnswer(answerBody).ackId : undefined;
+            if (ackId !== undefined) {
+              const unconfirmed = await awaitHecAck(ackId, deadlineAt);
+              if (unconfirmed !== undefined) return { result: { status: EventStatus.Failed, reason: unconfirmed } };
+            }
             return { result: { status: EventStatus.Delivered } };
           }
           if (verdict.kind === 'reject') {
             onAttempt({ ...logged, error: verdict.reason });
+            // HEC refused one event of the batch: the ones before it are in, the ones after it were not read.
+            const invalid = isHec && status === 400 ? parseHecAnswer(answerBody).invalidEventNumber : undefined;
+            if (invalid !== undefined && invalid >= 0 && invalid < batch.length && batch.length > 1) {
+              const refused = batch[invalid] as Encoded;
+              return {
+                result: { status: EventStatus.Rejected, reason: `${verdict.reason} (event ${invalid} of the batch, not retried)` },
+                partial: { accepted: batch.slice(0, invalid), refused, rest: batch.slice(invalid + 1) },
+              };
+            }
             return { result: { status: EventStatus.Rejected, reason: `${verdict.reason} (not retried)` } };
           }
           if (verdict.kind === 'split') {
@@ -317,9 +368,15 @@ export const createSiemSender = (options: {
       const pending = [...plan.batches];
       while (pending.length > 0) {
         const batch = pending.shift() as Encoded[];
-        const { result, split } = await sendBatch(batch);
+        const { result, split, partial } = await sendBatch(batch);
         if (split !== undefined) {
           pending.unshift(...split);
+          continue;
+        }
+        if (partial !== undefined) {
+          settle(partial.accepted, { status: EventStatus.Delivered });
+          settle([partial.refused], result);
+          if (partial.rest.length > 0) pending.unshift(partial.rest);
           continue;
         }
         settle(batch, result);

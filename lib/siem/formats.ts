@@ -12,6 +12,7 @@
  * - `ocsf`: one OCSF 1.3.0 event per line (./ocsf.ts for the mapping).
  */
 import type { AuthEvent } from '../auth-event/schema.ts';
+import type { HecSettings } from './hec.ts';
 import { toOcsf } from './ocsf.ts';
 
 export const SiemFormat = { Ndjson: 'ndjson', Json: 'json', SplunkHec: 'splunk-hec', Ocsf: 'ocsf' } as const;
@@ -25,6 +26,9 @@ export interface SplunkOptions {
   source: string;
   index?: string | undefined;
   host?: string | undefined;
+  /** HEC channel and indexer acknowledgment (./hec.ts); absent: neither. */
+  channel?: HecSettings['channel'] | undefined;
+  ack?: HecSettings['ack'] | undefined;
 }
 
 export interface FormatOptions {
@@ -50,7 +54,13 @@ const FRAMING: Readonly<Record<SiemFormat, Framing>> = {
   [SiemFormat.Ocsf]: { open: '', separator: '\n', close: '\n', contentType: 'application/x-ndjson' },
 };
 
-/** The Splunk HEC envelope of one event; `fields` are indexed fields, searchable without parsing `event`. */
+/**
+ * The Splunk HEC envelope of one event; `fields` are indexed fields, searchable
+ * without parsing `event` (e.g. `| tstats count where authtrail_outcome=denied`).
+ * No indexed field has the name of a key of the event: with the sourcetype's
+ * JSON extraction (splunk/default/props.conf) a field of both would turn
+ * multivalue, and `action` is the CIM Authentication field (success / failure).
+ */
 export const toSplunkHec = (event: AuthEvent, options: SplunkOptions) => ({
   // HEC wants epoch seconds; milliseconds go in the fraction.
   time: Date.parse(event.time) / 1000,
@@ -61,10 +71,10 @@ export const toSplunkHec = (event: AuthEvent, options: SplunkOptions) => ({
   event,
   fields: {
     authtrail_id: event.id,
-    category: event.category,
-    action: event.action,
-    outcome: event.outcome,
-    stage: event.stage,
+    authtrail_category: event.category,
+    authtrail_action: event.action,
+    authtrail_outcome: event.outcome,
+    authtrail_stage: event.stage,
     user_pool_id: event.userPool.id,
   },
 });

@@ -20,6 +20,11 @@ export interface ReceiverCliOptions {
   retryAfter?: string | undefined;
   delayMs?: string | undefined;
   dropCount?: string | undefined;
+  /** Act as a HEC token with indexer acknowledgment: GUID channel required, ackIds confirmed after `hecAckPolls` polls (-1 never). */
+  hecAck?: boolean | undefined;
+  hecAckPolls?: string | undefined;
+  /** Answer the first HEC batch with a 400 `invalid-event-number` at this index (the events before it stored). */
+  hecInvalidEvent?: string | undefined;
   quiet: boolean;
   env: Readonly<Record<string, string | undefined>>;
   stdout: Writable;
@@ -45,7 +50,9 @@ const faultsFromFlags = (options: ReceiverCliOptions): { plan: Fault[]; then: Fa
   const failing: Fault | undefined =
     status === undefined ? undefined : { kind: 'status', status, ...(options.retryAfter === undefined ? {} : { retryAfter: options.retryAfter }) };
   const healthy: Fault = delayMs === undefined ? { kind: 'accept' } : { kind: 'delay', ms: delayMs };
+  const invalidEvent = wholeNumber('hec-invalid-event', options.hecInvalidEvent, 0, 1_000_000);
   const plan: Fault[] = [
+    ...(invalidEvent === undefined ? [] : [{ kind: 'hec-invalid-event', index: invalidEvent } as const]),
     ...(failing !== undefined && failCount !== undefined ? Array.from({ length: failCount }, () => failing) : []),
     ...Array.from({ length: dropCount }, (): Fault => ({ kind: 'drop' })),
   ];
@@ -75,6 +82,7 @@ export const runReceiverCli = async (options: ReceiverCliOptions): Promise<SiemR
       secrets,
       storeFile,
       hecToken,
+      ...(options.hecAck ? { hecAck: { pollsBeforeAck: wholeNumber('hec-ack-polls', options.hecAckPolls, -1, 1_000) ?? 1 } } : {}),
       log: options.quiet ? undefined : (line) => stdout.write(`${new Date().toISOString()} ${line}\n`),
     });
     receiver.setFaults(faults.plan, faults.then);

@@ -25,6 +25,7 @@ import { messageOf } from '../errors.ts';
 import { DecodeError, decodeBody, type DecodedRecord } from './decode.ts';
 import { SIEM_FORMATS, SiemFormat } from './formats.ts';
 import { DEFAULT_TOLERANCE_SECONDS, secretKey, verifySignature } from './signing.ts';
+import { HEC_CHANNEL_HEADER, HecCode } from './hec.ts';
 
 const FaultSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('accept') }),
@@ -36,6 +37,8 @@ const FaultSchema = z.discriminatedUnion('kind', [
   }),
   z.strictObject({ kind: z.literal('delay'), ms: z.int().min(0).max(600_000) }),
   z.strictObject({ kind: z.literal('drop'), afterStore: z.boolean().default(false) }),
+  /** Splunk HEC refusing one event of a batch: stores the records before `index`, answers 400 with `invalid-event-number`. */
+  z.strictObject({ kind: z.literal('hec-invalid-event'), index: z.int().min(0) }),
 ]);
 export type Fault = z.input<typeof FaultSchema>;
 
@@ -68,6 +71,8 @@ export interface ReceiverStats {
   rejectedBody: number;
   faulted: number;
   byFormat: Record<SiemFormat, number>;
+  /** Requests to /services/collector/ack. */
+  ackPolls: number;
 }
 
 export interface ReceiverOptions {
@@ -84,6 +89,8 @@ export interface ReceiverOptions {
   recordRequests?: boolean;
   /** Keep every stored record in `stored`, for tests; a long-running receiver leaves it off so its memory stays flat. */
   keepRecords?: boolean;
+  /** Splunk HEC indexer acknowledgment, as a token with it enabled behaves (./hec.ts). */
+  hecAck?: HecAckSimulation | undefined;
   log?: (line: string) => void;
 }
 
@@ -99,6 +106,20 @@ export interface SiemReceiver {
   setFaults(plan: readonly Fault[], then?: Fault): void;
   close(): Promise<void>;
 }
+
+export interface HecAckSimulation {
+  /** Ack polls an ackId answers false to before it answers true; -1: never (an indexer that lost the batch). */
+  pollsBeforeAck: number;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The HEC channel of a request: the header, else the `channel` query parameter (both are Splunk's). */
+const hecChannelOf = (request: IncomingMessage): string | undefined => {
+  const header = request.headers[HEC_CHANNEL_HEADER];
+  if (typeof header === 'string' && header !== '') return header;
+  return new URL(request.url ?? '/', 'http://receiver').searchParams.get('channel') ?? undefined;
+};
 
 const readBody = (request: IncomingMessage, limit: number): Promise<string | undefined> =>
   new Promise((resolve, reject) => {
@@ -154,6 +175,14 @@ export const startSiemReceiver = async (options: ReceiverOptions): Promise<SiemR
     rejectedBody: 0,
     faulted: 0,
     byFormat: Object.fromEntries(SIEM_FORMATS.map((format) => [format, 0])) as Record<SiemFormat, number>,
+    ackPolls: 0,
+  };
+  // HEC indexer acknowledgment: per channel, the next ackId and the polls each pending ackId has had.
+  const hecChannels = new Map<string, { nextAckId: number; polls: Map<number, number> }>();
+  const hecChannel = (channel: string) => {
+    let state = hecChannels.get(channel);
+    if (state === undefined) hecChannels.set(channel, (state = { nextAckId: 0, polls: new Map() }));
+    return state;
   };
   let plan: Fault[] = [];
   let fallback: Fault = { kind: 'accept' };
@@ -192,9 +221,38 @@ export const startSiemReceiver = async (options: ReceiverOptions): Promise<SiemR
     return json(response, 404, { error: 'unknown admin endpoint' });
   };
 
+  /** POST /services/collector/ack: `{"acks":[id…]}` on a channel -> `{"acks":{"id":bool…}}`, as Splunk answers. */
+  const hecAckEndpoint = async (request: IncomingMessage, response: ServerResponse) => {
+    stats.ackPolls += 1;
+    if (options.hecToken !== undefined && request.headers.authorization !== `Splunk ${options.hecToken}`) {
+      return json(response, 401, { text: 'Invalid token', code: 4 });
+    }
+    if (options.hecAck === undefined) return json(response, 400, { text: 'ACK is disabled', code: HecCode.AckDisabled });
+    const channel = hecChannelOf(request);
+    if (channel === undefined) return json(response, 400, { text: 'Data channel is missing', code: HecCode.DataChannelMissing });
+    const state = hecChannels.get(channel);
+    if (state === undefined) return json(response, 400, { text: 'Invalid data channel', code: HecCode.InvalidDataChannel });
+    let ids: unknown;
+    try {
+      ids = (JSON.parse((await readBody(request, 64 * 1024)) ?? '') as { acks?: unknown }).acks;
+    } catch {
+      ids = undefined;
+    }
+    if (!Array.isArray(ids) || !ids.every((id) => Number.isSafeInteger(id))) return json(response, 400, { text: 'Invalid data format', code: 6 });
+    const acks: Record<string, boolean> = {};
+    for (const id of ids as number[]) {
+      const polls = state.polls.get(id);
+      const confirmed = polls !== undefined && options.hecAck.pollsBeforeAck >= 0 && polls >= options.hecAck.pollsBeforeAck;
+      if (polls !== undefined) state.polls.set(id, polls + 1);
+      acks[String(id)] = confirmed;
+    }
+    return json(response, 200, { acks });
+  };
+
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const path = new URL(request.url ?? '/', 'http://receiver').pathname;
     if (path.startsWith('/_admin/')) return admin(request, response, path);
+    if (path.endsWith('/services/collector/ack') && request.method === 'POST') return hecAckEndpoint(request, response);
     if (request.method !== 'POST') return json(response, 405, { error: 'POST events here' });
     stats.requests += 1;
     const body = await readBody(request, maxBodyBytes);
@@ -250,6 +308,20 @@ export const startSiemReceiver = async (options: ReceiverOptions): Promise<SiemR
         return answer(401, { text: 'Invalid token', code: 4 });
       }
     }
+    const isHec = records.some((record) => record.format === SiemFormat.SplunkHec);
+    const channel = isHec ? hecChannelOf(request) : undefined;
+    if (isHec && options.hecAck !== undefined) {
+      // A token with indexer acknowledgment takes nothing without a GUID channel.
+      if (channel === undefined) return answer(400, { text: 'Data channel is missing', code: HecCode.DataChannelMissing });
+      if (!GUID.test(channel)) return answer(400, { text: 'Invalid data channel', code: HecCode.InvalidDataChannel });
+    }
+    if (fault.kind === 'hec-invalid-event') {
+      stats.faulted += 1;
+      const index = Math.min(fault.index, records.length - 1);
+      const kept = store(records.slice(0, index), verification.id);
+      log(`POST ${path} 400 (fault) · invalid-event-number ${index}: ${kept.fresh} stored before it`);
+      return answer(400, { text: 'Invalid data format', code: 6, 'invalid-event-number': index });
+    }
     const { fresh, duplicates } = store(records, verification.id);
     log(
       `POST ${path} 200 · ${records.length} ${records[0]?.format ?? ''} record(s): ${fresh} new, ${duplicates} duplicate · ${ids.size} held`,
@@ -259,6 +331,13 @@ export const startSiemReceiver = async (options: ReceiverOptions): Promise<SiemR
       stats.faulted += 1;
       request.socket.destroy();
       return;
+    }
+    if (isHec && options.hecAck !== undefined && channel !== undefined) {
+      const state = hecChannel(channel);
+      const ackId = state.nextAckId;
+      state.nextAckId += 1;
+      state.polls.set(ackId, 0);
+      return answer(200, { text: 'Success', code: 0, ackId, stored: fresh, duplicates });
     }
     answer(200, { text: 'Success', code: 0, stored: fresh, duplicates });
   };

@@ -96,10 +96,10 @@ describe('Formats: Splunk HEC envelope', () => {
       event,
       fields: {
         authtrail_id: event.id,
-        category: 'signin',
-        action: 'authenticate',
-        outcome: 'succeeded',
-        stage: 'dev',
+        authtrail_category: 'signin',
+        authtrail_action: 'authenticate',
+        authtrail_outcome: 'succeeded',
+        authtrail_stage: 'dev',
         user_pool_id: 'eu-west-1_Xq9Lk2MfA',
       },
     });
