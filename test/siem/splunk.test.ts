@@ -91,6 +91,8 @@ const evaluate = (expression: string, fields: Fields): Value => {
         return values.slice(1).includes(values[0] ?? null);
       case 'true':
         return true;
+      case 'if':
+        return values[0] === true ? (values[1] ?? null) : (values[2] ?? null);
       case 'case': {
         for (let index = 0; index + 1 < values.length; index += 2) if (values[index] === true) return values[index + 1] ?? null;
         return null;
@@ -240,7 +242,7 @@ describe('Splunk: CIM Authentication from real records', () => {
       signature: 'signin.authenticate',
       authtrail_action: 'authenticate',
     });
-    expect(m2m?.fields.get('user')).toBe(m2m?.event.client.id);
+    expect(m2m?.fields.get('user')).toBe('reporting-service');
     expect(m2m?.fields.get('src')).toBe('unknown');
   });
 
