@@ -11,7 +11,9 @@
  *   `endswith`, `exists`; `null` matches an absent field;
  * - conditions: selection names, `and`, `or`, `not`, parentheses;
  * - correlation rules of type `event_count` with `rules`, `group-by`,
- *   `timespan` (s, m, h, d) and a `condition` of gt / gte / lt / lte / eq.
+ *   `timespan` (s, m, h, d) and a `condition` of gt / gte / lt / lte / eq; and
+ *   of type `temporal`: every one of `rules` matched within `timespan` in the
+ *   same group (any order).
  * Anything else is refused with an error naming it, never silently ignored.
  */
 import { loadAll } from 'js-yaml';
@@ -31,6 +33,7 @@ export interface SigmaDetectionRule {
 
 export interface SigmaCorrelationRule {
   kind: 'correlation';
+  type: 'event_count' | 'temporal';
   title: string;
   id: string;
   level?: string;
@@ -63,12 +66,17 @@ export const parseSigma = (text: string): SigmaRule[] =>
     const level = doc.level === undefined ? undefined : String(doc.level);
     if (doc.correlation !== undefined) {
       const correlation = doc.correlation as Record<string, unknown>;
-      if (correlation.type !== 'event_count') fail(title, `unsupported correlation type "${String(correlation.type)}"`);
-      const condition = correlation.condition as Record<string, number>;
-      const [op, value] = Object.entries(condition)[0] ?? fail(title, 'no correlation condition');
+      if (correlation.type !== 'event_count' && correlation.type !== 'temporal') {
+        fail(title, `unsupported correlation type "${String(correlation.type)}"`);
+      }
+      const type = correlation.type as SigmaCorrelationRule['type'];
+      // A temporal correlation fires when all its rules matched; Sigma gives it no count condition.
+      const condition = (correlation.condition ?? (type === 'temporal' ? { gte: 1 } : undefined)) as Record<string, number> | undefined;
+      const [op, value] = Object.entries(condition ?? {})[0] ?? fail(title, 'no correlation condition');
       if (!['gt', 'gte', 'lt', 'lte', 'eq'].includes(op)) fail(title, `unsupported correlation condition "${op}"`);
       return {
         kind: 'correlation',
+        type,
         title,
         id,
         ...(level === undefined ? {} : { level }),
@@ -194,33 +202,38 @@ const compare = (count: number, { op, value }: SigmaCorrelationRule['condition']
   ({ gt: count > value, gte: count >= value, lt: count < value, lte: count <= value, eq: count === value })[op];
 
 /**
- * Runs an event_count correlation over events (each with an ISO `time`): one
- * alert per group whose count of matching events within any window of
- * `timespan` meets the condition (the first such window).
+ * Runs a correlation over events, each with its time (`timeOf`, default the
+ * AuthEvent's ISO `time`): one alert per group, at the first window of
+ * `timespan` that satisfies it. event_count: the count of matching events meets
+ * the condition; temporal: every rule matched in the window (count = events in it).
  */
-export const evaluateCorrelation = (
+export const evaluateCorrelation = <E>(
   correlation: SigmaCorrelationRule,
   rulesByName: ReadonlyMap<string, SigmaDetectionRule>,
-  events: readonly { time: string }[],
+  events: readonly E[],
+  timeOf: (event: E) => number = (event) => Date.parse((event as { time: string }).time),
 ): CorrelationAlert[] => {
   const bases = correlation.rules.map((name) => rulesByName.get(name) ?? fail(correlation.title, `unknown rule "${name}"`));
-  const groups = new Map<string, { group: Record<string, string>; times: number[] }>();
-  for (const event of [...events].sort((a, b) => Date.parse(a.time) - Date.parse(b.time))) {
-    if (!bases.some((rule) => matchesRule(rule, event))) continue;
+  const groups = new Map<string, { group: Record<string, string>; hits: { at: number; rules: number[] }[] }>();
+  for (const event of [...events].sort((a, b) => timeOf(a) - timeOf(b))) {
+    const rules = bases.flatMap((rule, index) => (matchesRule(rule, event) ? [index] : []));
+    if (rules.length === 0) continue;
     const group = Object.fromEntries(correlation.groupBy.map((field) => [field, String(valuesAt(event, field)[0] ?? '')]));
     const key = JSON.stringify(group);
-    const entry = groups.get(key) ?? { group, times: [] };
-    entry.times.push(Date.parse(event.time));
+    const entry = groups.get(key) ?? { group, hits: [] };
+    entry.hits.push({ at: timeOf(event), rules });
     groups.set(key, entry);
   }
   const alerts: CorrelationAlert[] = [];
-  for (const { group, times } of groups.values()) {
+  for (const { group, hits } of groups.values()) {
     let start = 0;
-    for (let end = 0; end < times.length; end += 1) {
-      while (times[end]! - times[start]! > correlation.timespanMs) start += 1;
-      const count = end - start + 1;
-      if (compare(count, correlation.condition)) {
-        alerts.push({ group, count, at: new Date(times[end]!).toISOString() });
+    for (let end = 0; end < hits.length; end += 1) {
+      while (hits[end]!.at - hits[start]!.at > correlation.timespanMs) start += 1;
+      const window = hits.slice(start, end + 1);
+      const count = window.length;
+      const complete = correlation.type === 'event_count' || bases.every((_, index) => window.some((hit) => hit.rules.includes(index)));
+      if (complete && compare(count, correlation.condition)) {
+        alerts.push({ group, count, at: new Date(hits[end]!.at).toISOString() });
         break;
       }
     }

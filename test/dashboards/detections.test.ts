@@ -1,13 +1,21 @@
 /**
- * The SIEM detections under dashboards/detections/ (Sigma), each run on
- * positive and negative AuthEvents by lib/detections/sigma.ts. Test events
- * are golden AuthEvents (what the triggers really produce) with the one change
- * the case needs, checked against the AuthEvent schema.
+ * The SIEM detections (Sigma) in both taxonomies: dashboards/detections/*.yml
+ * over AuthEvent field names, dashboards/detections/ocsf/*.yml over OCSF field
+ * names. Each rule runs (lib/detections/sigma.ts) on events the real pipeline
+ * produced from the fixtures: trigger payloads of events/ replayed through the
+ * trigger handlers, Cognito log records through the ingester, the same records
+ * mapped to OCSF by lib/siem/ocsf.ts. Where a case needs more or other events
+ * (ten sign-ups, another user, a risk), the *input* payload is varied before it
+ * goes through the pipeline; no AuthEvent is edited by hand. Every rule fires on
+ * its positives and stays silent on its negatives, in both taxonomies, and the
+ * pySigma pipelines of dashboards/detections/pipelines/ map every field the
+ * rules read for the logsource they declare.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { AuthEventSchema, type AuthEvent } from '../../lib/auth-event/schema.ts';
+import { load } from 'js-yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { AuthEvent } from '../../lib/auth-event/schema.ts';
 import {
   evaluateCorrelation,
   fieldsOfRule,
@@ -17,44 +25,142 @@ import {
   type SigmaDetectionRule,
   type SigmaRule,
 } from '../../lib/detections/sigma.ts';
-import { authEventOfCognitoLog } from '../../lib/cognito-logs/normalize.ts';
-import { CognitoLogRecordSchema } from '../../lib/cognito-logs/record.ts';
-import { ROOT, processContext } from '../helpers/fixtures.ts';
+import { toOcsf } from '../../lib/siem/ocsf.ts';
+import { ROOT } from '../helpers/fixtures.ts';
 import { sampleLines } from '../cognito-logs/helpers.ts';
 import { golden } from '../siem/helpers.ts';
+import { cognitoLogEvents, replayFixture } from '../siem/pipeline-events.ts';
 import { authEventHasField } from './references.ts';
 
 const DIR = join(ROOT, 'dashboards', 'detections');
-const FILES = readdirSync(DIR).filter((name) => name.endsWith('.yml')).sort();
-const rulesOf = (file: string): SigmaRule[] => parseSigma(readFileSync(join(DIR, file), 'utf8'));
-const ALL = FILES.flatMap(rulesOf);
-const BY_NAME = new Map(ALL.flatMap((rule) => (rule.kind === 'detection' && rule.name ? [[rule.name, rule] as const] : [])));
+const yamlFiles = (dir: string) => readdirSync(dir).filter((name) => name.endsWith('.yml')).sort();
+const FILES = yamlFiles(DIR);
 
-const detection = (file: string): SigmaDetectionRule => {
-  const rule = rulesOf(file).find((candidate): candidate is SigmaDetectionRule => candidate.kind === 'detection');
-  if (rule === undefined) throw new Error(`no detection rule in ${file}`);
-  return rule;
-};
-const correlation = (file: string): SigmaCorrelationRule => {
-  const rule = rulesOf(file).find((candidate): candidate is SigmaCorrelationRule => candidate.kind === 'correlation');
-  if (rule === undefined) throw new Error(`no correlation rule in ${file}`);
-  return rule;
+interface Taxonomy {
+  name: 'AuthEvent' | 'OCSF';
+  dir: string;
+  service: string;
+  /** An AuthEvent as this taxonomy's record. */
+  record: (event: AuthEvent) => Record<string, any>;
+  timeOf: (record: Record<string, any>) => number;
+}
+
+const TAXONOMIES: Taxonomy[] = [
+  { name: 'AuthEvent', dir: DIR, service: 'authevent', record: (event) => event, timeOf: (record) => Date.parse(record.time) },
+  { name: 'OCSF', dir: join(DIR, 'ocsf'), service: 'ocsf', record: (event) => JSON.parse(JSON.stringify(toOcsf(event))), timeOf: (record) => record.time },
+];
+
+const rulesOf = (taxonomy: Taxonomy, file: string): SigmaRule[] => parseSigma(readFileSync(join(taxonomy.dir, file), 'utf8'));
+const documentsOf = (taxonomy: Taxonomy, file: string) => readFileSync(join(taxonomy.dir, file), 'utf8').split(/^---$/m).map((text) => load(text) as Record<string, any>);
+const allRules = (taxonomy: Taxonomy) => yamlFiles(taxonomy.dir).flatMap((file) => rulesOf(taxonomy, file));
+const byName = (taxonomy: Taxonomy) =>
+  new Map(allRules(taxonomy).flatMap((rule) => (rule.kind === 'detection' && rule.name ? [[rule.name, rule] as const] : [])));
+
+/** Whether the rule file fires on the events: its detection rule on any event, or its correlation. */
+const fires = (taxonomy: Taxonomy, file: string, events: readonly AuthEvent[]): boolean => {
+  const records = events.map(taxonomy.record);
+  const rules = rulesOf(taxonomy, file);
+  const correlation = rules.find((rule): rule is SigmaCorrelationRule => rule.kind === 'correlation');
+  if (correlation !== undefined) return evaluateCorrelation(correlation, byName(taxonomy), records, taxonomy.timeOf).length > 0;
+  const detection = rules[0] as SigmaDetectionRule;
+  return records.some((record) => matchesRule(detection, record));
 };
 
-/** A golden event with changes, still a valid AuthEvent. */
-const eventFrom = (file: string, change: (event: AuthEvent) => void = () => undefined): AuthEvent => {
-  const event = golden(file);
-  change(event);
-  return AuthEventSchema.parse(event);
+const WEB_CLIENT = '3n4b5urk1ft4fl3mg5e62d9ado';
+
+/** `count` sign-ups of one fixture through the pipeline, `spacing` seconds apart, each by another (new) user. */
+const signUps = async (file: string, count: number, spacing: number, domainOf: (index: number) => string | undefined = () => undefined) => {
+  const events: AuthEvent[] = [];
+  for (let index = 0; index < count; index += 1) {
+    events.push(
+      ...(await replayFixture(file, {
+        secondsLater: index * spacing,
+        change: (payload) => {
+          payload.userName = `0000${index.toString(16).padStart(4, '0')}-5021-70f3-a61d-0c7f2e9b3d84`;
+          const domain = domainOf(index);
+          const email = String(payload.request.userAttributes.email);
+          payload.request.userAttributes.email = `user${index}@${domain ?? email.split('@')[1]}`;
+        },
+      })),
+    );
+  }
+  return events;
 };
-const at = (event: AuthEvent, seconds: number, index: number): AuthEvent => ({
-  ...event,
-  id: index.toString(16).padStart(32, '0'),
-  time: new Date(Date.parse('2026-11-27T10:00:00.000Z') + seconds * 1000).toISOString(),
+
+/** A Cognito log sample line with an input changed, as the ingester publishes it. */
+const cognitoLog = async (line: number, change: (message: Record<string, any>) => void = () => undefined): Promise<AuthEvent[]> => {
+  const record = JSON.parse(sampleLines()[line] as string);
+  change(record.message);
+  return cognitoLogEvents('mask', [JSON.stringify(record)]);
+};
+
+interface Case {
+  positives: Record<string, AuthEvent[]>;
+  negatives: Record<string, AuthEvent[]>;
+}
+const CASES = new Map<string, Case>();
+
+beforeAll(async () => {
+  const aliceNewDevice = await replayFixture('post-authentication/sign-in-web.json', { change: (payload) => void (payload.request.newDeviceUsed = true) });
+  const aliceAdminTokens = await replayFixture('pre-token-generation/v2/authentication-admin.json', { secondsLater: 30 });
+  const aliceAdminTokensLater = await replayFixture('pre-token-generation/v2/authentication-admin.json', { secondsLater: 600 });
+  CASES.set('new-device-privileged-group.yml', {
+    positives: { 'alice (admins): new-device sign-in, tokens 30 s later': [...aliceNewDevice, ...aliceAdminTokens] },
+    negatives: {
+      'bob (staff only): new-device sign-in and his tokens': [
+        ...(await replayFixture('post-authentication/sign-in-new-device-mobile.json')),
+        ...(await replayFixture('pre-token-generation/v2/authenticate-device.json')),
+      ],
+      'alice: known device, admin tokens': [...(await replayFixture('post-authentication/sign-in-web.json')), ...aliceAdminTokens],
+      'alice: new device, admin tokens 10 min later': [...aliceNewDevice, ...aliceAdminTokensLater],
+    },
+  });
+  CASES.set('risky-password-change.yml', {
+    positives: {
+      'password change rated AccountTakeover': await cognitoLog(5, (message) => void (message.riskDecision = 'AccountTakeover')),
+      'password change with compromised credentials': await cognitoLog(5, (message) => void (message.compromisedCredentialDetected = 'true')),
+    },
+    negatives: { 'password change without risk': await cognitoLog(5), 'sign-in rated AccountTakeover': await cognitoLog(1) },
+  });
+  CASES.set('disposable-domain-attempt.yml', {
+    positives: { 'sign-up denied for a disposable domain': [golden('pre-signup/sign-up-denied-disposable-domain.json')] },
+    negatives: {
+      'sign-up denied for a blocked domain': [golden('pre-signup/sign-up-denied-blocked-domain.json')],
+      'allowed sign-up': [golden('pre-signup/sign-up-allowed.json')],
+    },
+  });
+  const m2mAs = (clientId: string) =>
+    replayFixture('pre-token-generation/v3/client-credentials.json', {
+      change: (payload) => {
+        payload.userName = clientId;
+        payload.callerContext.clientId = clientId;
+      },
+    });
+  CASES.set('client-credentials-unexpected-client.yml', {
+    positives: { 'client credentials for web-app': await m2mAs(WEB_CLIENT), 'client credentials for an unnamed client': await m2mAs('zzzzzzzzzzzzzzzzzzzzzzzzzz') },
+    negatives: {
+      'client credentials for reporting-service': [golden('pre-token-generation/v3/client-credentials.json')],
+      'user tokens': [golden('pre-token-generation/v3/authentication.json')],
+    },
+  });
+  CASES.set('sign-up-denial-burst.yml', {
+    positives: { '10 denied sign-ups within 5 min': await signUps('pre-signup/sign-up-denied-blocked-domain.json', 10, 25) },
+    negatives: {
+      '10 denied sign-ups over an hour': await signUps('pre-signup/sign-up-denied-blocked-domain.json', 10, 400),
+      '30 allowed sign-ups within a minute': await signUps('pre-signup/sign-up-allowed.json', 30, 1),
+    },
+  });
+  CASES.set('sign-up-spike-per-domain.yml', {
+    positives: { '20 sign-ups from one domain within 10 min': await signUps('pre-signup/sign-up-allowed.json', 20, 20) },
+    negatives: {
+      '19 sign-ups from one domain': await signUps('pre-signup/sign-up-allowed.json', 19, 20),
+      '20 sign-ups from 20 domains': await signUps('pre-signup/sign-up-allowed.json', 20, 1, (index) => `d${index}.example`),
+    },
+  });
 });
 
 describe('Detections: the Sigma files', () => {
-  it('are the five detections of the issue and the risky password change, every document with a unique id', () => {
+  it('the same six detections in both taxonomies, every document with a unique id', () => {
     // Assess
     expect(FILES).toEqual([
       'client-credentials-unexpected-client.yml',
@@ -64,173 +170,86 @@ describe('Detections: the Sigma files', () => {
       'sign-up-denial-burst.yml',
       'sign-up-spike-per-domain.yml',
     ]);
-    expect(new Set(ALL.map((rule) => rule.id)).size).toBe(ALL.length);
+    expect(yamlFiles(join(DIR, 'ocsf'))).toEqual(FILES);
+    const ids = TAXONOMIES.flatMap(allRules).map((rule) => rule.id);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it.each(ALL.map((rule) => [rule.title, rule] as const))('%s reads only fields the AuthEvent has', (_, rule) => {
-    // Act
-    const fields = fieldsOfRule(rule);
+  it.each(TAXONOMIES.flatMap((taxonomy) => allRules(taxonomy).filter((rule) => taxonomy.name === 'AuthEvent').map((rule) => [rule.title, rule] as const)))(
+    'AuthEvent rule "%s" reads only fields the AuthEvent has',
+    (_, rule) => {
+      // Act
+      const fields = fieldsOfRule(rule);
 
-    // Assess
-    expect(fields.length).toBeGreaterThan(0);
-    expect(fields.filter((field) => !authEventHasField(field))).toEqual([]);
-  });
+      // Assess
+      expect(fields.length).toBeGreaterThan(0);
+      expect(fields.filter((field) => !authEventHasField(field))).toEqual([]);
+    },
+  );
+
+  it.each(TAXONOMIES.map((taxonomy) => [taxonomy.name, taxonomy] as const))(
+    '%s rules: every detection document has the logsource product authtrail, service of its taxonomy',
+    (_, taxonomy) => {
+      // Act
+      const logsources = FILES.flatMap((file) => documentsOf(taxonomy, file)).filter((doc) => doc.detection !== undefined).map((doc) => doc.logsource);
+
+      // Assess
+      expect(logsources).toHaveLength(7);
+      for (const logsource of logsources) expect(logsource).toMatchObject({ product: 'authtrail', service: taxonomy.service });
+    },
+  );
 
   it('the evaluator refuses Sigma it does not implement instead of ignoring it', () => {
     // Assess
     expect(() => parseSigma('title: t\nid: x\ndetection:\n  s:\n    category|re: sign.*\n  condition: s\n')).toThrow(/unsupported modifier "re"/);
-    expect(() => parseSigma('title: t\nid: x\ncorrelation:\n  type: temporal\n  rules: [a]\n  timespan: 5m\n  condition: {gte: 1}\n')).toThrow(/unsupported correlation type/);
+    expect(() => parseSigma('title: t\nid: x\ncorrelation:\n  type: value_count\n  rules: [a]\n  timespan: 5m\n  condition: {gte: 1}\n')).toThrow(/unsupported correlation type/);
     const rule = parseSigma('title: t\nid: x\ndetection:\n  s:\n    category: signup\n  condition: s or missing\n')[0] as SigmaDetectionRule;
     expect(() => matchesRule(rule, { category: 'signin' })).toThrow(/unknown selection "missing"/);
   });
 });
 
-describe('Detection: new device + privileged group', () => {
-  const rule = detection('new-device-privileged-group.yml');
-
-  it('fires on a new-device sign-in by a member of admins', () => {
+describe.each(TAXONOMIES.map((taxonomy) => [taxonomy.name, taxonomy] as const))('Detections over %s field names, on pipeline events', (_, taxonomy) => {
+  it.each(FILES)('%s fires on every positive', (file) => {
     // Prepare
-    const event = eventFrom('post-authentication/sign-in-new-device-mobile.json', (e) => void (e.groups = ['staff', 'admins']));
-
-    // Act / Assess
-    expect(matchesRule(rule, event)).toBe(true);
-  });
-
-  it('stays quiet for a known device of an admin, and for a new device of a non-privileged user', () => {
-    // Prepare
-    const knownDevice = eventFrom('post-authentication/sign-in-new-device-mobile.json', (e) => {
-      e.groups = ['admins'];
-      e.device = { newDeviceUsed: false };
-    });
-    const notPrivileged = eventFrom('post-authentication/sign-in-new-device-mobile.json', (e) => void (e.groups = ['staff']));
-
-    // Act / Assess
-    expect(matchesRule(rule, knownDevice)).toBe(false);
-    expect(matchesRule(rule, notPrivileged)).toBe(false);
-  });
-});
-
-describe('Detection: password change by a user at risk (Cognito log events)', () => {
-  const rule = detection('risky-password-change.yml');
-  /** Sample record 6 (alice changes her password, no risk) as the normalizer maps it, with the risk the case needs. */
-  const passwordChange = (risk: AuthEvent['risk']): AuthEvent => {
-    const record = CognitoLogRecordSchema.parse(JSON.parse(sampleLines()[5] ?? 'null'));
-    const event = authEventOfCognitoLog(record, { ...processContext(), now: new Date('2026-11-27T10:00:00.000Z') });
-    return AuthEventSchema.parse({ ...event, risk });
-  };
-
-  it('fires when Cognito rated it an account takeover risk or saw compromised credentials', () => {
-    // Prepare
-    const takeover = passwordChange({ decision: 'AccountTakeover', level: 'Medium', compromisedCredentials: false });
-    const compromised = passwordChange({ decision: 'NoRisk', level: 'Low', compromisedCredentials: true });
-
-    // Act / Assess
-    expect(matchesRule(rule, takeover)).toBe(true);
-    expect(matchesRule(rule, compromised)).toBe(true);
-  });
-
-  it('stays quiet for a password change without risk, and for a risky sign-in', () => {
-    // Prepare
-    const calm = passwordChange({ decision: 'NoRisk', level: 'Low', compromisedCredentials: false });
-    const riskySignIn = { ...passwordChange({ decision: 'AccountTakeover', level: 'High', compromisedCredentials: true }), category: 'signin', action: 'authenticate' };
-
-    // Act / Assess
-    expect(matchesRule(rule, calm)).toBe(false);
-    expect(matchesRule(rule, riskySignIn)).toBe(false);
-  });
-});
-
-describe('Detection: disposable-domain attempts', () => {
-  const rule = detection('disposable-domain-attempt.yml');
-
-  it('fires on a sign-up denied for a disposable email domain', () => {
-    // Act / Assess
-    expect(matchesRule(rule, eventFrom('pre-signup/sign-up-denied-disposable-domain.json'))).toBe(true);
-  });
-
-  it('stays quiet for a blocked-domain denial and an allowed sign-up', () => {
-    // Act / Assess
-    expect(matchesRule(rule, eventFrom('pre-signup/sign-up-denied-blocked-domain.json'))).toBe(false);
-    expect(matchesRule(rule, eventFrom('pre-signup/sign-up-allowed.json'))).toBe(false);
-  });
-});
-
-describe('Detection: client-credentials tokens from an unexpected client', () => {
-  const rule = detection('client-credentials-unexpected-client.yml');
-
-  it('fires for a client-credentials token of a client not on the expected list, or not named by the config', () => {
-    // Prepare
-    const other = eventFrom('pre-token-generation/v3/client-credentials.json', (e) => void (e.client = { id: e.client.id, name: 'web-app' }));
-    const unnamed = eventFrom('pre-token-generation/v3/client-credentials.json', (e) => void (e.client = { id: 'zzzzzzzzzzzzzzzzzzzzzzzzzz' }));
-
-    // Act / Assess
-    expect(matchesRule(rule, other)).toBe(true);
-    expect(matchesRule(rule, unnamed)).toBe(true);
-  });
-
-  it('stays quiet for the expected machine client and for user tokens', () => {
-    // Prepare
-    const expected = eventFrom('pre-token-generation/v3/client-credentials.json');
-
-    // Act / Assess
-    expect(expected.client.name).toBe('reporting-service');
-    expect(matchesRule(rule, expected)).toBe(false);
-    expect(matchesRule(rule, eventFrom('pre-token-generation/v3/authentication.json'))).toBe(false);
-  });
-});
-
-describe('Detection: sign-up denial burst', () => {
-  const burst = correlation('sign-up-denial-burst.yml');
-  const denied = eventFrom('pre-signup/sign-up-denied-blocked-domain.json');
-
-  it('fires on 10 denials within 5 minutes', () => {
-    // Prepare
-    const events = Array.from({ length: 10 }, (_, index) => at(denied, index * 25, index));
+    const { positives } = CASES.get(file) as Case;
 
     // Act
-    const alerts = evaluateCorrelation(burst, BY_NAME, events);
+    const verdicts = Object.entries(positives).map(([name, events]) => [name, events.length > 0 && fires(taxonomy, file, events)]);
 
     // Assess
-    expect(alerts).toEqual([{ group: { stage: 'dev' }, count: 10, at: events[9]!.time }]);
+    expect(verdicts).toEqual(Object.keys(positives).map((name) => [name, true]));
   });
 
-  it('stays quiet for 10 denials spread over an hour, and for 30 allowed sign-ups', () => {
+  it.each(FILES)('%s stays silent on every negative', (file) => {
     // Prepare
-    const spread = Array.from({ length: 10 }, (_, index) => at(denied, index * 400, index));
-    const allowed = Array.from({ length: 30 }, (_, index) => at(eventFrom('pre-signup/sign-up-allowed.json'), index, index));
+    const { negatives } = CASES.get(file) as Case;
 
-    // Act / Assess
-    expect(evaluateCorrelation(burst, BY_NAME, spread)).toEqual([]);
-    expect(evaluateCorrelation(burst, BY_NAME, allowed)).toEqual([]);
+    // Act
+    const verdicts = Object.entries(negatives).map(([name, events]) => [name, events.length === 0 || fires(taxonomy, file, events)]);
+
+    // Assess
+    expect(verdicts).toEqual(Object.keys(negatives).map((name) => [name, false]));
   });
 });
 
-describe('Detection: sign-up spike per domain', () => {
-  const spike = correlation('sign-up-spike-per-domain.yml');
-  const allowed = eventFrom('pre-signup/sign-up-allowed.json');
+describe('Detections: pySigma pipelines for Splunk and Sentinel', () => {
+  const pipelines = ['splunk.yml', 'sentinel.yml'].map((file) => ({ file, pipeline: load(readFileSync(join(DIR, 'pipelines', file), 'utf8')) as Record<string, any> }));
 
-  it('fires for the domain with 20 sign-up attempts within 10 minutes', () => {
-    // Prepare
-    const events = [
-      ...Array.from({ length: 20 }, (_, index) => at(allowed, index * 20, index)),
-      ...Array.from({ length: 5 }, (_, index) => at({ ...allowed, user: { ...allowed.user, emailDomain: 'other.example' } }, index, 100 + index)),
-    ];
+  it.each(pipelines.flatMap(({ file, pipeline }) => TAXONOMIES.map((taxonomy) => [file, taxonomy.name, pipeline, taxonomy] as const)))(
+    '%s maps every field the %s rules read, for their logsource',
+    (_, __, pipeline, taxonomy) => {
+      // Prepare
+      const forLogsource = (pipeline.transformations as Record<string, any>[]).filter((item) =>
+        (item.rule_conditions ?? []).some((condition: Record<string, string>) => condition.type === 'logsource' && condition.product === 'authtrail' && condition.service === taxonomy.service),
+      );
+      const mapping = Object.assign({}, ...forLogsource.filter((item) => item.type === 'field_name_mapping').map((item) => item.mapping)) as Record<string, string>;
 
-    // Act
-    const alerts = evaluateCorrelation(spike, BY_NAME, events);
+      // Act
+      const unmapped = [...new Set(allRules(taxonomy).flatMap(fieldsOfRule))].filter((field) => mapping[field] === undefined);
 
-    // Assess
-    expect(alerts).toHaveLength(1);
-    expect(alerts[0]).toMatchObject({ group: { 'user.emailDomain': allowed.user.emailDomain }, count: 20 });
-  });
-
-  it('stays quiet for 19 attempts from one domain, and for 20 attempts spread over 20 domains', () => {
-    // Prepare
-    const nineteen = Array.from({ length: 19 }, (_, index) => at(allowed, index, index));
-    const spread = Array.from({ length: 20 }, (_, index) => at({ ...allowed, user: { ...allowed.user, emailDomain: `d${index}.example` } }, index, index));
-
-    // Act / Assess
-    expect(evaluateCorrelation(spike, BY_NAME, nineteen)).toEqual([]);
-    expect(evaluateCorrelation(spike, BY_NAME, spread)).toEqual([]);
-  });
+      // Assess
+      expect(forLogsource.some((item) => item.type === 'add_condition' || (item.type === 'set_state' && item.key === 'query_table'))).toBe(true);
+      expect(unmapped).toEqual([]);
+    },
+  );
 });

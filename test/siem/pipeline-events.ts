@@ -13,14 +13,20 @@
 import type { AuthEvent } from '../../lib/auth-event/schema.ts';
 import { createCognitoLogIngester } from '../../lib/cognito-logs/ingest.ts';
 import { failedSignInOf } from '../../lib/inference/failed-sign-in.ts';
+import { isDisposableDomain } from '../../lib/policy/disposable-domains.ts';
+import { createLocalInvoker } from '../../lib/replay/local-invoker.ts';
+import { createReplayer } from '../../lib/replay/replay.ts';
 import { SILENT_LOGGER } from '../../lib/runtime/handler.ts';
 import { sampleLines, subscriptionPayload } from '../cognito-logs/helpers.ts';
-import { configWith, goldenEvents, processContext } from '../helpers/fixtures.ts';
+import { FIXED_NOW, TEST_PII_KEY, configWith, devConfig, goldenEvents, loadEvent, processContext } from '../helpers/fixtures.ts';
 
 export type IpPolicy = 'mask' | 'keep';
 
-/** The sample Cognito log records (events/cognito-logs/) as the real ingester publishes them, under an IP policy. */
-export const cognitoLogEvents = async (ipAction: IpPolicy = 'mask'): Promise<AuthEvent[]> => {
+/**
+ * The sample Cognito log records (events/cognito-logs/) as the real ingester publishes them, under an IP policy;
+ * `lines` to ingest other records (a sample record with an input changed).
+ */
+export const cognitoLogEvents = async (ipAction: IpPolicy = 'mask', lines: readonly string[] = sampleLines()): Promise<AuthEvent[]> => {
   const published: AuthEvent[] = [];
   const runtime = {
     ...processContext({ config: configWith({ pii: { fields: { 'network.ip': ipAction } } }) }),
@@ -28,7 +34,7 @@ export const cognitoLogEvents = async (ipAction: IpPolicy = 'mask'): Promise<Aut
     spill: () => undefined,
     logger: SILENT_LOGGER,
   };
-  await createCognitoLogIngester(runtime)(subscriptionPayload(sampleLines()));
+  await createCognitoLogIngester(runtime)(subscriptionPayload(lines));
   return published;
 };
 
@@ -50,3 +56,33 @@ export const pipelineEvents = async (): Promise<SourcedEvent[]> => [
   ...(await cognitoLogEvents('keep')).map((event, index) => ({ source: `cognito-logs line ${index + 1} (IP kept)`, event })),
   ...inferredFailures().map((event) => ({ source: `inferred failure of ${event.pipeline.inferred?.attemptId}`, event })),
 ];
+
+/**
+ * A fixture of events/ replayed through the trigger handlers (dev config, the
+ * test PII key), `secondsLater` after the fixed test time, with `change`
+ * applied to the trigger payload first: the way detection tests get the many
+ * or varied events a rule needs (ten sign-ups, another user) from real input,
+ * never by editing an AuthEvent.
+ */
+export const replayFixture = async (
+  file: string,
+  { secondsLater = 0, change = () => undefined }: { secondsLater?: number; change?: (payload: Record<string, any>) => void } = {},
+): Promise<AuthEvent[]> => {
+  const payload = loadEvent(file);
+  change(payload);
+  const replayer = createReplayer(
+    createLocalInvoker({
+      stage: 'dev',
+      config: devConfig(),
+      piiKey: TEST_PII_KEY,
+      sink: { publish: async () => undefined },
+      spill: () => undefined,
+      logger: SILENT_LOGGER,
+      isDisposableDomain,
+      clock: () => new Date(FIXED_NOW.getTime() + secondsLater * 1000),
+    }),
+  );
+  const result = await replayer.replayPayload(`events/${file}`, payload);
+  if (!result.ok) throw new Error(`replaying ${file} failed: ${result.error?.message ?? 'unknown'}`);
+  return result.events;
+};
