@@ -25,11 +25,12 @@ import {
   type SigmaDetectionRule,
   type SigmaRule,
 } from '../../lib/detections/sigma.ts';
-import { toOcsf } from '../../lib/siem/ocsf.ts';
+import { OCSF_PROFILES, toOcsf } from '../../lib/siem/ocsf.ts';
+import { loadOcsfSchema, OCSF_SCHEMA_DIR } from '../siem/ocsf-validator.ts';
 import { ROOT } from '../helpers/fixtures.ts';
 import { sampleLines } from '../cognito-logs/helpers.ts';
 import { golden } from '../siem/helpers.ts';
-import { cognitoLogEvents, replayFixture } from '../siem/pipeline-events.ts';
+import { cognitoLogEvents, pipelineEvents, replayFixture } from '../siem/pipeline-events.ts';
 import { authEventHasField } from './references.ts';
 
 const DIR = join(ROOT, 'dashboards', 'detections');
@@ -198,6 +199,28 @@ describe('Detections: the Sigma files', () => {
       for (const logsource of logsources) expect(logsource).toMatchObject({ product: 'authtrail', service: taxonomy.service });
     },
   );
+
+  it('OCSF rules read only attributes of the OCSF 1.3.0 classes they select (official schema), or keys authtrail writes under unmapped', async () => {
+    // Prepare
+    const schema = loadOcsfSchema(OCSF_SCHEMA_DIR);
+    const taxonomy = TAXONOMIES[1] as Taxonomy;
+    const records = (await pipelineEvents()).map(({ event }) => taxonomy.record(event));
+    const hasPath = (record: unknown, path: string): boolean =>
+      path.split('.').reduce<unknown[]>((values, part) => values.flatMap((value) => {
+        const next = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+        return next === undefined ? [] : Array.isArray(next) ? next : [next];
+      }), [record]).length > 0;
+
+    // Act
+    const fields = [...new Set(allRules(taxonomy).flatMap(fieldsOfRule))];
+    const outside = fields.filter((field) =>
+      field.startsWith('unmapped.') ? !records.some((record) => hasPath(record, field)) : !schema.classUids.some((uid) => schema.hasAttributePath(uid, field, OCSF_PROFILES)),
+    );
+
+    // Assess
+    expect(fields.length).toBeGreaterThan(10);
+    expect(outside).toEqual([]);
+  });
 
   it('the evaluator refuses Sigma it does not implement instead of ignoring it', () => {
     // Assess

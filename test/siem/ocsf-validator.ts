@@ -342,7 +342,24 @@ export const loadOcsfSchema = (directory: string) => {
     return { errors, warnings };
   };
 
-  return { version, validate, classUids: [...classes.keys()] };
+  /**
+   * Whether a dotted path names an attribute of the class (through objects and
+   * arrays of objects, with the given profiles); below an open object such as
+   * `unmapped` any path counts.
+   */
+  const hasAttributePath = (classUid: number, path: string, declared: readonly string[] = []): boolean => {
+    let schema: CompiledItem | undefined = classes.get(classUid);
+    for (const part of path.split('.')) {
+      if (schema === undefined) return false;
+      if (schema.attributes.size === 0 && schema.name === 'object') return true;
+      const def = schema.attributes.get(part);
+      if (def === undefined || !(def.profile === undefined || def.profile === null || declared.includes(def.profile))) return false;
+      schema = def.objectType === undefined ? { name: part, attributes: new Map(), constraints: {} } : object(def.objectType);
+    }
+    return true;
+  };
+
+  return { version, validate, hasAttributePath, classUids: [...classes.keys()] };
 };
 
 export const OCSF_SCHEMA_DIR = join(import.meta.dirname, '..', 'fixtures', 'ocsf', '1.3.0');

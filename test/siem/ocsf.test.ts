@@ -96,6 +96,16 @@ describe('OCSF validator: rejects what the schema rejects', () => {
     expect(errors.map((issue) => [issue.code, issue.path])).toContainEqual([code, path]);
   });
 
+  it('resolves attribute paths through objects, arrays and profiles, and open objects', () => {
+    // Assess
+    expect(schema.hasAttributePath(3002, 'user.groups.name')).toBe(true);
+    expect(schema.hasAttributePath(3002, 'unmapped.anything.at.all')).toBe(true);
+    expect(schema.hasAttributePath(3002, 'user.shoe_size')).toBe(false);
+    expect(schema.hasAttributePath(3002, 'cloud.region')).toBe(false);
+    expect(schema.hasAttributePath(3002, 'cloud.region', ['cloud'])).toBe(true);
+    expect(schema.hasAttributePath(3001, 'logon_type_id')).toBe(false);
+  });
+
   it('warns when an enum caption does not match its id', () => {
     // Prepare
     const record = { ...valid(), status: 'Failure' };
