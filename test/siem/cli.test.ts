@@ -95,6 +95,43 @@ describe('CLI: npm run siem', () => {
   });
 });
 
+describe('CLI: npm run siem as a Splunk HEC token', () => {
+  it('--hec-ack --hec-ack-polls 1 --hec-invalid-event 2: a channel is required, a bad event is refused alone, batches are acknowledged', async () => {
+    // Prepare
+    const secret = newSecret();
+    const receiver = run(
+      'bin/siem.ts',
+      ['--port', '0', '--store', storeDir, '--hec-token-env', 'HEC_TOKEN', '--hec-ack', '--hec-ack-polls', '1', '--hec-invalid-event', '2'],
+      { AUTHTRAIL_SIEM_SECRET: secret, HEC_TOKEN: 'cli-hec-token' },
+    );
+    child = receiver.process;
+    const [, url] = await waitFor(() => receiver.output().stdout, /authtrail SIEM receiver · stage dev · (http:\/\/127\.0\.0\.1:\d+\/)/);
+    const transport = createHttpTransport();
+    const events = goldenEvents().slice(0, 6);
+    const sender = createSiemSender({
+      sink: sinkFor(`${url}services/collector/event`, {
+        format: 'splunk-hec',
+        splunk: { sourcetype: 'authtrail:authevent', source: 'authtrail', ack: { enabled: true, pollIntervalMs: 100, timeoutMs: 5_000 } },
+      }),
+      credentials: { webhookSecrets: [secret], hecToken: 'cli-hec-token' },
+      io: systemDeliveryIo(transport.send),
+    });
+
+    // Act
+    const report = await sender.deliver(events);
+    transport.close();
+    receiver.process.kill('SIGTERM');
+    await receiver.exited;
+
+    // Assess
+    expect(report.results.map((result) => result.status)).toEqual(['delivered', 'delivered', 'rejected', 'delivered', 'delivered', 'delivered']);
+    const { stdout } = receiver.output();
+    expect(stdout).toMatch(/400 \(fault\) · invalid-event-number 2: 2 stored before it/);
+    const stored = readFileSync(receivedFile(storeDir, 'dev'), 'utf8').trim().split('\n');
+    expect(stored.map((line) => (JSON.parse(line) as { id: string }).id)).toEqual(events.filter((_, index) => index !== 2).map((event) => event.id));
+  });
+});
+
 describe('CLI: npm run redrive -- --local', () => {
   it('moves the local DLQ back onto the local SIEM queue and reports the count', async () => {
     // Prepare
