@@ -14,7 +14,12 @@ describe('Config: siem section', () => {
       batch: { maxEvents: 100, maxBytes: 1048576 },
       timeoutMs: 5000,
       retry: { maxAttempts: 4, baseDelayMs: 200, maxDelayMs: 5000, maxRetryAfterMs: 30000 },
-      splunk: { sourcetype: 'authtrail:authevent', source: 'authtrail' },
+      splunk: {
+        sourcetype: 'authtrail:authevent',
+        source: 'authtrail',
+        channel: 'none',
+        ack: { enabled: false, pollIntervalMs: 1000, timeoutMs: 60000 },
+      },
       local: { port: 8787 },
     });
   });
@@ -24,6 +29,8 @@ describe('Config: siem section', () => {
     [{ siem: { batch: { maxEvent: 10 } } }, /siem.batch: Unrecognized key: "maxEvent"/],
     [{ siem: { categories: [] } }, /siem.categories: Too small/],
     [{ siem: { categories: ['logout'] } }, /siem.categories.0: Invalid option/],
+    [{ siem: { splunk: { channel: 'shared' } } }, /siem.splunk.channel: Invalid option/],
+    [{ siem: { splunk: { ack: { timeoutMs: 10 } } } }, /siem.splunk.ack.timeoutMs: Too small/],
   ])('names the field of a bad siem setting: %o', (input, message) => {
     // Act / Assess
     expect(() => parseStageConfig(input, 'in test')).toThrow(message);
