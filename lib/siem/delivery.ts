@@ -13,6 +13,8 @@
  * - 413 for a batch of several: split in two and sent again (no attempt used).
  * - Any other status (4xx, 3xx): the SIEM refuses this content and will refuse
  *   it again: rejected with the reason, for the caller's DLQ.
+ * Splunk HEC adds a channel, indexer acknowledgment and partial-batch 400s
+ * (`invalid-event-number`: only that event is rejected, the rest resent): ./hec.ts.
  * A batch out of attempts or deadline is `failed` (retryable later: SQS
  * redelivers it, the local forwarder keeps it in its DLQ), and the batches after
  * it are not tried in this run: the SIEM is not taking anything right now.

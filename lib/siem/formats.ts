@@ -62,8 +62,9 @@ const FRAMING: Readonly<Record<SiemFormat, Framing>> = {
  * multivalue, and `action` is the CIM Authentication field (success / failure).
  */
 export const toSplunkHec = (event: AuthEvent, options: SplunkOptions) => ({
-  // HEC wants epoch seconds; milliseconds go in the fraction.
-  time: Date.parse(event.time) / 1000,
+  // HEC wants epoch seconds; milliseconds go in the fraction. The event time: when Cognito logged it
+  // for Cognito log events (read later, in batches), else when the trigger ran; as in the OCSF records.
+  time: Date.parse(event.cognitoLog?.at ?? event.time) / 1000,
   host: options.host ?? `cognito-idp.${event.userPool.region}`,
   source: options.source,
   sourcetype: options.sourcetype,

@@ -8,29 +8,13 @@ import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AuthEventSchema } from '../../lib/auth-event/schema.ts';
 import { collectFixtureFiles } from '../../lib/replay/fixture-file.ts';
-import { createReplayer } from '../../lib/replay/replay.ts';
-import { createLocalInvoker } from '../../lib/replay/local-invoker.ts';
-import { FIXED_NOW, ROOT, TEST_PII_KEY, devConfig } from '../helpers/fixtures.ts';
-import { isDisposableDomain } from '../../lib/policy/disposable-domains.ts';
-import { SILENT_LOGGER } from '../../lib/runtime/handler.ts';
+import { ROOT } from '../helpers/fixtures.ts';
+import { fixtureReplayer } from '../siem/pipeline-events.ts';
 
 
 describe('Replay: fixtures against golden AuthEvents', () => {
   const files = collectFixtureFiles(['events']).map((file) => relative(ROOT, file) || file);
-  const replayer = createReplayer(
-    createLocalInvoker({
-      stage: 'dev',
-      config: devConfig(),
-      piiKey: TEST_PII_KEY,
-      sink: { publish: async () => undefined },
-      spill: () => {
-        throw new Error('nothing may be spilled when the sink accepts everything');
-      },
-      logger: SILENT_LOGGER,
-      isDisposableDomain,
-      clock: () => FIXED_NOW,
-    }),
-  );
+  const replayer = fixtureReplayer();
 
   it('finds a fixture for every trigger source authtrail supports', () => {
     expect(files.length).toBeGreaterThanOrEqual(20);

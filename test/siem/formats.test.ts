@@ -8,25 +8,14 @@ import { SIEM_FORMATS, encodeEvents, toSplunkHec } from '../../lib/siem/formats.
 import { toOcsf } from '../../lib/siem/ocsf.ts';
 import { golden, goldenEvents } from './helpers.ts';
 import type { AuthEvent } from '../../lib/auth-event/schema.ts';
-import { createCognitoLogIngester } from '../../lib/cognito-logs/ingest.ts';
-import { SILENT_LOGGER } from '../../lib/runtime/handler.ts';
-import { configWith, processContext } from '../helpers/fixtures.ts';
-import { sampleLines, subscriptionPayload } from '../cognito-logs/helpers.ts';
+import { sampleLines } from '../cognito-logs/helpers.ts';
+import { cognitoLogEvents, type IpPolicy } from './pipeline-events.ts';
 
 const splunk = { sourcetype: 'authtrail:authevent', source: 'authtrail', index: 'auth' };
 
 /** A sample Cognito log record (events/cognito-logs/) as the real ingester publishes it, under an IP policy. */
-const cognitoLogEvent = async (line: number, ipAction: 'mask' | 'keep' = 'mask'): Promise<AuthEvent> => {
-  const published: AuthEvent[] = [];
-  const runtime = {
-    ...processContext({ config: configWith({ pii: { fields: { 'network.ip': ipAction } } }) }),
-    sink: { publish: async (events: readonly AuthEvent[]) => void published.push(...events) },
-    spill: () => undefined,
-    logger: SILENT_LOGGER,
-  };
-  await createCognitoLogIngester(runtime)(subscriptionPayload(sampleLines().slice(line, line + 1)));
-  return published[0] as AuthEvent;
-};
+const cognitoLogEvent = async (line: number, ipAction: IpPolicy = 'mask'): Promise<AuthEvent> =>
+  (await cognitoLogEvents(ipAction, sampleLines().slice(line, line + 1)))[0] as AuthEvent;
 
 describe('Formats: every format parses back', () => {
   it.each(SIEM_FORMATS)('%s: all golden events come back in order, each with its AuthEvent id', (format) => {

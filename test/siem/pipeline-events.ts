@@ -57,6 +57,23 @@ export const pipelineEvents = async (): Promise<SourcedEvent[]> => [
   ...inferredFailures().map((event) => ({ source: `inferred failure of ${event.pipeline.inferred?.attemptId}`, event })),
 ];
 
+/** Replays fixtures through the trigger handlers in-process (dev config, test PII key, a sink that takes everything). */
+export const fixtureReplayer = (clock: () => Date = () => FIXED_NOW) =>
+  createReplayer(
+    createLocalInvoker({
+      stage: 'dev',
+      config: devConfig(),
+      piiKey: TEST_PII_KEY,
+      sink: { publish: async () => undefined },
+      spill: () => {
+        throw new Error('nothing may be spilled when the sink accepts everything');
+      },
+      logger: SILENT_LOGGER,
+      isDisposableDomain,
+      clock,
+    }),
+  );
+
 /**
  * A fixture of events/ replayed through the trigger handlers (dev config, the
  * test PII key), `secondsLater` after the fixed test time, with `change`
@@ -70,18 +87,7 @@ export const replayFixture = async (
 ): Promise<AuthEvent[]> => {
   const payload = loadEvent(file);
   change(payload);
-  const replayer = createReplayer(
-    createLocalInvoker({
-      stage: 'dev',
-      config: devConfig(),
-      piiKey: TEST_PII_KEY,
-      sink: { publish: async () => undefined },
-      spill: () => undefined,
-      logger: SILENT_LOGGER,
-      isDisposableDomain,
-      clock: () => new Date(FIXED_NOW.getTime() + secondsLater * 1000),
-    }),
-  );
+  const replayer = fixtureReplayer(() => new Date(FIXED_NOW.getTime() + secondsLater * 1000));
   const result = await replayer.replayPayload(`events/${file}`, payload);
   if (!result.ok) throw new Error(`replaying ${file} failed: ${result.error?.message ?? 'unknown'}`);
   return result.events;
