@@ -226,17 +226,24 @@ export const createSiemSender = (options: {
   const awaitHecAck = async (ackId: number, deadlineAt: number): Promise<string | undefined> => {
     const ackUrl = hecAckUrl(sink.url);
     const body = JSON.stringify({ acks: [ackId] });
-    const giveUpAt = Math.min(io.now() + hecAck.timeoutMs, deadlineAt - MIN_REQUEST_MS);
+    const ackGiveUpAt = io.now() + hecAck.timeoutMs;
+    const giveUpAt = Math.min(ackGiveUpAt, deadlineAt - MIN_REQUEST_MS);
     let last = 'not acknowledged yet';
     for (;;) {
-      if (io.now() + hecAck.pollIntervalMs > giveUpAt) return `indexer acknowledgment ${ackId} not confirmed within ${hecAck.timeoutMs} ms (${last})`;
+      if (io.now() + hecAck.pollIntervalMs > giveUpAt) {
+        const limit = giveUpAt === ackGiveUpAt ? `within ${hecAck.timeoutMs} ms` : 'before the deadline';
+        return `indexer acknowledgment ${ackId} not confirmed ${limit} (${last})`;
+      }
       await io.sleep(hecAck.pollIntervalMs);
+      // Each poll gets the usual request timeout, within the deadline (not within the ack timeout, which only stops new polls).
+      const pollTimeoutMs = Math.min(sink.timeoutMs, deadlineAt - io.now());
+      if (pollTimeoutMs < MIN_REQUEST_MS) return `deadline reached waiting for indexer acknowledgment ${ackId} (${last})`;
       try {
         const response = await io.send({
           url: ackUrl,
           headers: { ...staticHeaders, 'content-type': 'application/json' },
           body,
-          signal: AbortSignal.timeout(Math.max(1, Math.min(sink.timeoutMs, giveUpAt - io.now()))),
+          signal: AbortSignal.timeout(pollTimeoutMs),
         });
         if (response.status === 200 && isAcknowledged(response.body, ackId)) return undefined;
         last = response.status === 200 ? 'not acknowledged yet' : `ack endpoint HTTP ${response.status}`;

@@ -132,6 +132,20 @@ describe('HEC: indexer acknowledgment', () => {
     expect(clock.slept.reduce((sum, ms) => sum + ms, 0)).toBe(5_000);
   });
 
+  it('polling stops before the deadline (the Lambda timeout), whatever ack.timeoutMs says', async () => {
+    // Prepare
+    const receiver = await hecReceiver({ pollsBeforeAck: -1 });
+    const { sender, clock } = hecSender(receiver, { ack: { enabled: true, pollIntervalMs: 1_000, timeoutMs: 60_000 } });
+
+    // Act
+    const report = await sender.deliver(freshEvents(2), { deadlineAt: clock.now() + 2_500 });
+
+    // Assess
+    expect(report).toMatchObject({ delivered: 0, failed: 2 });
+    expect(report.results[0]).toMatchObject({ reason: expect.stringContaining('not confirmed before the deadline') });
+    expect(receiver.stats.ackPolls).toBe(2);
+  });
+
   it('the ack endpoint of any HEC event URL', () => {
     // Assess
     expect(hecAckUrl('https://splunk.example:8088/services/collector/event')).toBe('https://splunk.example:8088/services/collector/ack');
