@@ -3,7 +3,8 @@
  * check what leaves authtrail (OCSF validity, Splunk CIM fields, detections):
  * - the trigger payloads of events/ as the trigger handlers turn them into
  *   AuthEvents (test/golden/, kept equal to a live replay by
- *   test/replay/golden.test.ts);
+ *   test/replay/golden.test.ts), and the odd payloads of test/fixtures/quirks/
+ *   the handlers accept, replayed live;
  * - the Cognito log records of events/cognito-logs/ through the real ingester,
  *   under both IP policies (masked to a network, kept whole);
  * - the failed sign-in the inference derives from every sign-in attempt
@@ -15,10 +16,12 @@ import { createCognitoLogIngester } from '../../lib/cognito-logs/ingest.ts';
 import { failedSignInOf } from '../../lib/inference/failed-sign-in.ts';
 import { isDisposableDomain } from '../../lib/policy/disposable-domains.ts';
 import { createLocalInvoker } from '../../lib/replay/local-invoker.ts';
+import { collectFixtureFiles } from '../../lib/replay/fixture-file.ts';
 import { createReplayer } from '../../lib/replay/replay.ts';
+import { join, relative } from 'node:path';
 import { SILENT_LOGGER } from '../../lib/runtime/handler.ts';
 import { sampleLines, subscriptionPayload } from '../cognito-logs/helpers.ts';
-import { FIXED_NOW, TEST_PII_KEY, configWith, devConfig, goldenEvents, loadEvent, processContext } from '../helpers/fixtures.ts';
+import { FIXED_NOW, ROOT, TEST_PII_KEY, configWith, devConfig, goldenEvents, loadEvent, processContext } from '../helpers/fixtures.ts';
 
 export type IpPolicy = 'mask' | 'keep';
 
@@ -49,9 +52,25 @@ export interface SourcedEvent {
   event: AuthEvent;
 }
 
+/**
+ * The odd payloads of test/fixtures/quirks/ (other tools' shapes, nulls, huge
+ * values, no client id…) that the triggers accept, as AuthEvents; the ones they
+ * refuse produce none.
+ */
+export const quirkEvents = async (): Promise<SourcedEvent[]> => {
+  const replayer = fixtureReplayer();
+  const sourced: SourcedEvent[] = [];
+  for (const file of collectFixtureFiles([join(ROOT, 'test', 'fixtures', 'quirks')])) {
+    const result = await replayer.replayFile(file);
+    sourced.push(...result.events.map((event) => ({ source: `quirk ${relative(ROOT, file)}`, event })));
+  }
+  return sourced;
+};
+
 /** Every pipeline-produced AuthEvent, labelled with where it came from. */
 export const pipelineEvents = async (): Promise<SourcedEvent[]> => [
   ...goldenEvents().map((event, index) => ({ source: `golden #${index} ${event.trigger.source}`, event })),
+  ...(await quirkEvents()),
   ...(await cognitoLogEvents('mask')).map((event, index) => ({ source: `cognito-logs line ${index + 1} (IP masked)`, event })),
   ...(await cognitoLogEvents('keep')).map((event, index) => ({ source: `cognito-logs line ${index + 1} (IP kept)`, event })),
   ...inferredFailures().map((event) => ({ source: `inferred failure of ${event.pipeline.inferred?.attemptId}`, event })),
