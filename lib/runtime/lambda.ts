@@ -1,5 +1,5 @@
 /**
- * Builds the runtime of a deployed trigger function, once per container (cold
+ * Builds the runtime of a function that publishes straight to the bus, once per container (cold
  * start): environment, stage config, PII key and the EventBridge client. Any
  * problem here is a bad deploy and fails the cold start with the setting named.
  */
@@ -10,13 +10,11 @@ import { requiredEnv, stageConfigFromEnv } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import { isDisposableDomain } from '../policy/disposable-domains.ts';
 import { createEventBridgeClient, createEventBridgePublisher } from '../publish/eventbridge.ts';
-import { spillLine } from '../publish/spill.ts';
-import type { TriggerDefinition } from '../triggers/definition.ts';
-import type { AuthEvent } from '../auth-event/schema.ts';
+import { spillToStdout } from '../publish/spill.ts';
 import { PIPELINE_VERSION } from '../version.ts';
 import { powertoolsRecorder } from '../metrics/emf.ts';
-import { createTriggerHandler, type TriggerHandler, type TriggerRuntime } from './handler.ts';
-import { createLogger, createMetrics, powertoolsMiddlewares } from './powertools.ts';
+import type { TriggerRuntime } from './handler.ts';
+import { createLogger, createMetrics } from './powertools.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -54,15 +52,6 @@ const publishDeadlineFrom = (env: Env): number => {
   return value;
 };
 
-/**
- * Spill lines go straight to stdout, which Lambda sends to the function's log
- * group: no log level or logger setting can silence them.
- */
-const spillToStdout = (events: readonly AuthEvent[], reason: string): void => {
-  const at = new Date();
-  for (const event of events) process.stdout.write(`${spillLine(event, reason, at)}\n`);
-};
-
 export interface LambdaRuntime extends TriggerRuntime {
   logger: Logger;
   lambdaMetrics: Metrics;
@@ -89,9 +78,4 @@ export const createLambdaRuntime = async (env: Env = process.env): Promise<Lambd
     spill: spillToStdout,
     sink: createEventBridgePublisher({ client, busName, deadlineMs }),
   };
-};
-
-/** The exported handler of a trigger function: the shared stack plus Powertools' Lambda context in logs. */
-export const lambdaHandlerFor = <T>(definition: TriggerDefinition<T>, runtime: LambdaRuntime): TriggerHandler => {
-  return createTriggerHandler(definition, runtime, powertoolsMiddlewares(runtime.logger, runtime.lambdaMetrics));
 };
