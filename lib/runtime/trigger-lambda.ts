@@ -98,10 +98,11 @@ export const createLogFirstRuntime = (env: Env = process.env): TriggerLambdaRunt
 
 /** Once per container (cold start): a bad config or a missing setting fails here, never mid sign-in. */
 export const createTriggerLambdaRuntime = async (env: Env = process.env): Promise<TriggerLambdaRuntime> => {
-  // Written out as `process.env.AUTHTRAIL_DELIVERY` for the build-time define to find it.
-  if (process.env.AUTHTRAIL_DELIVERY === 'log') return createLogFirstRuntime(env);
-  const { createLambdaRuntime } = await import('./lambda.ts');
-  return createLambdaRuntime(env);
+  // Written out as `process.env.AUTHTRAIL_DELIVERY` for the build-time define to find it, and as one
+  // conditional expression: esbuild drops the import of a dead branch, not code after an early return.
+  return process.env.AUTHTRAIL_DELIVERY === 'log'
+    ? createLogFirstRuntime(env)
+    : (await import('./lambda.ts')).createLambdaRuntime(env);
 };
 
 /** The exported handler of a trigger function: the shared stack plus Powertools' Lambda context in logs. */
