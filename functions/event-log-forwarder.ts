@@ -10,15 +10,16 @@ import middy from '@middy/core';
 import { requiredEnv } from '../lib/config/load.ts';
 import { powertoolsRecorder } from '../lib/metrics/emf.ts';
 import { createEventBridgeClient, createEventBridgePublisher } from '../lib/publish/eventbridge.ts';
-import { createEventLogForwarder } from '../lib/publish/log-forwarder.ts';
+import { FORWARD_DEADLINE_MS, createEventLogForwarder } from '../lib/publish/log-forwarder.ts';
 import { spillToStdout } from '../lib/publish/spill.ts';
+import { wholeNumberFrom } from '../lib/runtime/env.ts';
 import { createLogger, createMetrics, powertoolsMiddlewares } from '../lib/runtime/powertools.ts';
 
 const stage = requiredEnv(process.env, 'AUTHTRAIL_STAGE');
 const logger = createLogger(stage);
 const metrics = createMetrics(stage);
 // Well inside the function's 30 s timeout: what the bus has not taken by then is spilled, not retried by Lambda.
-const deadlineMs = 10_000;
+const deadlineMs = wholeNumberFrom(process.env, 'AUTHTRAIL_PUBLISH_DEADLINE_MS', FORWARD_DEADLINE_MS);
 const forward = createEventLogForwarder({
   logger,
   metrics: powertoolsRecorder(metrics),

@@ -16,6 +16,14 @@ import { MetricName } from '../metrics/catalog.ts';
 import { publishOrSpill, type TriggerRuntime } from '../runtime/handler.ts';
 import { parseEventLogLine, type EventLogLineProblem } from './event-log.ts';
 
+/**
+ * The bus deadline of one delivery, in ms: PutEvents calls of 10 entries go one
+ * after another (~20 ms each in region), so a delivery of a few thousand lines
+ * fits in the default; what does not is spilled and recovered, never retried by
+ * Lambda (which would publish the delivered ones again).
+ */
+export const FORWARD_DEADLINE_MS = { default: 20_000, min: 50, max: 25_000 } as const;
+
 export interface ForwardSummary {
   received: number;
   published: number;

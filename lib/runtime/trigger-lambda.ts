@@ -26,8 +26,7 @@ import { PIPELINE_VERSION } from '../version.ts';
 import { createTriggerHandler, type TriggerHandler, type TriggerRuntime } from './handler.ts';
 import { PII_KEY_WAIT_MS, cachedKey, fixedKey, readKeyFromExtension, type PiiKeySource } from './pii-key.ts';
 import { createLogger, createMetrics, powertoolsMiddlewares } from './powertools.ts';
-
-type Env = Readonly<Record<string, string | undefined>>;
+import { wholeNumberFrom, type Env } from './env.ts';
 
 export interface TriggerLambdaRuntime extends TriggerRuntime {
   logger: Logger;
@@ -35,16 +34,6 @@ export interface TriggerLambdaRuntime extends TriggerRuntime {
 }
 
 const MIN_KEY_LENGTH = 16;
-
-const wholeNumberFrom = (env: Env, name: string, bounds: { default: number; min: number; max: number }): number => {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return bounds.default;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < bounds.min || value > bounds.max) {
-    throw new ConfigError(`${name} must be a whole number from ${bounds.min} to ${bounds.max}, got "${raw.slice(0, 20)}"`);
-  }
-  return value;
-};
 
 const EXTENSION_PORT = { default: 2773, min: 1, max: 65_535 } as const;
 
