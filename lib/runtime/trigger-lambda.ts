@@ -14,24 +14,16 @@
  * the bus straight from the trigger, as before (./lambda.ts).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { requiredEnv, stageConfigFromEnv } from '../config/load.ts';
 import { ConfigError, ProblemCode, messageOf } from '../errors.ts';
-import { powertoolsRecorder } from '../metrics/emf.ts';
-import { isDisposableDomain } from '../policy/disposable-domains.ts';
 import { createEventLogSink } from '../publish/event-log.ts';
-import { spillToStdout } from '../publish/spill.ts';
 import type { TriggerDefinition } from '../triggers/definition.ts';
-import { PIPELINE_VERSION } from '../version.ts';
 import { createTriggerHandler, type TriggerHandler, type TriggerRuntime } from './handler.ts';
 import { PII_KEY_WAIT_MS, cachedKey, fixedKey, readKeyFromExtension, type PiiKeySource } from './pii-key.ts';
-import { createLogger, createMetrics, powertoolsMiddlewares } from './powertools.ts';
+import { lambdaRuntimeBase, type LambdaRuntimeBase } from './lambda-base.ts';
+import { powertoolsMiddlewares } from './powertools.ts';
 import { wholeNumberFrom, type Env } from './env.ts';
 
-export interface TriggerLambdaRuntime extends TriggerRuntime {
-  logger: Logger;
-  lambdaMetrics: Metrics;
-}
+export type TriggerLambdaRuntime = TriggerRuntime & LambdaRuntimeBase;
 
 const MIN_KEY_LENGTH = 16;
 
@@ -62,24 +54,12 @@ const piiKeySourceFrom = (env: Env, logger: Pick<Logger, 'error'>): PiiKeySource
 
 /** The log-first runtime: config, logger, metrics and the key source; nothing here touches the network. */
 export const createLogFirstRuntime = (env: Env = process.env): TriggerLambdaRuntime => {
-  const stage = requiredEnv(env, 'AUTHTRAIL_STAGE');
-  const config = stageConfigFromEnv(env, stage);
-  const logger = createLogger(stage);
-  const metrics = createMetrics(stage);
-  const keySource = piiKeySourceFrom(env, logger);
+  const base = lambdaRuntimeBase(env);
   return {
-    stage,
-    config,
+    ...base,
     // Replaced per invocation by piiKeyNow's answer.
     piiKey: '',
-    piiKeyNow: keySource.keyFor,
-    clock: () => new Date(),
-    pipeline: { version: PIPELINE_VERSION, piiKeyId: config.pii.keyId },
-    isDisposableDomain,
-    logger,
-    lambdaMetrics: metrics,
-    metrics: powertoolsRecorder(metrics),
-    spill: spillToStdout,
+    piiKeyNow: piiKeySourceFrom(env, base.logger).keyFor,
     sink: createEventLogSink((line) => process.stdout.write(`${line}\n`)),
     sinkIsLog: true,
   };
