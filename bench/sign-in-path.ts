@@ -7,7 +7,12 @@
  * - a hand-written trigger with the same AWS SDK and one awaited PutEvents
  *   (bench/hand-written/post-authentication.ts), bundled as a user would:
  *   esbuild's plain settings, nothing excluded;
- * - bare node, for the cold start floor.
+ * - bare node: a process that does nothing (cold), and a handler that only
+ *   returns its event in the same harness (warm): the machine's floor;
+ * - an allocation control: a handler that copies the event through JSON for
+ *   authtrail's warm p50 and answers, in the same harness: its p99 is what this
+ *   machine does to any handler that allocates for that long (scheduling,
+ *   memory, GC), none of it authtrail's code.
  * The bus is a loopback EventBridge that answers every PutEvents after 20 ms (an
  * in-region round trip). Warm: one process per trigger, many invocations, each
  * timed inside the process. Cold: fresh processes, interleaved (bare, authtrail,
@@ -15,7 +20,7 @@
  * answer is back. Events reaching the bus (hand-written) or the log (authtrail,
  * one event line each) are counted per invocation.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,7 +57,8 @@ process.exit(0);
 const eventLinesIn = (stdout: string): number => stdout.split('\n').filter((line) => 'event' in parseEventLogLine(line)).length;
 
 export interface SignInPathRow {
-  variant: 'authtrail' | 'hand-written' | 'bare node';
+  /** bare node: a handler that only returns its event, in the same harness: the machine's floor, warm and cold. */
+  variant: 'authtrail' | 'hand-written' | 'bare node' | 'allocation control';
   bundle_bytes: number | null;
   warm_p50_ms: number | null;
   warm_p99_ms: number | null;
@@ -87,6 +93,15 @@ export const measureSignInPath = async (warmInvocations: number, coldRounds: num
   try {
     const authtrail = await buildBundle('post-authentication');
     const handWritten = await buildHandWritten();
+    const bareHandler = join(BUILD_DIR, 'bare-handler.mjs');
+    writeFileSync(bareHandler, 'export const handler = async (event) => event;\n');
+    // Copies the event through JSON for CONTROL_MS and answers: what any handler that allocates like a real one for
+    // that long sees of this machine (scheduling, memory, GC), with none of authtrail's code.
+    const controlHandler = join(BUILD_DIR, 'control-handler.mjs');
+    writeFileSync(
+      controlHandler,
+      'export const handler = async (event) => { const end = performance.now() + Number(process.env.CONTROL_MS); let copy = event; while (performance.now() < end) copy = JSON.parse(JSON.stringify(event)); return copy; };\n',
+    );
     const common = { PATH: process.env.PATH, TZ: ':UTC', AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIDLOCALBENCH', AWS_SECRET_ACCESS_KEY: 'local-bench-secret', AWS_SESSION_TOKEN: SESSION_TOKEN };
     const authtrailEnv = {
       ...common,
@@ -110,6 +125,8 @@ export const measureSignInPath = async (warmInvocations: number, coldRounds: num
     const busBeforeHandWritten = bus.accepted.length;
     const handWrittenWarm = await warm(handWritten, handWrittenEnv);
     const handWrittenWarmEvents = bus.accepted.length - busBeforeHandWritten;
+    const bareWarm = await warm(bareHandler, common);
+    const controlWarm = await warm(controlHandler, { ...common, CONTROL_MS: String(authtrailWarm.stats.p50) });
 
     // Cold: interleaved fresh processes.
     const cold = { bare: [] as number[], authtrail: [] as number[], handWritten: [] as number[] };
@@ -142,7 +159,22 @@ export const measureSignInPath = async (warmInvocations: number, coldRounds: num
         cold_ms: summarize(cold.handWritten).p50,
         events_per_invocation: (handWrittenWarmEvents + handWrittenColdEvents) / invocations,
       },
-      { variant: 'bare node', bundle_bytes: null, warm_p50_ms: null, warm_p99_ms: null, cold_ms: summarize(cold.bare).p50, events_per_invocation: null },
+      {
+        variant: 'bare node',
+        bundle_bytes: null,
+        warm_p50_ms: bareWarm.stats.p50,
+        warm_p99_ms: bareWarm.stats.p99,
+        cold_ms: summarize(cold.bare).p50,
+        events_per_invocation: null,
+      },
+      {
+        variant: 'allocation control',
+        bundle_bytes: null,
+        warm_p50_ms: controlWarm.stats.p50,
+        warm_p99_ms: controlWarm.stats.p99,
+        cold_ms: Number.NaN,
+        events_per_invocation: null,
+      },
     ];
   } finally {
     await bus.close();
