@@ -18,6 +18,7 @@ import { closedPort } from '../helpers/fake-eventbridge.ts';
 import { startFakeParametersExtension, type ExtensionBehaviour, type FakeParametersExtension } from '../helpers/fake-parameters-extension.ts';
 import { loadEvent } from '../helpers/fixtures.ts';
 import { LAMBDA_ENV, loadFunction } from '../helpers/lambda-env.ts';
+import { captureStdout } from '../helpers/stdout.ts';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 const context = { functionName: 'authtrail-dev-post-authentication', awsRequestId: 'log-first' } as Context;
@@ -32,28 +33,21 @@ const SIGN_IN = 'post-authentication/sign-in-web.json';
 
 /** One invocation, with what it wrote to stdout (the function's log). */
 const invoke = async (handler: Handler, payload: unknown) => {
-  const written: string[] = [];
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    written.push(String(chunk));
-    return true;
-  });
   const started = performance.now();
-  try {
-    let outcome: { returned: unknown } | { error: unknown };
+  const { value: outcome, written } = await captureStdout(async (): Promise<{ returned: unknown } | { error: unknown }> => {
     try {
-      outcome = { returned: await handler(payload, context) };
+      return { returned: await handler(payload, context) };
     } catch (error) {
-      outcome = { error };
+      return { error };
     }
-    const lines = written.join('').split('\n').filter((line) => line !== '');
-    const events = lines.flatMap((line) => {
-      const parsed = parseEventLogLine(line);
-      return 'event' in parsed ? [parsed.event] : [];
-    });
-    return { ...outcome, elapsedMs: performance.now() - started, log: written.join(''), events };
-  } finally {
-    write.mockRestore();
-  }
+  });
+  const elapsedMs = performance.now() - started;
+  const log = written.join('');
+  const events = log.split('\n').flatMap((line) => {
+    const parsed = parseEventLogLine(line);
+    return 'event' in parsed ? [parsed.event] : [];
+  });
+  return { ...outcome, elapsedMs, log, events };
 };
 
 const logFirstEnv = (extensionPort: number) => ({
