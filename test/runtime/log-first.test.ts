@@ -50,12 +50,12 @@ const invoke = async (handler: Handler, payload: unknown) => {
   return { ...outcome, elapsedMs, log, events };
 };
 
-const logFirstEnv = (extensionPort: number) => ({
+const logFirstEnv = (extensionPort: number, keyWaitMs = KEY_WAIT_MS) => ({
   ...LAMBDA_ENV,
   AUTHTRAIL_DELIVERY: 'log',
   AUTHTRAIL_PII_HASH_KEY: undefined,
   AUTHTRAIL_PII_HASH_KEY_PARAMETER: PARAMETER,
-  AUTHTRAIL_PII_KEY_WAIT_MS: String(KEY_WAIT_MS),
+  AUTHTRAIL_PII_KEY_WAIT_MS: String(keyWaitMs),
   AWS_SESSION_TOKEN: SESSION_TOKEN,
   PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(extensionPort),
 });
@@ -125,8 +125,8 @@ describe('Log-first: the answer waits for the decision only', () => {
 
 describe('Log-first: the PII key through the Parameters and Secrets extension', () => {
   it('reads the key once, decrypted, with the session token, and hashes with it', async () => {
-    // Prepare
-    const handler = await loadFunction<Handler>('post-authentication', logFirstEnv(extension.port));
+    // Prepare: the longest wait allowed, so a loaded machine cannot make the healthy read late.
+    const handler = await loadFunction<Handler>('post-authentication', logFirstEnv(extension.port, 2_000));
     const payload = loadEvent<{ request: { userAttributes: { email: string } } }>(SIGN_IN);
 
     // Act
@@ -184,7 +184,8 @@ describe('Log-first: the PII key through the Parameters and Secrets extension', 
 
     // Act
     const early = await invoke(handler, loadEvent(SIGN_IN));
-    await new Promise((resolve) => setTimeout(resolve, KEY_WAIT_MS * 5));
+    // Well past the slow answer, with room for a loaded machine.
+    await new Promise((resolve) => setTimeout(resolve, KEY_WAIT_MS * 15));
     const later = await invoke(handler, loadEvent(SIGN_IN));
 
     // Assess
