@@ -8,8 +8,6 @@
  * that name functions and modules (the figures are then not the deployed ones).
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
@@ -17,6 +15,7 @@ import { load as loadYaml } from 'js-yaml';
 import { TriggerName } from '../lib/cognito/trigger-sources.ts';
 import { collectFixtureFiles } from '../lib/replay/fixture-file.ts';
 import { summarize } from './lib/stats.ts';
+import { startFakeParametersExtension } from '../test/helpers/fake-parameters-extension.ts';
 
 /** Inside the project, so a bundle resolves the packages it keeps external (disposable-email-domains) as in its zip. */
 export const BUILD_DIR = resolve('.bench-build');
@@ -36,19 +35,29 @@ interface EsbuildSettings {
 }
 
 /**
- * custom.esbuild of serverless.yml. The file as a whole holds CloudFormation
- * short-form tags (!GetAtt...) that a YAML reader rejects, so only that block,
- * which has none, is cut out and read.
+ * A block of serverless.yml's `custom:` (`esbuild`, `logFirstDefine`). The file
+ * as a whole holds CloudFormation short-form tags (!GetAtt...) that a YAML
+ * reader rejects, so only that block, which has none, is cut out and read.
  */
-export const deployedEsbuildSettings = (): EsbuildSettings => {
+const customBlock = (name: string): unknown => {
   const lines = readFileSync('serverless.yml', 'utf8').split('\n');
-  const start = lines.findIndex((line) => line === '  esbuild:');
-  if (start < 0) throw new Error('serverless.yml has no custom.esbuild block');
+  const start = lines.findIndex((line) => line === `  ${name}:`);
+  if (start < 0) throw new Error(`serverless.yml has no custom.${name} block`);
   const rest = lines.slice(start + 1);
   const end = rest.findIndex((line) => line.trim() !== '' && !line.startsWith('    '));
   const block = (end < 0 ? rest : rest.slice(0, end)).map((line) => line.slice(4)).join('\n');
-  return loadYaml(block) as EsbuildSettings;
+  return loadYaml(block);
 };
+
+/** custom.esbuild of serverless.yml. */
+export const deployedEsbuildSettings = (): EsbuildSettings => customBlock('esbuild') as EsbuildSettings;
+
+/**
+ * custom.logFirstDefine: what the deployed build defines (custom.esbuild.define
+ * resolves to it for every package and deploy), so the trigger bundles are the
+ * log-first ones, without the AWS SDK (lib/runtime/trigger-lambda.ts).
+ */
+export const deployedDefine = (): Record<string, string> => customBlock('logFirstDefine') as Record<string, string>;
 
 /**
  * The alternative docs/performance.md weighs: the AWS SDK left out of the bundle
@@ -72,13 +81,15 @@ export const buildBundle = async (name: string, extraExternal: readonly string[]
     mainFields: settings.mainFields ?? ['module', 'main'],
     banner: settings.banner ?? {},
     external: [...(settings.exclude ?? []), ...(settings.external ?? []), ...extraExternal],
+    define: deployedDefine(),
     plugins,
     logLevel: 'silent',
   });
   return outfile;
 };
 
-const INVOKE_ONCE = `
+/** From process start to the first answer, as the child reports it; a CommonJS bundle's `handler` is found by Node's export detection. */
+export const INVOKE_ONCE = `
 const [bundle, fixture] = process.argv.slice(1);
 const { readFileSync } = await import('node:fs');
 const { handler } = await import(bundle);
@@ -88,14 +99,14 @@ process.exit(0);
 `;
 
 /** The bare process, measured the same way: from process start to the end of its only statement. */
-const BARE = "process.stdout.write('\\nelapsed_ms=' + performance.now() + '\\n'); process.exit(0);";
+export const BARE = "process.stdout.write('\\nelapsed_ms=' + performance.now() + '\\n'); process.exit(0);";
 
 /**
  * Milliseconds from the child's process start to the end of its work, as it
  * reports them (performance.now() counts from process start): keep-alive
  * sockets or the time to tear a process down do not count, as in Lambda.
  */
-const timeProcess = (args: string[], env: NodeJS.ProcessEnv): Promise<number> =>
+export const runTimed = (args: string[], env: NodeJS.ProcessEnv): Promise<{ elapsedMs: number; stdout: string }> =>
   // Asynchronous on purpose: the local EventBridge endpoint lives in this process and must keep answering.
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -106,13 +117,15 @@ const timeProcess = (args: string[], env: NodeJS.ProcessEnv): Promise<number> =>
     child.on('error', reject);
     child.on('close', (status) => {
       if (status !== 0) return reject(new Error(`cold start run failed: ${stderr}`));
-      // The function's own log lines (EMF metrics, spills) share stdout.
+      // The function's own log lines (event lines, EMF metrics, spills) share stdout.
       const reported = /^elapsed_ms=([\d.]+)$/m.exec(stdout);
       if (reported === null) return reject(new Error(`cold start run reported no time: ${stdout.slice(-300)}`));
       if (stdout.includes('"authtrail":"authtrail.spill"')) return reject(new Error('the cold start run spilled its event'));
-      resolve(Number(reported[1]));
+      resolve({ elapsedMs: Number(reported[1]), stdout });
     });
   });
+
+const timeProcess = async (args: string[], env: NodeJS.ProcessEnv): Promise<number> => (await runTimed(args, env)).elapsedMs;
 
 /**
  * Medians of several process kinds, run interleaved (one of each per round), so
@@ -130,7 +143,7 @@ const timeInterleaved = async (runs: number, kinds: readonly { args: string[]; e
 export interface ColdInitResult {
   trigger: TriggerName;
   bundle_bytes: number;
-  /** As deployed: the PII key read from SSM Parameter Store (a loopback endpoint) during the cold start. */
+  /** As deployed: the PII key read through the Parameters and Secrets extension (loopback) on the first invocation. */
   cold_init_ms: number;
   /** The PII key from the environment instead (no SSM call): the code's own share. */
   cold_init_env_key_ms: number;
@@ -140,34 +153,7 @@ export interface ColdInitResult {
 
 const BENCH_PII_KEY = 'bench-pii-key-0123456789abcdef';
 export const BENCH_PII_KEY_PARAMETER = '/authtrail/dev/pii-hash-key';
-
-/**
- * SSM GetParameter on loopback, answering the PII key parameter as AWS does
- * (JSON 1.1); the deployed functions read their key through it at cold start.
- */
-const startParameterStore = async (): Promise<{ endpoint: string; close: () => Promise<void> }> => {
-  const server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    request.on('end', () => {
-      const name = (JSON.parse(body || '{}') as { Name?: string }).Name;
-      const found = request.headers['x-amz-target'] === 'AmazonSSM.GetParameter' && name === BENCH_PII_KEY_PARAMETER;
-      response.writeHead(found ? 200 : 400, { 'content-type': 'application/x-amz-json-1.1' });
-      response.end(
-        JSON.stringify(
-          found
-            ? { Parameter: { Name: name, Type: 'SecureString', Value: BENCH_PII_KEY, Version: 1 } }
-            : { __type: 'ParameterNotFound', message: `no parameter ${name}` },
-        ),
-      );
-    });
-  });
-  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((closed) => server.close(() => closed())),
-  };
-};
+const BENCH_SESSION_TOKEN = 'bench-session-token';
 
 /** `eventBridgeEndpoint`: a local endpoint that accepts PutEvents, so the invocation publishes for real. */
 export const measureColdInit = async (
@@ -177,7 +163,8 @@ export const measureColdInit = async (
 ): Promise<ColdInitResult[]> => {
   rmSync(BUILD_DIR, { recursive: true, force: true });
   mkdirSync(BUILD_DIR, { recursive: true });
-  const parameterStore = await startParameterStore();
+  // The deployed triggers read their key through the Parameters and Secrets extension (lib/runtime/pii-key.ts).
+  const extension = await startFakeParametersExtension({ parameters: { [BENCH_PII_KEY_PARAMETER]: BENCH_PII_KEY }, sessionToken: BENCH_SESSION_TOKEN });
   // As the stack deploys the functions (serverless.yml), with loopback endpoints and Lambda's TZ.
   const deployedEnv = {
     PATH: process.env.PATH,
@@ -187,7 +174,8 @@ export const measureColdInit = async (
     AUTHTRAIL_CONFIG_FILE: resolve('config/dev.json'),
     AUTHTRAIL_PII_HASH_KEY_PARAMETER: BENCH_PII_KEY_PARAMETER,
     AUTHTRAIL_EVENTBRIDGE_ENDPOINT: eventBridgeEndpoint,
-    AWS_ENDPOINT_URL_SSM: parameterStore.endpoint,
+    PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(extension.port),
+    AWS_SESSION_TOKEN: BENCH_SESSION_TOKEN,
     AWS_REGION: 'eu-west-1',
     AWS_ACCESS_KEY_ID: 'AKIDLOCALBENCH',
     AWS_SECRET_ACCESS_KEY: 'local-bench-secret',
@@ -215,7 +203,7 @@ export const measureColdInit = async (
       });
     }
   } finally {
-    await parameterStore.close();
+    await extension.close();
     rmSync(BUILD_DIR, { recursive: true, force: true });
   }
   return results;

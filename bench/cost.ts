@@ -22,23 +22,47 @@ export const ASSUMPTIONS = {
   forwarderBatch: 100,
   forwarderDurationMs: 60,
   forwarderMemoryMb: 256,
+  /**
+   * Log-first (docs/delivery.md): the trigger's event line, ingested in its log
+   * group, about the size of the envelope. The event-log forwarder: events per
+   * subscription delivery (CloudWatch Logs batches what arrives within moments;
+   * 10 is a quiet pool's figure, busy pools batch more), its duration (one
+   * PutEvents call per 10 events, ~20 ms each) and memory.
+   */
+  eventLineBytes: 1_500,
+  eventLogDeliveryBatch: 10,
+  eventLogForwarderDurationMs: 40,
+  eventLogForwarderMemoryMb: 256,
 } as const;
 
-export const costPerMillionEvents = (handlerMeanUs: number) => {
+const lambdaCost = (invocations: number, billedMs: number, memoryMb: number): number =>
+  (invocations / 1_000_000) * PRICES_USD.lambdaRequestPerMillion + invocations * (billedMs / 1_000) * (memoryMb / 1_024) * PRICES_USD.lambdaArmGbSecond;
+
+/**
+ * Per million events. `delivery: 'bus'` is the trigger awaiting PutEvents (the
+ * round trip billed in the trigger); `'log'` (as deployed) is log-first: the
+ * trigger only writes its line, billed for its own time, and pays a second log
+ * ingestion and the forwarder instead.
+ */
+export const costPerMillionEvents = (handlerMeanUs: number, delivery: 'bus' | 'log' = 'log') => {
   const million = 1_000_000;
   // Lambda bills whole milliseconds.
-  const billedMs = Math.ceil(handlerMeanUs / 1_000 + ASSUMPTIONS.putEventsRoundTripMs);
-  const trigger =
-    PRICES_USD.lambdaRequestPerMillion +
-    million * (billedMs / 1_000) * (ASSUMPTIONS.triggerMemoryMb / 1_024) * PRICES_USD.lambdaArmGbSecond;
+  const billedMs = Math.ceil(handlerMeanUs / 1_000 + (delivery === 'bus' ? ASSUMPTIONS.putEventsRoundTripMs : 0));
+  const trigger = lambdaCost(million, billedMs, ASSUMPTIONS.triggerMemoryMb);
   const bus = PRICES_USD.eventBridgeCustomEventPerMillion;
   const logs = ((million * ASSUMPTIONS.logBytesPerEvent) / 1e9) * PRICES_USD.cloudWatchLogsIngestPerGb;
   const invocations = million / ASSUMPTIONS.forwarderBatch;
   // EventBridge's SendMessage per event, then receive + delete per batch.
   const sqs = PRICES_USD.sqsRequestPerMillion * (1 + (2 * invocations) / million);
-  const forwarder =
-    (invocations / million) * PRICES_USD.lambdaRequestPerMillion +
-    invocations * (ASSUMPTIONS.forwarderDurationMs / 1_000) * (ASSUMPTIONS.forwarderMemoryMb / 1_024) * PRICES_USD.lambdaArmGbSecond;
-  const total = trigger + bus + logs + sqs + forwarder;
-  return { billedMs, breakdown: { trigger, bus, logs, sqs, forwarder }, cost_per_million_events_usd: total };
+  const forwarder = lambdaCost(invocations, ASSUMPTIONS.forwarderDurationMs, ASSUMPTIONS.forwarderMemoryMb);
+  const logFirst =
+    delivery === 'bus'
+      ? { eventLines: 0, eventLogForwarder: 0 }
+      : {
+          eventLines: ((million * ASSUMPTIONS.eventLineBytes) / 1e9) * PRICES_USD.cloudWatchLogsIngestPerGb,
+          eventLogForwarder: lambdaCost(million / ASSUMPTIONS.eventLogDeliveryBatch, ASSUMPTIONS.eventLogForwarderDurationMs, ASSUMPTIONS.eventLogForwarderMemoryMb),
+        };
+  const breakdown = { trigger, bus, logs, sqs, forwarder, ...logFirst };
+  const total = Object.values(breakdown).reduce((sum, value) => sum + value, 0);
+  return { billedMs, breakdown, cost_per_million_events_usd: total };
 };

@@ -1,8 +1,8 @@
 /** Cognito post-confirmation trigger. The work happens in lib/triggers/post-confirmation.ts; this file only wires it. */
-import { createLambdaRuntime, lambdaHandlerFor } from '../lib/runtime/lambda.ts';
+import { createTriggerLambdaRuntime, triggerHandlerFor } from '../lib/runtime/trigger-lambda.ts';
 import { postConfirmation } from '../lib/triggers/post-confirmation.ts';
 
 // Cold start: a bad config or a missing setting fails here, never mid sign-in.
-const runtime = await createLambdaRuntime();
+const runtime = await createTriggerLambdaRuntime();
 
-export const handler = lambdaHandlerFor(postConfirmation, runtime);
+export const handler = triggerHandlerFor(postConfirmation, runtime);

@@ -1,8 +1,8 @@
 /** Cognito pre-authentication trigger. The work happens in lib/triggers/pre-authentication.ts; this file only wires it. */
-import { createLambdaRuntime, lambdaHandlerFor } from '../lib/runtime/lambda.ts';
+import { createTriggerLambdaRuntime, triggerHandlerFor } from '../lib/runtime/trigger-lambda.ts';
 import { preAuthentication } from '../lib/triggers/pre-authentication.ts';
 
 // Cold start: a bad config or a missing setting fails here, never mid sign-in.
-const runtime = await createLambdaRuntime();
+const runtime = await createTriggerLambdaRuntime();
 
-export const handler = lambdaHandlerFor(preAuthentication, runtime);
+export const handler = triggerHandlerFor(preAuthentication, runtime);

@@ -12,6 +12,8 @@ export const ProblemCode = {
   HandlerFailed: 'HANDLER_FAILED',
   PublishFailed: 'PUBLISH_FAILED',
   InvokeFailed: 'INVOKE_FAILED',
+  /** The PII hash key could not be read in time: the events drop what they would hash. */
+  PiiKeyUnavailable: 'PII_KEY_UNAVAILABLE',
 } as const;
 export type ProblemCode = (typeof ProblemCode)[keyof typeof ProblemCode];
 

@@ -19,20 +19,13 @@ import { packBatches } from '../batches.ts';
 import { messageOf } from '../errors.ts';
 import type { EventSink } from '../sinks/sink.ts';
 import { MAX_ENTRY_BYTES, fitEntry, type Fitted } from './fit.ts';
+import { PublishError } from './publish-error.ts';
+
+export { PublishError };
 
 /** PutEvents accepts at most 10 entries and 256 KB per call. */
 const PUT_EVENTS_MAX_ENTRIES = 10;
 const PUT_EVENTS_MAX_BYTES = 256 * 1024;
-
-export class PublishError extends Error {
-  /** The events that did not reach the bus (possibly trimmed): spill these. */
-  readonly undelivered: AuthEvent[];
-  constructor(message: string, undelivered: AuthEvent[], options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'PublishError';
-    this.undelivered = undelivered;
-  }
-}
 
 /**
  * One client per container: keep-alive sockets, and SDK retries and timeouts

@@ -29,6 +29,15 @@ export const spillRecord = (event: AuthEvent, reason: string, at: Date): SpillRe
 export const spillLine = (event: AuthEvent, reason: string, at: Date): string => JSON.stringify(spillRecord(event, reason, at));
 
 /**
+ * Spill lines go straight to stdout, which Lambda sends to the function's log
+ * group: no log level or logger setting can silence them.
+ */
+export const spillToStdout = (events: readonly AuthEvent[], reason: string): void => {
+  const at = new Date();
+  for (const event of events) process.stdout.write(`${spillLine(event, reason, at)}\n`);
+};
+
+/**
  * The spill record in a log message, or undefined. Lambda may prefix lines
  * (timestamp, request id, level), so the JSON starts at the first "{".
  */

@@ -12,9 +12,10 @@ import type { TriggerName } from '../cognito/trigger-sources.ts';
 import { ProblemCode, TriggerDeniedError, TriggerEventError, messageOf } from '../errors.ts';
 import type { AuthEvent } from '../auth-event/schema.ts';
 import { MetricName, authEventMetrics, publishMetrics, type MetricsRecorder } from '../metrics/catalog.ts';
-import { PublishError } from '../publish/eventbridge.ts';
+import { PublishError } from '../publish/publish-error.ts';
 import type { EventSink } from '../sinks/sink.ts';
 import type { TriggerDefinition } from '../triggers/definition.ts';
+import { withoutPiiKey } from './pii-key.ts';
 import { processTrigger, type ProcessContext } from './process.ts';
 
 /** The few logger methods we use; Powertools Logger fits, and so does a stderr logger. */
@@ -46,6 +47,17 @@ export interface TriggerRuntime extends ProcessContext {
   metrics?: MetricsRecorder;
   /** Told of every problem the handler absorbed; the local replay turns them into results. */
   onProblem?: (problem: Problem) => void;
+  /**
+   * Log-first functions (./trigger-lambda.ts): the PII key, read during the
+   * invocation within a bounded wait (./pii-key.ts). `undefined`: not there in
+   * time, the invocation's events drop what they would hash. Absent: `piiKey` holds.
+   */
+  piiKeyNow?: () => Promise<string | undefined>;
+  /**
+   * The sink is the function's own log (log-first): the forwarder counts what
+   * reaches the bus, so the trigger does not count its lines as published.
+   */
+  sinkIsLog?: boolean;
 }
 
 const report = (runtime: TriggerRuntime, problem: Problem): void => {
@@ -95,9 +107,14 @@ export const createTriggerHandler = <T>(
   middlewares: readonly MiddlewareObj<unknown, unknown>[] = [],
 ): TriggerHandler => {
   const handle = async (event: unknown): Promise<unknown> => {
+    let context: ProcessContext = runtime;
+    if (runtime.piiKeyNow !== undefined) {
+      const piiKey = await runtime.piiKeyNow();
+      context = piiKey === undefined ? withoutPiiKey(runtime) : { ...runtime, piiKey };
+    }
     let processed;
     try {
-      processed = processTrigger(definition, event, runtime);
+      processed = processTrigger(definition, event, context);
     } catch (error) {
       if (!(error instanceof TriggerEventError)) throw error;
       report(runtime, { trigger: definition.name, code: error.code, message: error.message });
@@ -107,10 +124,10 @@ export const createTriggerHandler = <T>(
     // Fail open: a failed publish is spilled and reported, and the sign-in goes on.
     const { undelivered, error } = await publishOrSpill(runtime, processed.events);
     if (error !== undefined) report(runtime, { trigger: definition.name, code: ProblemCode.PublishFailed, message: error });
-    runtime.metrics?.count(MetricName.EventsPublished, processed.events.length - undelivered.length);
+    if (runtime.sinkIsLog !== true) runtime.metrics?.count(MetricName.EventsPublished, processed.events.length - undelivered.length);
     runtime.metrics?.count(MetricName.SpilledEvents, undelivered.length);
     runtime.metrics?.record?.([
-      ...publishMetrics(definition.name, performance.now() - publishStarted),
+      ...(runtime.sinkIsLog === true ? [] : publishMetrics(definition.name, performance.now() - publishStarted)),
       ...processed.events.flatMap(authEventMetrics),
     ]);
     if (processed.denial !== undefined) {

@@ -1,24 +1,18 @@
 /**
- * Builds the runtime of a deployed trigger function, once per container (cold
- * start): environment, stage config, PII key and the EventBridge client. Any
- * problem here is a bad deploy and fails the cold start with the setting named.
+ * The runtime of a function that publishes straight to the bus, built once per
+ * container (cold start): environment, stage config, PII key and the EventBridge
+ * client. Used by the Cognito log reader, and by the triggers when run from
+ * source (tests, `serverless offline`); deployed triggers are log-first
+ * (./trigger-lambda.ts). Any problem here is a bad deploy and fails the cold
+ * start with the setting named.
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
-import { requiredEnv, stageConfigFromEnv } from '../config/load.ts';
+import { requiredEnv } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
-import { isDisposableDomain } from '../policy/disposable-domains.ts';
 import { createEventBridgeClient, createEventBridgePublisher } from '../publish/eventbridge.ts';
-import { spillLine } from '../publish/spill.ts';
-import type { TriggerDefinition } from '../triggers/definition.ts';
-import type { AuthEvent } from '../auth-event/schema.ts';
-import { PIPELINE_VERSION } from '../version.ts';
-import { powertoolsRecorder } from '../metrics/emf.ts';
-import { createTriggerHandler, type TriggerHandler, type TriggerRuntime } from './handler.ts';
-import { createLogger, createMetrics, powertoolsMiddlewares } from './powertools.ts';
-
-type Env = Readonly<Record<string, string | undefined>>;
+import type { Env } from './env.ts';
+import type { TriggerRuntime } from './handler.ts';
+import { lambdaRuntimeBase, type LambdaRuntimeBase } from './lambda-base.ts';
 
 /**
  * The PII hash key: from an SSM SecureString parameter (deployed functions, whose
@@ -54,44 +48,16 @@ const publishDeadlineFrom = (env: Env): number => {
   return value;
 };
 
-/**
- * Spill lines go straight to stdout, which Lambda sends to the function's log
- * group: no log level or logger setting can silence them.
- */
-const spillToStdout = (events: readonly AuthEvent[], reason: string): void => {
-  const at = new Date();
-  for (const event of events) process.stdout.write(`${spillLine(event, reason, at)}\n`);
-};
-
-export interface LambdaRuntime extends TriggerRuntime {
-  logger: Logger;
-  lambdaMetrics: Metrics;
-}
+export type LambdaRuntime = TriggerRuntime & LambdaRuntimeBase;
 
 export const createLambdaRuntime = async (env: Env = process.env): Promise<LambdaRuntime> => {
-  const stage = requiredEnv(env, 'AUTHTRAIL_STAGE');
-  const config = stageConfigFromEnv(env, stage);
+  const base = lambdaRuntimeBase(env);
   const busName = requiredEnv(env, 'AUTHTRAIL_EVENT_BUS_NAME');
-  const logger = createLogger(stage);
-  const metrics = createMetrics(stage);
   const deadlineMs = publishDeadlineFrom(env);
   const client = createEventBridgeClient(deadlineMs, env.AUTHTRAIL_EVENTBRIDGE_ENDPOINT || undefined);
   return {
-    stage,
-    config,
+    ...base,
     piiKey: await piiKeyFrom(env),
-    clock: () => new Date(),
-    pipeline: { version: PIPELINE_VERSION, piiKeyId: config.pii.keyId },
-    isDisposableDomain,
-    logger,
-    lambdaMetrics: metrics,
-    metrics: powertoolsRecorder(metrics),
-    spill: spillToStdout,
     sink: createEventBridgePublisher({ client, busName, deadlineMs }),
   };
-};
-
-/** The exported handler of a trigger function: the shared stack plus Powertools' Lambda context in logs. */
-export const lambdaHandlerFor = <T>(definition: TriggerDefinition<T>, runtime: LambdaRuntime): TriggerHandler => {
-  return createTriggerHandler(definition, runtime, powertoolsMiddlewares(runtime.logger, runtime.lambdaMetrics));
 };

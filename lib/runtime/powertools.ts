@@ -6,7 +6,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { MiddlewareObj } from '@middy/core';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../metrics/catalog.ts';
 
@@ -15,6 +14,20 @@ export const createLogger = (stage: string): Logger => new Logger({ serviceName:
 export const createMetrics = (stage: string): Metrics =>
   new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, defaultDimensions: { stage } });
 
+/**
+ * Flushes the invocation's stored metrics as one EMF line, after it and after a
+ * failure. Instead of Powertools' logMetrics middleware, which writes a warning
+ * to the log on every invocation that stored none: a log-first trigger stores
+ * none on most (its per-event metrics go out at once as single metrics), and
+ * each warning would be a log line on the sign-in path and a line to ingest.
+ */
+const flushMetrics = (metrics: Metrics): MiddlewareObj<unknown, unknown> => {
+  const flush = (): void => {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  };
+  return { name: 'authtrail-flush-metrics', after: flush, onError: flush };
+};
+
 /** The Powertools middlewares of a deployed function, in their order: flush metrics, then Lambda context in logs. */
 export const powertoolsMiddlewares = (logger: Logger, metrics: Metrics): MiddlewareObj<unknown, unknown>[] =>
-  [logMetrics(metrics), injectLambdaContext(logger)] as MiddlewareObj<unknown, unknown>[];
+  [flushMetrics(metrics), injectLambdaContext(logger)] as MiddlewareObj<unknown, unknown>[];

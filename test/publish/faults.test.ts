@@ -11,6 +11,7 @@ import { parseSpillLine } from '../../lib/publish/spill.ts';
 import { closedPort, startFakeEventBridge, type Behaviour, type FakeEventBridge } from '../helpers/fake-eventbridge.ts';
 import { FAKE_AWS_CREDENTIALS, loadEvent } from '../helpers/fixtures.ts';
 import { LAMBDA_ENV, loadFunction } from '../helpers/lambda-env.ts';
+import { captureStdout } from '../helpers/stdout.ts';
 
 const DEADLINE_MS = 300;
 /** Cognito's hard limit is 5 s; the handler must stay far inside it even when the bus misbehaves. */
@@ -30,18 +31,9 @@ const loadHandler = (endpoint: string): Promise<Handler> =>
 
 /** Runs one invocation, capturing what the function wrote to stdout (its log: spill lines, EMF). */
 const invoke = async (handler: Handler, payload: unknown) => {
-  const written: string[] = [];
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    written.push(String(chunk));
-    return true;
-  });
   const started = performance.now();
-  try {
-    const returned = await handler(payload, context);
-    return { returned, elapsedMs: performance.now() - started, written };
-  } finally {
-    write.mockRestore();
-  }
+  const { value: returned, written } = await captureStdout(() => handler(payload, context));
+  return { returned, elapsedMs: performance.now() - started, written };
 };
 
 const worst: Record<string, number> = {};

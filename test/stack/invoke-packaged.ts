@@ -9,6 +9,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { errorOf, lambdaContext } from './lambda-context.ts';
 
 export type InvokeOutcome =
   | { phase: 'cold-start'; error: { name: string; message: string } }
@@ -20,26 +21,10 @@ if (bundle === undefined || eventFile === undefined || resultFile === undefined)
   throw new Error('usage: node invoke-packaged.ts <bundle.mjs> <event.json> <result.json>');
 }
 
-const errorOf = (error: unknown) =>
-  error instanceof Error ? { name: error.name, message: error.message } : { name: 'NonError', message: String(error) };
-
 const finish = (outcome: InvokeOutcome): void => writeFileSync(resultFile, JSON.stringify(outcome));
 
 const functionName = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'authtrail-test';
-const context = {
-  callbackWaitsForEmptyEventLoop: true,
-  functionName,
-  functionVersion: '$LATEST',
-  invokedFunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${functionName}`,
-  memoryLimitInMB: '256',
-  awsRequestId: '7f1c2d3e-0000-4000-8000-000000000001',
-  logGroupName: `/aws/lambda/${functionName}`,
-  logStreamName: '2026/11/27/[$LATEST]0123456789abcdef',
-  getRemainingTimeInMillis: () => 5_000,
-  done: () => undefined,
-  fail: () => undefined,
-  succeed: () => undefined,
-};
+const context = lambdaContext(functionName);
 
 let handler: (event: unknown, context: unknown) => Promise<unknown>;
 try {

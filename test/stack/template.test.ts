@@ -43,9 +43,13 @@ const FORWARDER = 'siem-forwarder';
 const INFERENCE = 'failed-sign-ins';
 /** Cognito's userAuthEvents log delivery -> AuthEvents, through a log subscription (docs/auth-event.md). */
 const COGNITO_LOGS = 'cognito-log-events';
-const FUNCTIONS = [...TRIGGERS, RECOVER, FORWARDER, INFERENCE, COGNITO_LOGS] as const;
-/** The functions whose grants are exactly the triggers': own logs, the stage bus, the PII key. */
+/** Log-first delivery: the triggers' event lines -> the stage bus (docs/delivery.md). */
+const EVENT_LOG_FORWARDER = 'event-log-forwarder';
+const FUNCTIONS = [...TRIGGERS, RECOVER, FORWARDER, INFERENCE, COGNITO_LOGS, EVENT_LOG_FORWARDER] as const;
+/** The functions that read the PII key and write their events out: the triggers (to their log) and the Cognito log reader (to the bus). */
 const PUBLISHERS = [...TRIGGERS, COGNITO_LOGS] as const;
+/** The functions that may spill to their log: recover-spilled searches exactly these log groups. */
+const SPILLERS = [...PUBLISHERS, EVENT_LOG_FORWARDER] as const;
 type FunctionName = (typeof FUNCTIONS)[number];
 
 /** osls's logical-id prefix of each function (`PreDashsignupLambdaFunction`, `PreDashsignupLogGroup`). */
@@ -59,6 +63,7 @@ const LOGICAL_ID: Record<FunctionName, string> = {
   'siem-forwarder': 'SiemDashforwarder',
   'failed-sign-ins': 'FailedDashsignDashins',
   'cognito-log-events': 'CognitoDashlogDashevents',
+  'event-log-forwarder': 'EventDashlogDashforwarder',
 };
 
 const COGNITO_TRIGGER: Record<TriggerFunction, string> = {
@@ -542,7 +547,7 @@ describe.each(STAGES)('the %s stack', (stage) => {
       expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
     });
 
-    it.each(PUBLISHERS)('lets %s only write its logs, put events on the stage bus and read the PII key', (name) => {
+    it.each(PUBLISHERS)('lets %s only write its logs, read the PII key, and put events on the stage bus only if it publishes there itself', (name) => {
       // Prepare
       const { template } = stack(stage);
       const role = roleOf(template, name);
@@ -553,8 +558,9 @@ describe.each(STAGES)('the %s stack', (stage) => {
 
       // Assess
       expect(statements.every((statement) => statement.Effect === 'Allow')).toBe(true);
+      // The triggers are log-first: their events go to their own log, the forwarder puts them on the bus.
       expect(grants.map(({ action }) => action).sort()).toEqual([
-        'events:PutEvents',
+        ...(name === COGNITO_LOGS ? ['events:PutEvents'] : []),
         'logs:CreateLogStream',
         'logs:PutLogEvents',
         'ssm:GetParameter',
@@ -583,7 +589,9 @@ describe.each(STAGES)('the %s stack', (stage) => {
 
       // Act
       const condition = (template as { Conditions?: Record<string, unknown> }).Conditions?.ReadsCognitoLogs;
-      const subscriptions = resourcesOfType(template, 'AWS::Logs::SubscriptionFilter');
+      const subscriptions = resourcesOfType(template, 'AWS::Logs::SubscriptionFilter').filter(
+        ([, subscription]) => JSON.stringify(subscription.Properties.DestinationArn) === JSON.stringify(fnArn),
+      );
       const permissions = resourcesOfType(template, 'AWS::Lambda::Permission').filter(
         ([, permission]) => JSON.stringify(permission.Properties.FunctionName) === JSON.stringify(fnArn),
       );
@@ -627,7 +635,7 @@ describe.each(STAGES)('the %s stack', (stage) => {
       ]);
       expect(statements.every((statement) => statement.Effect === 'Allow')).toBe(true);
       expect(resourcesFor('logs:PutLogEvents')).toEqual([getAtt(`${LOGICAL_ID[RECOVER]}LogGroup`)]);
-      expect(resourcesFor('logs:FilterLogEvents')).toEqual(PUBLISHERS.map((name) => getAtt(`${LOGICAL_ID[name]}LogGroup`)));
+      expect(resourcesFor('logs:FilterLogEvents')).toEqual(SPILLERS.map((name) => getAtt(`${LOGICAL_ID[name]}LogGroup`)));
       expect(resourcesFor('events:PutEvents')).toEqual([getAtt('EventBus')]);
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     });
@@ -812,7 +820,7 @@ describe.each(STAGES)('the %s stack', (stage) => {
       expect(bundle.startsWith("import { createRequire as __authtrailCreateRequire } from 'node:module';")).toBe(true);
       expect(bundle.trimEnd().endsWith(`//# sourceMappingURL=${name}.mjs.map`)).toBe(true);
       const configs = [...entries.keys()].filter((path) => path.startsWith('config/'));
-      if (name === RECOVER) {
+      if (name === RECOVER || name === EVENT_LOG_FORWARDER) {
         expect(configs).toEqual([]);
       } else {
         expect(configs).toEqual([`config/${stage}.json`]);
@@ -854,6 +862,8 @@ describe.each(STAGES)('the %s stack', (stage) => {
 
         // Assess: one static import, the banner's node:module (an ES import of node:http would load undici, ~30 ms)
         expect(staticImports, name).toEqual(['node:module']);
+        // The log-first triggers carry no AWS SDK at all (test/stack/log-first.test.ts).
+        if ((TRIGGERS as readonly string[]).includes(name)) continue;
         expect(bundle, name).toMatch(/[\w$]\("node:https"\)/); // the (minified) require of the SDK's HTTP handler
         for (const provider of ['credential-provider-ini', 'credential-provider-sso', 'credential-provider-web-identity']) {
           expect(bundle, `${name} ${provider}`).toContain(`import("@aws-sdk/${provider}`);
@@ -1188,12 +1198,6 @@ const unzipTo = (entries: Map<string, { data: () => Buffer }>, directory: string
   }
 };
 
-const firstEventIn = (folder: string): string => {
-  const file = readdirSync(join(ROOT, 'events', folder)).filter((name) => name.endsWith('.json')).sort()[0];
-  if (file === undefined) throw new Error(`No event in events/${folder}`);
-  return join(ROOT, 'events', folder, file);
-};
-
 interface SiemRequest {
   path: string;
   headers: Record<string, string>;
@@ -1294,42 +1298,8 @@ const invokePackaged = async (
 };
 
 describe('the packaged dev functions', () => {
-  const triggerCases: { name: TriggerFunction | typeof COGNITO_LOGS; event: () => string; outcome: (result: InvokeOutcome) => void }[] = [
-    {
-      name: 'pre-signup',
-      event: () => join(ROOT, 'events/pre-signup/sign-up-denied-disposable-domain.json'),
-      // The disposable-domain list is read from node_modules/ inside the zip.
-      outcome: (result) => expect(result).toMatchObject({ phase: 'invoke', error: { name: 'TriggerDeniedError' } }),
-    },
-    {
-      name: 'post-authentication',
-      event: () => firstEventIn('post-authentication'),
-      outcome: (result) =>
-        expect(result).toMatchObject({ phase: 'invoke', returned: { triggerSource: expect.stringMatching(/^PostAuthentication_/) } }),
-    },
-    {
-      name: 'pre-authentication',
-      event: () => join(ROOT, 'events/pre-authentication/sign-in-denied-blocked-user.json'),
-      // The stage's sign-in policy ran: the blocked user is refused with the message Cognito shows.
-      outcome: (result) =>
-        expect(result).toMatchObject({ phase: 'invoke', error: { name: 'TriggerDeniedError', message: 'Sign-in is not allowed for this account.' } }),
-    },
-    {
-      name: 'post-confirmation',
-      event: () => firstEventIn('post-confirmation'),
-      outcome: (result) =>
-        expect(result).toMatchObject({ phase: 'invoke', returned: { triggerSource: expect.stringMatching(/^PostConfirmation_/) } }),
-    },
-    {
-      name: 'pre-token-generation',
-      event: () => firstEventIn('pre-token-generation/v2'),
-      // The stage's claim rules ran: a V2 response, for ID and access tokens.
-      outcome: (result) =>
-        expect(result).toMatchObject({
-          phase: 'invoke',
-          returned: { response: { claimsAndScopeOverrideDetails: { accessTokenGeneration: expect.any(Object) } } },
-        }),
-    },
+  // The triggers are log-first: started from their zips in test/stack/log-first.test.ts.
+  const triggerCases: { name: typeof COGNITO_LOGS; event: () => string; outcome: (result: InvokeOutcome) => void }[] = [
     {
       name: COGNITO_LOGS,
       event: () => writeCognitoLogsEvent(),
@@ -1421,7 +1391,7 @@ describe('the packaged dev functions', () => {
     expect(result).toMatchObject({ phase: 'invoke', returned: expect.any(Object) });
     const searched = calls.filter((call) => call.target === 'Logs_20140328.FilterLogEvents').map((call) => call.body.logGroupName);
     expect([...new Set(searched)].sort()).toEqual(
-      PUBLISHERS.map((name) => resource(template, `${LOGICAL_ID[name]}LogGroup`).Properties.LogGroupName).sort(),
+      SPILLERS.map((name) => resource(template, `${LOGICAL_ID[name]}LogGroup`).Properties.LogGroupName).sort(),
     );
     expect(calls.filter((call) => call.target === 'AmazonSSM.GetParameter')).toEqual([]);
   });

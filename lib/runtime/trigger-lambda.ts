@@ -1,0 +1,79 @@
+/**
+ * The runtime of a deployed Cognito trigger: only what the decision needs loads
+ * before the first answer (docs/delivery.md, "Log-first").
+ *
+ * Deployed bundles are built log-first: serverless.yml's `custom.esbuild.define`
+ * sets `process.env.AUTHTRAIL_DELIVERY` to "log" at build time, so the bus branch
+ * below is dead code esbuild leaves out, and with it the AWS SDK, the SSM client
+ * and their credential chain. Events go to the function's log as one line each
+ * (lib/publish/event-log.ts); the PII key comes through the Parameters and
+ * Secrets extension over localhost (./pii-key.ts).
+ *
+ * Run from source (tests, `serverless offline`, which has no log subscription),
+ * `AUTHTRAIL_DELIVERY` is read at run time and anything but "log" publishes to
+ * the bus straight from the trigger, as before (./lambda.ts).
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { ConfigError, ProblemCode, messageOf } from '../errors.ts';
+import { createEventLogSink } from '../publish/event-log.ts';
+import type { TriggerDefinition } from '../triggers/definition.ts';
+import { createTriggerHandler, type TriggerHandler, type TriggerRuntime } from './handler.ts';
+import { PII_KEY_WAIT_MS, cachedKey, fixedKey, readKeyFromExtension, type PiiKeySource } from './pii-key.ts';
+import { lambdaRuntimeBase, type LambdaRuntimeBase } from './lambda-base.ts';
+import { powertoolsMiddlewares } from './powertools.ts';
+import { wholeNumberFrom, type Env } from './env.ts';
+
+export type TriggerLambdaRuntime = TriggerRuntime & LambdaRuntimeBase;
+
+const MIN_KEY_LENGTH = 16;
+
+const EXTENSION_PORT = { default: 2773, min: 1, max: 65_535 } as const;
+
+/**
+ * AUTHTRAIL_PII_HASH_KEY wins when set (offline runs, tests); otherwise the SSM
+ * parameter named by AUTHTRAIL_PII_HASH_KEY_PARAMETER, through the extension.
+ */
+const piiKeySourceFrom = (env: Env, logger: Pick<Logger, 'error'>): PiiKeySource => {
+  const key = env.AUTHTRAIL_PII_HASH_KEY;
+  if (key !== undefined && key !== '') {
+    if (key.length < MIN_KEY_LENGTH) throw new ConfigError(`AUTHTRAIL_PII_HASH_KEY must have at least ${MIN_KEY_LENGTH} characters`);
+    return fixedKey(key);
+  }
+  const parameter = env.AUTHTRAIL_PII_HASH_KEY_PARAMETER;
+  if (parameter === undefined || parameter === '') {
+    throw new ConfigError('Set AUTHTRAIL_PII_HASH_KEY_PARAMETER (an SSM SecureString name) or AUTHTRAIL_PII_HASH_KEY (at least 16 characters)');
+  }
+  const port = wholeNumberFrom(env, 'PARAMETERS_SECRETS_EXTENSION_HTTP_PORT', EXTENSION_PORT);
+  return cachedKey({
+    read: () => readKeyFromExtension({ parameter, sessionToken: env.AWS_SESSION_TOKEN ?? '', port }),
+    waitMs: wholeNumberFrom(env, 'AUTHTRAIL_PII_KEY_WAIT_MS', PII_KEY_WAIT_MS),
+    onFailure: (error) =>
+      logger.error('authtrail.problem', { problem: { code: ProblemCode.PiiKeyUnavailable, message: messageOf(error) } }),
+  });
+};
+
+/** The log-first runtime: config, logger, metrics and the key source; nothing here touches the network. */
+export const createLogFirstRuntime = (env: Env = process.env): TriggerLambdaRuntime => {
+  const base = lambdaRuntimeBase(env);
+  return {
+    ...base,
+    // Replaced per invocation by piiKeyNow's answer.
+    piiKey: '',
+    piiKeyNow: piiKeySourceFrom(env, base.logger).keyFor,
+    sink: createEventLogSink((line) => process.stdout.write(`${line}\n`)),
+    sinkIsLog: true,
+  };
+};
+
+/** Once per container (cold start): a bad config or a missing setting fails here, never mid sign-in. */
+export const createTriggerLambdaRuntime = async (env: Env = process.env): Promise<TriggerLambdaRuntime> => {
+  // Written out as `process.env.AUTHTRAIL_DELIVERY` for the build-time define to find it, and as one
+  // conditional expression: esbuild drops the import of a dead branch, not code after an early return.
+  return process.env.AUTHTRAIL_DELIVERY === 'log'
+    ? createLogFirstRuntime(env)
+    : (await import('./lambda.ts')).createLambdaRuntime(env);
+};
+
+/** The exported handler of a trigger function: the shared stack plus Powertools' Lambda context in logs. */
+export const triggerHandlerFor = <T>(definition: TriggerDefinition<T>, runtime: TriggerLambdaRuntime): TriggerHandler =>
+  createTriggerHandler(definition, runtime, powertoolsMiddlewares(runtime.logger, runtime.lambdaMetrics));
