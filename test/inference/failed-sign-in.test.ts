@@ -260,7 +260,7 @@ describe('Inference: the local consumer on the local store', () => {
     const afterwards = await store.get('k');
 
     // Assess
-    expect(before).toEqual({ attempts: [], successes: [], done: [{ id: 'x', at: T0, seenAt: T0 }], watermark: T0, dueAt: null });
+    expect(before).toEqual({ attempts: [], successes: [], done: [{ id: 'x', at: T0, seenAt: T0 }], watermark: T0, dueAt: null, version: 1 });
     expect(afterwards).toBeUndefined();
   });
 });
@@ -402,8 +402,14 @@ describe('Inference: the DynamoDB state store', () => {
       pk: { S: 'k1' },
       state: { S: JSON.stringify(pending) },
       expiresAt: { N: String(Math.ceil((T0 + 1_500) / 1000)) },
+      version: { N: '1' },
       pending: { S: '1' },
       pendingSince: { N: String(pending.dueAt) },
+    });
+    // A key read as absent is created only if it still is.
+    expect(dynamo.commandCalls(PutItemCommand)[0]?.args[0].input).toMatchObject({
+      ConditionExpression: 'attribute_not_exists(#version)',
+      ExpressionAttributeNames: { '#version': 'version' },
     });
     expect(items[1]).not.toHaveProperty('pending');
     expect(items[1]).not.toHaveProperty('pendingSince');
