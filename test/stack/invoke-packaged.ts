@@ -26,6 +26,9 @@ const errorOf = (error: unknown) =>
 const finish = (outcome: InvokeOutcome): void => writeFileSync(resultFile, JSON.stringify(outcome));
 
 const functionName = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'authtrail-test';
+/** The function's timeout from the template (the triggers' 5 s unless the test says otherwise). */
+const timeoutMs = Number(process.env.AUTHTRAIL_TEST_TIMEOUT_MS ?? '5000');
+let invokedAt = Date.now();
 const context = {
   callbackWaitsForEmptyEventLoop: true,
   functionName,
@@ -35,7 +38,7 @@ const context = {
   awsRequestId: '7f1c2d3e-0000-4000-8000-000000000001',
   logGroupName: `/aws/lambda/${functionName}`,
   logStreamName: '2026/11/27/[$LATEST]0123456789abcdef',
-  getRemainingTimeInMillis: () => 5_000,
+  getRemainingTimeInMillis: () => Math.max(0, invokedAt + timeoutMs - Date.now()),
   done: () => undefined,
   fail: () => undefined,
   succeed: () => undefined,
@@ -52,6 +55,7 @@ try {
 
 try {
   const event: unknown = JSON.parse(readFileSync(eventFile, 'utf8'));
+  invokedAt = Date.now();
   finish({ phase: 'invoke', returned: await handler(event, context) });
 } catch (error) {
   finish({ phase: 'invoke', error: errorOf(error) });

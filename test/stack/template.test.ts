@@ -1144,6 +1144,8 @@ const startFakeAws = async (): Promise<{ url: string; calls: AwsCall[]; server: 
         'DynamoDB_20120810.GetItem': () => ({}),
         'DynamoDB_20120810.PutItem': () => ({}),
         'DynamoDB_20120810.Query': () => ({ Items: [], Count: 0, ScannedCount: 0 }),
+        // recover-spilled's checkpoint table: no checkpoint yet, every advance accepted.
+        'DynamoDB_20120810.UpdateItem': () => ({}),
         'secretsmanager.GetSecretValue': () =>
           body.SecretId === siemSecretIdOf('dev')
             ? {
@@ -1273,6 +1275,8 @@ const invokePackaged = async (
             ...(variables as Record<string, string>),
             LAMBDA_TASK_ROOT: directory,
             AWS_LAMBDA_FUNCTION_NAME: `authtrail-dev-${name}`,
+            // invoke-packaged.ts counts context.getRemainingTimeInMillis() down from the function's timeout, as Lambda does.
+            AUTHTRAIL_TEST_TIMEOUT_MS: String(Number(functionOf(template, name).Timeout) * 1000),
             AWS_REGION: 'eu-west-1',
             AWS_ACCESS_KEY_ID: 'AKIATESTONLYNOTREAL0',
             AWS_SECRET_ACCESS_KEY: 'test-only-not-a-real-secret',
@@ -1414,8 +1418,8 @@ describe('the packaged dev functions', () => {
       }),
     );
 
-    // Act
-    const { result, calls } = await invokePackaged(RECOVER, eventFile);
+    // Act: the checkpoint table's name is a Ref only CloudFormation resolves
+    const { result, calls } = await invokePackaged(RECOVER, eventFile, () => ({ AUTHTRAIL_RECOVER_CHECKPOINT_TABLE: 'authtrail-dev-recovery' }));
 
     // Assess
     expect(result).toMatchObject({ phase: 'invoke', returned: expect.any(Object) });
