@@ -158,24 +158,38 @@ export const recoverResumably = async (options: ResumableRecoveryOptions): Promi
     group.reached = to;
   };
 
+  /** A slice's matching lines; undefined when the log group does not exist. */
+  const fetchSlice = async (logGroup: string, since: number, sliceEnd: number) => {
+    const lines: { timestamp: number; record: SpillRecord }[] = [];
+    try {
+      // FilterLogEvents takes both ends inclusive: the slice is [since, sliceEnd).
+      for await (const page of filterLogLines(options.logs, logGroup, filterPattern, since, sliceEnd - 1)) {
+        for (const line of page) {
+          const record = parse(line.message);
+          if (record !== undefined) lines.push({ timestamp: line.timestamp, record });
+        }
+      }
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return undefined;
+      throw error;
+    }
+    return lines;
+  };
+
   groups: for (const group of queue) {
+    // The next slice is fetched while the current one is published: reading and publishing overlap.
+    let fetching: ReturnType<typeof fetchSlice> | undefined;
     while (group.reached < options.until) {
       if (outOfTime()) {
         stoppedBy = StopReason.Deadline;
         break groups;
       }
       const sliceEnd = Math.min(group.reached + sliceMs, options.until);
-      const lines: { timestamp: number; record: SpillRecord }[] = [];
-      try {
-        // FilterLogEvents takes both ends inclusive: the slice is [reached, sliceEnd).
-        for await (const page of filterLogLines(options.logs, group.logGroup, filterPattern, group.reached, sliceEnd - 1)) {
-          for (const line of page) {
-            const record = parse(line.message);
-            if (record !== undefined) lines.push({ timestamp: line.timestamp, record });
-          }
-        }
-      } catch (error) {
-        if (!(error instanceof ResourceNotFoundException)) throw error;
+      const lines = await (fetching ?? fetchSlice(group.logGroup, group.reached, sliceEnd));
+      fetching = sliceEnd < options.until ? fetchSlice(group.logGroup, sliceEnd, Math.min(sliceEnd + sliceMs, options.until)) : undefined;
+      // An unused prefetch must not surface as an unhandled rejection; a used one rethrows where it is awaited.
+      fetching?.catch(() => undefined);
+      if (lines === undefined) {
         // No log group: the function never logged, so there is nothing before `until` to recover.
         group.missing = true;
         await advance(group, options.until);
