@@ -18,7 +18,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AUTH_EVENT_SOURCE } from '../../lib/auth-event/schema.ts';
 import { conditionHolds, loadRegistryValidator, type RegistryValidator } from './cfn-schema.ts';
 import type { CfnResource, CfnTemplate } from './package-stack.ts';
@@ -56,10 +56,11 @@ export const describeDeployChecks = (STAGES: readonly Stage[], templateOf: (stag
   };
   const ofType = (stage: Stage, type: string) => Object.entries(template(stage).Resources).filter(([, candidate]) => candidate.Type === type);
 
-  let validator: RegistryValidator;
-  beforeAll(() => {
-    validator = loadRegistryValidator();
-  });
+  // Compiled on first use (seconds: 20 schemas), by the test that needs it rather than beside the packaging hooks.
+  let compiled: RegistryValidator | undefined;
+  const registry = (): RegistryValidator => (compiled ??= loadRegistryValidator());
+  /** Compiling the schemas takes seconds on a busy machine: the tests that do it get a minute. */
+  const COMPILE_TIMEOUT_MS = 60_000;
 
   describe.each(STAGES)('stage %s', (stage) => {
     it('conforms to the CloudFormation registry schema of each resource type, every resource', () => {
@@ -70,14 +71,14 @@ export const describeDeployChecks = (STAGES: readonly Stage[], templateOf: (stag
       const problems = Object.entries(Resources).flatMap(([logicalId, candidate]) =>
         candidate.Type.startsWith('Custom::') || (candidate.Condition !== undefined && !conditionHolds(Conditions, candidate.Condition))
           ? []
-          : validator.problemsOf(candidate.Type, candidate.Properties).map((problem) => `${logicalId} (${candidate.Type}): ${problem}`),
+          : registry().problemsOf(candidate.Type, candidate.Properties).map((problem) => `${logicalId} (${candidate.Type}): ${problem}`),
       );
 
       // Assess
       expect(problems).toEqual([]);
       const types = new Set(Object.values(Resources).map((candidate) => candidate.Type).filter((type) => !type.startsWith('Custom::')));
-      expect([...types].filter((type) => !validator.types.includes(type))).toEqual([]);
-    });
+      expect([...types].filter((type) => !registry().types.includes(type))).toEqual([]);
+    }, COMPILE_TIMEOUT_MS);
 
     it('reserves no concurrency for any function: a new account may have none to reserve', () => {
       // Act
@@ -193,14 +194,14 @@ export const describeDeployChecks = (STAGES: readonly Stage[], templateOf: (stag
 
       // Act
       const problems = {
-        misspelt: validator.problemsOf('AWS::SQS::Queue', { ...queue, MessageRetentionPeriodSeconds: 60 }),
-        wrongType: validator.problemsOf('AWS::SQS::Queue', { ...queue, SqsManagedSseEnabled: 'yes' }),
-        missingRequired: validator.problemsOf('AWS::Lambda::Function', fnWithoutRole),
-        outOfRange: validator.problemsOf('AWS::SQS::Queue', { ...queue, MessageRetentionPeriod: 1209601 }),
-        readOnly: validator.problemsOf('AWS::SQS::Queue', { ...queue, Arn: 'arn:aws:sqs:eu-west-1:123456789012:x' }),
-        notAnIntrinsic: validator.problemsOf('AWS::SQS::Queue', { ...queue, VisibilityTimeout: { 'Fn::Evil': 1 } }),
-        unknownType: validator.problemsOf('AWS::SQS::Queues', queue),
-        intact: validator.problemsOf('AWS::SQS::Queue', queue),
+        misspelt: registry().problemsOf('AWS::SQS::Queue', { ...queue, MessageRetentionPeriodSeconds: 60 }),
+        wrongType: registry().problemsOf('AWS::SQS::Queue', { ...queue, SqsManagedSseEnabled: 'yes' }),
+        missingRequired: registry().problemsOf('AWS::Lambda::Function', fnWithoutRole),
+        outOfRange: registry().problemsOf('AWS::SQS::Queue', { ...queue, MessageRetentionPeriod: 1209601 }),
+        readOnly: registry().problemsOf('AWS::SQS::Queue', { ...queue, Arn: 'arn:aws:sqs:eu-west-1:123456789012:x' }),
+        notAnIntrinsic: registry().problemsOf('AWS::SQS::Queue', { ...queue, VisibilityTimeout: { 'Fn::Evil': 1 } }),
+        unknownType: registry().problemsOf('AWS::SQS::Queues', queue),
+        intact: registry().problemsOf('AWS::SQS::Queue', queue),
       };
 
       // Assess
@@ -208,7 +209,7 @@ export const describeDeployChecks = (STAGES: readonly Stage[], templateOf: (stag
       for (const [name, found] of Object.entries(problems)) if (name !== 'intact') expect(found, name).not.toEqual([]);
       expect(problems.missingRequired.join(' ')).toContain('Role');
       expect(problems.readOnly).toContain('/Arn is read-only');
-    });
+    }, COMPILE_TIMEOUT_MS);
   });
 
   describe.each(STAGES.filter((stage) => POOL_MODE[stage] === 'existing'))('existing pool, stage %s', (stage) => {
