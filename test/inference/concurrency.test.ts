@@ -20,22 +20,11 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AuthEvent } from '../../lib/auth-event/schema.ts';
 import { createDynamoDbStateStore } from '../../lib/inference/dynamodb-store.ts';
 import { MAX_STATE_ATTEMPTS, StateConflictError, createFailedSignInInference, failedIdOf } from '../../lib/inference/failed-sign-in.ts';
-import { golden } from '../siem/helpers.ts';
+import { T0, WINDOW_SECONDS, attempt, success } from './helpers.ts';
 
-const WINDOW_SECONDS = 120;
-const T0 = Date.parse('2026-11-27T10:00:00.000Z');
 const TABLE = 'authtrail-dev-sign-ins';
-
-const at = (file: string, seconds: number, id: string): AuthEvent => ({
-  ...golden(file),
-  id: id.padEnd(32, '0'),
-  time: new Date(T0 + seconds * 1000).toISOString(),
-});
-const attempt = (seconds: number, id: string) => at('pre-authentication/sign-in-attempt-web.json', seconds, id);
-const success = (seconds: number, id: string) => at('post-authentication/sign-in-web.json', seconds, id);
 
 type Item = Record<string, AttributeValue>;
 
@@ -57,26 +46,18 @@ const fakeTable = (dynamo: ReturnType<typeof mockClient>, beforeWrite: () => Pro
   const items = new Map<string, Item>();
   let conflicts = 0;
   dynamo.on(GetItemCommand).callsFake(async (input) => ({ Item: structuredClone(items.get(input.Key.pk.S)) }));
-  dynamo.on(PutItemCommand).callsFake(async (input) => {
+  /** Applies a write if its condition holds on the stored item, as DynamoDB does; else ConditionalCheckFailedException. */
+  const conditionalWrite = async (key: string, input: Parameters<typeof conditionHolds>[1], apply: () => void) => {
     await beforeWrite();
-    const key = input.Item.pk.S as string;
     if (!conditionHolds(items.get(key), input)) {
       conflicts += 1;
       throw conditionFailed();
     }
-    items.set(key, structuredClone(input.Item));
+    apply();
     return {};
-  });
-  dynamo.on(DeleteItemCommand).callsFake(async (input) => {
-    await beforeWrite();
-    const key = input.Key.pk.S as string;
-    if (!conditionHolds(items.get(key), input)) {
-      conflicts += 1;
-      throw conditionFailed();
-    }
-    items.delete(key);
-    return {};
-  });
+  };
+  dynamo.on(PutItemCommand).callsFake((input) => conditionalWrite(input.Item.pk.S, input, () => items.set(input.Item.pk.S, structuredClone(input.Item))));
+  dynamo.on(DeleteItemCommand).callsFake((input) => conditionalWrite(input.Key.pk.S, input, () => items.delete(input.Key.pk.S)));
   dynamo.on(QueryCommand).callsFake(async (input) => ({
     Items: [...items.values()]
       .filter((item) => item.pending?.S === '1' && Number(item.pendingSince?.N) <= Number(input.ExpressionAttributeValues[':now'].N))

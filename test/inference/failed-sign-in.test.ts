@@ -14,18 +14,8 @@ import { createFileStateStore, createMemoryStateStore } from '../../lib/inferenc
 import { toBusEnvelope } from '../../lib/routing/bus-entry.ts';
 import { createNdjsonFile, storePaths } from '../../lib/sinks/local-store.ts';
 import { golden } from '../siem/helpers.ts';
+import { T0, WINDOW_SECONDS, attempt, success } from './helpers.ts';
 
-const WINDOW_SECONDS = 120;
-const T0 = Date.parse('2026-11-27T10:00:00.000Z');
-
-/** Alice's attempt and success through the web client (the goldens), moved to `seconds` after T0, with fresh ids. */
-const at = (file: string, seconds: number, id: string): AuthEvent => ({
-  ...golden(file),
-  id: id.padEnd(32, '0'),
-  time: new Date(T0 + seconds * 1000).toISOString(),
-});
-const attempt = (seconds: number, id: string) => at('pre-authentication/sign-in-attempt-web.json', seconds, id);
-const success = (seconds: number, id: string) => at('post-authentication/sign-in-web.json', seconds, id);
 const after = (seconds: number) => new Date(T0 + seconds * 1000);
 
 /** The engine on a memory store, both on one clock that the test moves: observe at the clock's time, sweep at a given one. */
