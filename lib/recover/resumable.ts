@@ -29,8 +29,10 @@ import type { CheckpointStore } from './checkpoint.ts';
 import { filterLogLines, markRecovered } from './recover.ts';
 
 export const RECOVERY_DEFAULTS = {
-  /** Log time fetched and sorted at once per log group. */
+  /** Log time fetched and sorted at once per log group, where spills are found. */
   sliceMs: 60_000,
+  /** Empty slices double up to this: a quiet log (the usual case, or days behind) costs few FilterLogEvents calls. */
+  maxSliceMs: 3_600_000,
   /** Events per publish call (the publisher sends them as PutEvents calls of 10). */
   chunkSize: 50,
   /** Publish calls in flight at once. */
@@ -53,6 +55,7 @@ export interface ResumableRecoveryOptions {
   /** Processing time, for `pipeline.recovered.at`. */
   now: () => Date;
   sliceMs?: number;
+  maxSliceMs?: number;
   chunkSize?: number;
   concurrency?: number;
   reserveMs?: number;
@@ -135,6 +138,7 @@ const publishWave = async (
 
 export const recoverResumably = async (options: ResumableRecoveryOptions): Promise<ResumableRecoveryReport> => {
   const sliceMs = options.sliceMs ?? RECOVERY_DEFAULTS.sliceMs;
+  const maxSliceMs = Math.max(sliceMs, options.maxSliceMs ?? RECOVERY_DEFAULTS.maxSliceMs);
   const chunkSize = options.chunkSize ?? RECOVERY_DEFAULTS.chunkSize;
   const waveSize = chunkSize * (options.concurrency ?? RECOVERY_DEFAULTS.concurrency);
   const reserveMs = options.reserveMs ?? RECOVERY_DEFAULTS.reserveMs;
@@ -178,17 +182,20 @@ export const recoverResumably = async (options: ResumableRecoveryOptions): Promi
 
   groups: for (const group of queue) {
     // The next slice is fetched while the current one is published: reading and publishing overlap.
-    let fetching: ReturnType<typeof fetchSlice> | undefined;
+    let fetching: { end: number; lines: ReturnType<typeof fetchSlice> } | undefined;
+    let span = sliceMs;
     while (group.reached < options.until) {
       if (outOfTime()) {
         stoppedBy = StopReason.Deadline;
         break groups;
       }
-      const sliceEnd = Math.min(group.reached + sliceMs, options.until);
-      const lines = await (fetching ?? fetchSlice(group.logGroup, group.reached, sliceEnd));
-      fetching = sliceEnd < options.until ? fetchSlice(group.logGroup, sliceEnd, Math.min(sliceEnd + sliceMs, options.until)) : undefined;
+      const sliceEnd = fetching?.end ?? Math.min(group.reached + span, options.until);
+      const lines = await (fetching?.lines ?? fetchSlice(group.logGroup, group.reached, sliceEnd));
+      span = lines !== undefined && lines.length === 0 ? Math.min(span * 2, maxSliceMs) : sliceMs;
+      const nextEnd = Math.min(sliceEnd + span, options.until);
+      fetching = sliceEnd < options.until ? { end: nextEnd, lines: fetchSlice(group.logGroup, sliceEnd, nextEnd) } : undefined;
       // An unused prefetch must not surface as an unhandled rejection; a used one rethrows where it is awaited.
-      fetching?.catch(() => undefined);
+      fetching?.lines.catch(() => undefined);
       if (lines === undefined) {
         // No log group: the function never logged, so there is nothing before `until` to recover.
         group.missing = true;

@@ -160,6 +160,26 @@ describe('Recover: resumable runs', () => {
     expect(bus.accepted.length).toBe(10);
   });
 
+  it('crosses a quiet stretch of log in few requests, slices doubling while empty, and still finds what follows it', async () => {
+    // Prepare: ten hours without a spill, then three
+    const tenHours = 10 * 3_600_000;
+    logs.groups.set(POST_AUTH, spills(3, T0 + tenHours, 1_000, '9'));
+    logs.groups.set(PRE_SIGNUP, []);
+    logs.requests.length = 0;
+
+    // Act
+    const report = await run({ checkpoints: createMemoryCheckpointStore(), until: T0 + tenHours + 60_000 });
+
+    // Assess: 60 one-minute requests' worth of log per group would be 601; doubling up to an hour takes a few dozen
+    const requests = logs.requests.filter((request) => request.logGroupName === POST_AUTH);
+    expect(report).toMatchObject({ stoppedBy: StopReason.CaughtUp, backlogSeconds: 0 });
+    expect(publishedIds().size).toBe(3);
+    expect(requests.length).toBeLessThan(25);
+    // Consecutive ranges, no gap and no overlap, from the start to the target.
+    requests.forEach((request, index) => expect(request.startTime).toBe(index === 0 ? T0 : (requests[index - 1]!.endTime as number) + 1));
+    expect(requests.at(-1)?.endTime).toBe(T0 + tenHours + 60_000 - 1);
+  });
+
   it('targets what was logged before the lag, on a whole minute, so a retried run has the same target', () => {
     // Act / Assess
     expect(scheduledUntil(new Date('2026-11-27T12:00:07Z'), 5)).toBe(Date.parse('2026-11-27T11:55:00Z'));
