@@ -127,6 +127,7 @@ export const stageAlarms = (ctx: RenderContext): AlarmDefinition[] => {
       [
         ['SiemDeadLetterQueueNotEmpty', 'siem-dlq-not-empty', names.siemDeadLetterQueue, 'The SIEM refused events or gave up on them: they wait in the SIEM DLQ (npm run redrive; docs/siem.md).'],
         ['DeliveryDeadLetterQueueNotEmpty', 'delivery-dlq-not-empty', names.deliveryDeadLetterQueue, 'EventBridge could not deliver events to the log group or the SIEM queue (docs/deploy.md).'],
+        ['AsyncFailureQueueNotEmpty', 'async-failures-not-empty', names.asyncFailureQueue, 'An asynchronous invocation (failed-sign-ins, recover-spilled, cognito-log-events) failed all its attempts: its payload waits in the async failure queue (replay: docs/deploy.md).'],
       ] as const
     ).map(([id, title, queue, description]) =>
       alarm(id, title, description, {
@@ -140,6 +141,17 @@ export const stageAlarms = (ctx: RenderContext): AlarmDefinition[] => {
         TreatMissingData: 'notBreaching',
       }),
     ),
+    // A run that caught up reports 0; a backlog left by two runs in a row means recovery is not keeping up.
+    alarm('RecoveryBacklog', 'recovery-backlog', 'Spill recovery did not catch up in two runs in a row: the bus still refuses events, or a backlog is being worked off (docs/delivery.md).', {
+      ...authtrail(MetricName.RecoveryBacklog),
+      Statistic: 'Minimum',
+      Period: 900,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    }),
     alarm('SiemFailureRate', 'siem-failure-rate', `More than ${ALARM_THRESHOLDS.siemFailureRatePercent} % of SIEM messages were not delivered (failed or rejected).`, {
       Metrics: [
         stat('delivered', METRICS_NAMESPACE, MetricName.SiemDelivered, authtrailDims, 'Sum'),

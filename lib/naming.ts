@@ -11,6 +11,8 @@ export const namesFor = (stage: string) => ({
   siemQueue: `authtrail-${stage}-siem`,
   siemDeadLetterQueue: `authtrail-${stage}-siem-dlq`,
   deliveryDeadLetterQueue: `authtrail-${stage}-delivery-dlq`,
+  asyncFailureQueue: `authtrail-${stage}-async-failures`,
+  recoveryCheckpointTable: `authtrail-${stage}-recovery`,
   dashboard: (title: string) => `authtrail-${stage}-${title}`,
   alarm: (title: string) => `authtrail-${stage}-${title}`,
   query: (title: string) => `authtrail/${stage}/${title}`,

@@ -12,20 +12,50 @@
  *   never scans the table. (The name is older than its meaning: renaming an
  *   index key would make CloudFormation replace the index.)
  *
+ * - `version` (N): incremented by every write. A write or delete is conditional on
+ *   the version read (or on no item, for a new key): two invocations changing the
+ *   same key at once (an attempt and its success arrive together, the sweep runs
+ *   beside them) cannot lose each other's change; the loser gets
+ *   ConditionalCheckFailedException, thrown as StateConflictError, and the engine
+ *   reads the key again and redoes its change. So the function needs no reserved
+ *   concurrency (a new account's quota may not allow any).
+ *
  * TTL deletes lazily (within days), so an expired item is treated as absent on
- * read, as the other stores do.
+ * read, as the other stores do; the condition is on the version, not on
+ * expiry, so an expired item still present is replaced like any other.
  */
 import {
+  ConditionalCheckFailedException,
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import type { KeyState, SignInStateStore } from './failed-sign-in.ts';
+import { StateConflictError, type KeyState, type SignInStateStore } from './failed-sign-in.ts';
 
 export const PENDING_INDEX = 'pending';
 const PENDING = '1';
+
+/** The write condition: the item is still at the version read, or, for a key read as absent, has no version. */
+const unchangedSince = (version: number | undefined) =>
+  version === undefined
+    ? { ConditionExpression: 'attribute_not_exists(#version)', ExpressionAttributeNames: { '#version': 'version' } }
+    : {
+        ConditionExpression: '#version = :read',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':read': { N: String(version) } },
+      };
+
+/** Runs a conditional write; a failed condition becomes StateConflictError. */
+const conditional = async (key: string, write: () => Promise<unknown>): Promise<void> => {
+  try {
+    await write();
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw new StateConflictError(key, { cause: error });
+    throw error;
+  }
+};
 
 export const createDynamoDbStateStore = (options: {
   client: DynamoDBClient;
@@ -37,24 +67,32 @@ export const createDynamoDbStateStore = (options: {
     get: async (key) => {
       const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: key } }, ConsistentRead: true }));
       if (Item?.state?.S === undefined) return undefined;
-      if (Number(Item.expiresAt?.N ?? '0') * 1000 < clock()) return undefined;
-      return JSON.parse(Item.state.S) as KeyState;
+      const version = Item.version?.N === undefined ? undefined : Number(Item.version.N);
+      // Expired but not yet deleted: no state, but a write must still know the version it replaces.
+      if (Number(Item.expiresAt?.N ?? '0') * 1000 < clock()) {
+        return version === undefined ? undefined : { attempts: [], successes: [], done: [], watermark: 0, dueAt: null, version };
+      }
+      return { ...(JSON.parse(Item.state.S) as KeyState), ...(version === undefined ? {} : { version }) };
     },
-    put: async (key, state, expiresAt) => {
-      await client.send(
-        new PutItemCommand({
-          TableName: tableName,
-          Item: {
-            pk: { S: key },
-            state: { S: JSON.stringify(state) },
-            expiresAt: { N: String(Math.ceil(expiresAt / 1000)) },
-            ...(state.dueAt === null ? {} : { pending: { S: PENDING }, pendingSince: { N: String(state.dueAt) } }),
-          },
-        }),
+    put: async (key, { version, ...state }, expiresAt) => {
+      await conditional(key, () =>
+        client.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: {
+              pk: { S: key },
+              state: { S: JSON.stringify(state) },
+              expiresAt: { N: String(Math.ceil(expiresAt / 1000)) },
+              version: { N: String((version ?? 0) + 1) },
+              ...(state.dueAt === null ? {} : { pending: { S: PENDING }, pendingSince: { N: String(state.dueAt) } }),
+            },
+            ...unchangedSince(version),
+          }),
+        ),
       );
     },
-    delete: async (key) => {
-      await client.send(new DeleteItemCommand({ TableName: tableName, Key: { pk: { S: key } } }));
+    delete: async (key, version) => {
+      await conditional(key, () => client.send(new DeleteItemCommand({ TableName: tableName, Key: { pk: { S: key } }, ...unchangedSince(version) })));
     },
     dueKeys: async (now) => {
       const keys: string[] = [];

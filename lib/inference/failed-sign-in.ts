@@ -55,13 +55,35 @@ export interface KeyState {
   watermark: number;
   /** Processing time (epoch ms) from which a sweep may find a pending attempt due; null when none is pending. */
   dueAt: number | null;
+  /**
+   * The store's version of this state when it was read (absent: the key had none). A store writes a state back
+   * only if nobody wrote the key since: concurrent invocations never overwrite each other's changes.
+   */
+  version?: number;
 }
 
+/** Another invocation changed the key between our read and our write: read it again and redo the change. */
+export class StateConflictError extends Error {
+  readonly code = 'STATE_CONFLICT' as const;
+  constructor(key: string, options?: ErrorOptions) {
+    super(`sign-in state of one key changed since it was read (key length ${key.length})`, options);
+    this.name = 'StateConflictError';
+  }
+}
+
+/** Attempts at one key's read-change-write before the conflict is thrown (Lambda then retries the invocation). */
+export const MAX_STATE_ATTEMPTS = 8;
+
 export interface SignInStateStore {
+  /** The key's state, with the `version` it was read at. */
   get(key: string): Promise<KeyState | undefined>;
-  /** Replaces the key's state; `expiresAt` (epoch ms, processing time) lets the store forget it (a TTL on AWS). */
+  /**
+   * Replaces the key's state, only if the key is still at `state.version` (absent: has no state); else throws
+   * StateConflictError. `expiresAt` (epoch ms, processing time) lets the store forget it (a TTL on AWS).
+   */
   put(key: string, state: KeyState, expiresAt: number): Promise<void>;
-  delete(key: string): Promise<void>;
+  /** Deletes the key's state, under the same condition as `put`. */
+  delete(key: string, version?: number): Promise<void>;
   /** Keys whose `dueAt` is at or before `now`. */
   dueKeys(now: number): Promise<string[]>;
 }
@@ -168,8 +190,18 @@ export const createFailedSignInInference = (
   const save = async (key: string, state: KeyState, now: number) => {
     state.dueAt = dueAtOf(state, windowMs, now);
     const expiresAt = keepUntil(state);
-    if (expiresAt < now) await store.delete(key);
+    if (expiresAt < now) await store.delete(key, state.version);
     else await store.put(key, state, expiresAt);
+  };
+  /** Read, change, write one key; when another invocation wrote it in between, again from a fresh read. */
+  const withKey = async <T>(key: string, change: () => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await change();
+      } catch (error) {
+        if (!(error instanceof StateConflictError) || attempt >= MAX_STATE_ATTEMPTS) throw error;
+      }
+    }
   };
 
   return {
@@ -178,18 +210,20 @@ export const createFailedSignInInference = (
       if (!attempt && !isSuccess(event)) return;
       const now = clock().getTime();
       const key = correlationKeyOf(event);
-      const state = (await store.get(key)) ?? { attempts: [], successes: [], done: [], watermark: 0, dueAt: null };
-      const at = Date.parse(event.time);
-      if (attempt) {
-        if (state.done.some((done) => done.id === event.id) || state.attempts.some((pending) => pending.id === event.id)) return;
-        state.attempts.push({ id: event.id, at, seenAt: now, event });
-      } else {
-        if (state.successes.some((success) => success.id === event.id)) return;
-        state.successes.push({ id: event.id, at, seenAt: now, settled: null });
-      }
-      state.watermark = Math.max(state.watermark, at);
-      reconcile(state, windowMs);
-      await save(key, state, now);
+      await withKey(key, async () => {
+        const state = (await store.get(key)) ?? { attempts: [], successes: [], done: [], watermark: 0, dueAt: null };
+        const at = Date.parse(event.time);
+        if (attempt) {
+          if (state.done.some((done) => done.id === event.id) || state.attempts.some((pending) => pending.id === event.id)) return;
+          state.attempts.push({ id: event.id, at, seenAt: now, event });
+        } else {
+          if (state.successes.some((success) => success.id === event.id)) return;
+          state.successes.push({ id: event.id, at, seenAt: now, settled: null });
+        }
+        state.watermark = Math.max(state.watermark, at);
+        reconcile(state, windowMs);
+        await save(key, state, now);
+      });
     },
 
     sweep: async (options = {}) => {
@@ -199,18 +233,22 @@ export const createFailedSignInInference = (
       // With a complete log every key with a pending attempt may be due, whatever its idle timeout says.
       const duePoint = Number.isFinite(completeUntil) ? Number.MAX_SAFE_INTEGER : now;
       for (const key of await store.dueKeys(duePoint)) {
-        const state = await store.get(key);
-        if (state === undefined) continue;
-        const expired = state.attempts.filter((attempt) => isDue(attempt, state, windowMs, now, completeUntil));
-        const inferred = expired.map((attempt) => failedSignInOf(attempt.event, windowSeconds));
-        if (inferred.length > 0) await options.emit?.(inferred);
+        // A conflict after `emit` re-reads the key and may emit the same failures again: same ids, deduplicated downstream.
+        const inferred = await withKey(key, async () => {
+          const state = await store.get(key);
+          if (state === undefined) return [];
+          const expired = state.attempts.filter((attempt) => isDue(attempt, state, windowMs, now, completeUntil));
+          const found = expired.map((attempt) => failedSignInOf(attempt.event, windowSeconds));
+          if (found.length > 0) await options.emit?.(found);
+          state.attempts = state.attempts.filter((attempt) => !expired.includes(attempt));
+          state.done.push(...expired.map(({ id, at, seenAt }) => ({ id, at, seenAt })));
+          state.done = state.done.filter((done) => done.seenAt + windowMs + PENDING_RETENTION_MS >= now);
+          // Successes that settled nothing and have waited a window have nothing left to pair with.
+          state.successes = state.successes.filter((success) => success.settled === null && success.seenAt + windowMs >= now);
+          await save(key, state, now);
+          return found;
+        });
         failed.push(...inferred);
-        state.attempts = state.attempts.filter((attempt) => !expired.includes(attempt));
-        state.done.push(...expired.map(({ id, at, seenAt }) => ({ id, at, seenAt })));
-        state.done = state.done.filter((done) => done.seenAt + windowMs + PENDING_RETENTION_MS >= now);
-        // Successes that settled nothing and have waited a window have nothing left to pair with.
-        state.successes = state.successes.filter((success) => success.settled === null && success.seenAt + windowMs >= now);
-        await save(key, state, now);
       }
       return failed.sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));
     },

@@ -13,12 +13,15 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { KeyState, SignInStateStore } from './failed-sign-in.ts';
+import { StateConflictError, type KeyState, type SignInStateStore } from './failed-sign-in.ts';
 
 interface Entry {
   state: KeyState;
   expiresAt: number;
 }
+
+/** The version a state is stored at, outside the state itself. */
+const versionOf = (entry: Entry | undefined): number | undefined => entry?.state.version;
 
 const storeOver = (
   load: () => Map<string, Entry>,
@@ -30,15 +33,21 @@ const storeOver = (
     for (const [key, entry] of entries) if (entry.expiresAt < clock()) entries.delete(key);
     return entries;
   };
+  // The same condition as the DynamoDB store's conditional writes, so the engine's retry is exercised everywhere.
+  const checkVersion = (entries: Map<string, Entry>, key: string, expected: number | undefined) => {
+    if (versionOf(entries.get(key)) !== expected) throw new StateConflictError(key);
+  };
   return {
     get: async (key) => structuredClone(live().get(key)?.state),
     put: async (key, state, expiresAt) => {
       const entries = live();
-      entries.set(key, { state: structuredClone(state), expiresAt });
+      checkVersion(entries, key, state.version);
+      entries.set(key, { state: { ...structuredClone(state), version: (state.version ?? 0) + 1 }, expiresAt });
       save(entries);
     },
-    delete: async (key) => {
+    delete: async (key, version) => {
       const entries = live();
+      checkVersion(entries, key, version);
       entries.delete(key);
       save(entries);
     },

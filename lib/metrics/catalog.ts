@@ -33,7 +33,7 @@ export type Dimension = (typeof Dimension)[keyof typeof Dimension];
 /** The value of the client dimension when the config names no client (or there is none). */
 export const UNKNOWN = 'unknown' as const;
 
-export const MetricUnitName = { Count: 'Count', Milliseconds: 'Milliseconds' } as const;
+export const MetricUnitName = { Count: 'Count', Milliseconds: 'Milliseconds', Seconds: 'Seconds' } as const;
 export type MetricUnitName = (typeof MetricUnitName)[keyof typeof MetricUnitName];
 
 export const MetricName = {
@@ -58,6 +58,9 @@ export const MetricName = {
   SiemFailed: 'SiemFailed',
   SiemRetried: 'SiemRetried',
   SiemRequests: 'SiemRequests',
+  // spill recovery (recover-spilled)
+  RecoveredEvents: 'RecoveredEvents',
+  RecoveryBacklog: 'RecoveryBacklog',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 
@@ -66,7 +69,7 @@ export interface MetricDefinition {
   /** Dimension sets besides `service` and `stage`, which every set includes; `[]` is the service+stage set. */
   dimensionSets: readonly (readonly Dimension[])[];
   /** Which function emits it. */
-  emittedBy: 'triggers' | 'siem-forwarder' | 'failed-sign-ins';
+  emittedBy: 'triggers' | 'siem-forwarder' | 'failed-sign-ins' | 'recover-spilled';
   description: string;
 }
 
@@ -144,6 +147,13 @@ export const METRICS = {
     description: 'Messages received again after an earlier failed attempt (SQS ApproximateReceiveCount > 1)',
   },
   SiemRequests: { unit: 'Count', dimensionSets: [[]], emittedBy: 'siem-forwarder', description: 'HTTP requests to the SIEM, retries included' },
+  RecoveredEvents: { unit: 'Count', dimensionSets: [[]], emittedBy: 'recover-spilled', description: 'Spilled AuthEvents re-published by a recovery run' },
+  RecoveryBacklog: {
+    unit: 'Seconds',
+    dimensionSets: [[]],
+    emittedBy: 'recover-spilled',
+    description: 'Log time not yet searched for spilled events after a recovery run (0: caught up)',
+  },
 } as const satisfies Record<MetricName, MetricDefinition>;
 
 /** The dimensions every set starts with, in EMF order. */

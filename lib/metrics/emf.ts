@@ -9,7 +9,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRICS, dimensionSetsOf, type MetricPoint, type MetricsRecorder } from './catalog.ts';
 
-const UNIT = { Count: MetricUnit.Count, Milliseconds: MetricUnit.Milliseconds } as const;
+const UNIT = { Count: MetricUnit.Count, Milliseconds: MetricUnit.Milliseconds, Seconds: MetricUnit.Seconds } as const;
 
 const emitPoint = (metrics: Metrics, point: MetricPoint): void => {
   const sets = dimensionSetsOf(point);

@@ -39,6 +39,35 @@ export interface FoundSpills {
   missingLogGroups: string[];
 }
 
+/** One log line that matched, with its log event time (epoch ms). */
+export interface LogLine {
+  timestamp: number;
+  message: string;
+}
+
+/**
+ * Every line of a log group matching `filterPattern` from `since` to `until`
+ * (both inclusive, as FilterLogEvents takes them), page by page.
+ */
+export async function* filterLogLines(
+  logs: CloudWatchLogsClient,
+  logGroupName: string,
+  filterPattern: string,
+  since: number,
+  until: number,
+): AsyncGenerator<LogLine[]> {
+  let nextToken: string | undefined;
+  do {
+    const page = await logs.send(
+      new FilterLogEventsCommand({ logGroupName, filterPattern, startTime: since, endTime: until, nextToken }),
+    );
+    yield (page.events ?? []).flatMap((event) =>
+      event.message === undefined ? [] : [{ timestamp: event.timestamp ?? since, message: event.message }],
+    );
+    nextToken = page.nextToken;
+  } while (nextToken !== undefined);
+}
+
 export const findSpills = async (
   logs: CloudWatchLogsClient,
   logGroups: readonly string[],
@@ -47,24 +76,13 @@ export const findSpills = async (
   const records: SpillRecord[] = [];
   const missingLogGroups: string[] = [];
   for (const logGroupName of logGroups) {
-    let nextToken: string | undefined;
     try {
-      do {
-        const page = await logs.send(
-          new FilterLogEventsCommand({
-            logGroupName,
-            filterPattern: SPILL_FILTER_PATTERN,
-            startTime: window.since.getTime(),
-            endTime: window.until.getTime(),
-            nextToken,
-          }),
-        );
-        for (const event of page.events ?? []) {
-          const record = event.message === undefined ? undefined : parseSpillLine(event.message);
+      for await (const lines of filterLogLines(logs, logGroupName, SPILL_FILTER_PATTERN, window.since.getTime(), window.until.getTime())) {
+        for (const line of lines) {
+          const record = parseSpillLine(line.message);
           if (record !== undefined) records.push(record);
         }
-        nextToken = page.nextToken;
-      } while (nextToken !== undefined);
+      }
     } catch (error) {
       if (!(error instanceof ResourceNotFoundException)) throw error;
       missingLogGroups.push(logGroupName);
@@ -82,6 +100,12 @@ export interface RecoverReport {
   missingLogGroups: string[];
 }
 
+/** The spilled event as it is published again: same id, with `pipeline.recovered`. */
+export const markRecovered = (record: SpillRecord, now: Date): AuthEvent => ({
+  ...record.event,
+  pipeline: { ...record.event.pipeline, recovered: { at: now.toISOString(), reason: record.reason.slice(0, 256) } },
+});
+
 /** Marks and re-publishes spilled events, once per id, in chunks so progress survives a partial failure. */
 export const republish = async (
   found: FoundSpills,
@@ -92,11 +116,7 @@ export const republish = async (
 ): Promise<RecoverReport> => {
   const unique = new Map<string, AuthEvent>();
   for (const record of found.records) {
-    if (unique.has(record.event.id)) continue;
-    unique.set(record.event.id, {
-      ...record.event,
-      pipeline: { ...record.event.pipeline, recovered: { at: now.toISOString(), reason: record.reason.slice(0, 256) } },
-    });
+    if (!unique.has(record.event.id)) unique.set(record.event.id, markRecovered(record, now));
   }
   const events = [...unique.values()];
   const failedIds: string[] = [];

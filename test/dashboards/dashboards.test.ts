@@ -109,6 +109,7 @@ describe('Alarms', () => {
       [
         ...TRIGGER_FUNCTIONS.flatMap((name) => [`authtrail-prod-${name}-errors`, `authtrail-prod-${name}-duration-near-budget`]),
         'authtrail-prod-spilled-events', 'authtrail-prod-publish-failures', 'authtrail-prod-siem-dlq-not-empty', 'authtrail-prod-delivery-dlq-not-empty',
+        'authtrail-prod-async-failures-not-empty', 'authtrail-prod-recovery-backlog',
         'authtrail-prod-siem-failure-rate', 'authtrail-prod-sign-up-denial-spike', 'authtrail-prod-cognito-sign-in-failure-rate',
       ].sort(),
     );

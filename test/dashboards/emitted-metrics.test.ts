@@ -12,6 +12,9 @@
 import { clearCaches } from '@aws-lambda-powertools/parameters';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { spillLine } from '../../lib/publish/spill.ts';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { existsSync } from 'node:fs';
@@ -155,6 +158,30 @@ beforeAll(async () => {
   await consume({ 'detail-type': 'AuthEvent signin.attempt', source: 'authtrail.cognito', detail: attempt });
   now += 10 * 60_000;
   await captureStdout(() => consume({ source: 'aws.events', 'detail-type': 'Scheduled Event' }));
+
+  // The spill recovery function: one scheduled run finds a spilled event and re-publishes it (RecoveredEvents, RecoveryBacklog).
+  const logs = mockClient(CloudWatchLogsClient);
+  const dynamo = mockClient(DynamoDBClient);
+  const scheduled = Date.parse('2026-11-27T10:15:00.000Z');
+  logs.on(FilterLogEventsCommand).callsFake((input: { startTime: number; endTime: number }) => {
+    const at = scheduled - 10 * 60_000;
+    const hit = input.startTime <= at && at <= input.endTime;
+    return { events: hit ? [{ timestamp: at, message: spillLine(attempt, 'ThrottlingException: Rate exceeded', new Date(at)) }] : [] };
+  });
+  dynamo.on(GetItemCommand).resolves({});
+  dynamo.on(UpdateItemCommand).resolves({});
+  bus.plan([], { kind: 'accept' });
+  const recover = await loadFunction<Handler>('recover-spilled', {
+    ...BASE_ENV,
+    AUTHTRAIL_EVENT_BUS_NAME: 'authtrail-dev',
+    AUTHTRAIL_RECOVER_CHECKPOINT_TABLE: 'authtrail-dev-recovery',
+    AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint,
+  });
+  await captureStdout(() =>
+    recover({ source: 'aws.events', 'detail-type': 'Scheduled Event', time: new Date(scheduled).toISOString() }, context('recover-spilled')),
+  );
+  logs.restore();
+  dynamo.restore();
 }, 60_000);
 
 afterAll(async () => {

@@ -22,13 +22,22 @@ export interface FakeCloudWatchLogs {
 
 const PAGE_SIZE = 2;
 
-export const startFakeCloudWatchLogs = async (port = 0): Promise<FakeCloudWatchLogs> => {
+export interface FakeCloudWatchLogsOptions {
+  /** Events per page (default 2, to exercise nextToken). */
+  pageSize?: number;
+  /** Time to answer each request, as the service takes (default 0). */
+  latencyMs?: number;
+}
+
+export const startFakeCloudWatchLogs = async (port = 0, options: FakeCloudWatchLogsOptions = {}): Promise<FakeCloudWatchLogs> => {
+  const pageSize = options.pageSize ?? PAGE_SIZE;
   const groups = new Map<string, LogLine[]>();
   const requests: FakeCloudWatchLogs['requests'] = [];
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
+    request.on('end', async () => {
+      if ((options.latencyMs ?? 0) > 0) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
       const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
       requests.push(input);
       const lines = groups.get(input.logGroupName);
@@ -46,8 +55,8 @@ export const startFakeCloudWatchLogs = async (port = 0): Promise<FakeCloudWatchL
           (marker === undefined || line.message.includes(`"authtrail":"${marker}"`)),
       );
       const offset = Number(input.nextToken ?? 0);
-      const page = matching.slice(offset, offset + PAGE_SIZE);
-      const next = offset + PAGE_SIZE < matching.length ? String(offset + PAGE_SIZE) : undefined;
+      const page = matching.slice(offset, offset + pageSize);
+      const next = offset + pageSize < matching.length ? String(offset + pageSize) : undefined;
       response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
       response.end(
         JSON.stringify({

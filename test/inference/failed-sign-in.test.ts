@@ -14,18 +14,8 @@ import { createFileStateStore, createMemoryStateStore } from '../../lib/inferenc
 import { toBusEnvelope } from '../../lib/routing/bus-entry.ts';
 import { createNdjsonFile, storePaths } from '../../lib/sinks/local-store.ts';
 import { golden } from '../siem/helpers.ts';
+import { T0, WINDOW_SECONDS, attempt, success } from './helpers.ts';
 
-const WINDOW_SECONDS = 120;
-const T0 = Date.parse('2026-11-27T10:00:00.000Z');
-
-/** Alice's attempt and success through the web client (the goldens), moved to `seconds` after T0, with fresh ids. */
-const at = (file: string, seconds: number, id: string): AuthEvent => ({
-  ...golden(file),
-  id: id.padEnd(32, '0'),
-  time: new Date(T0 + seconds * 1000).toISOString(),
-});
-const attempt = (seconds: number, id: string) => at('pre-authentication/sign-in-attempt-web.json', seconds, id);
-const success = (seconds: number, id: string) => at('post-authentication/sign-in-web.json', seconds, id);
 const after = (seconds: number) => new Date(T0 + seconds * 1000);
 
 /** The engine on a memory store, both on one clock that the test moves: observe at the clock's time, sweep at a given one. */
@@ -260,7 +250,7 @@ describe('Inference: the local consumer on the local store', () => {
     const afterwards = await store.get('k');
 
     // Assess
-    expect(before).toEqual({ attempts: [], successes: [], done: [{ id: 'x', at: T0, seenAt: T0 }], watermark: T0, dueAt: null });
+    expect(before).toEqual({ attempts: [], successes: [], done: [{ id: 'x', at: T0, seenAt: T0 }], watermark: T0, dueAt: null, version: 1 });
     expect(afterwards).toBeUndefined();
   });
 });
@@ -402,8 +392,14 @@ describe('Inference: the DynamoDB state store', () => {
       pk: { S: 'k1' },
       state: { S: JSON.stringify(pending) },
       expiresAt: { N: String(Math.ceil((T0 + 1_500) / 1000)) },
+      version: { N: '1' },
       pending: { S: '1' },
       pendingSince: { N: String(pending.dueAt) },
+    });
+    // A key read as absent is created only if it still is.
+    expect(dynamo.commandCalls(PutItemCommand)[0]?.args[0].input).toMatchObject({
+      ConditionExpression: 'attribute_not_exists(#version)',
+      ExpressionAttributeNames: { '#version': 'version' },
     });
     expect(items[1]).not.toHaveProperty('pending');
     expect(items[1]).not.toHaveProperty('pendingSince');

@@ -24,7 +24,10 @@ if (bundle === undefined || eventFile === undefined || resultFile === undefined)
 const finish = (outcome: InvokeOutcome): void => writeFileSync(resultFile, JSON.stringify(outcome));
 
 const functionName = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'authtrail-test';
-const context = lambdaContext(functionName);
+/** The function's timeout from the template (the triggers' 5 s unless the test says otherwise). */
+const timeoutMs = Number(process.env.AUTHTRAIL_TEST_TIMEOUT_MS ?? '5000');
+let invokedAt = Date.now();
+const context = lambdaContext(functionName, () => Math.max(0, invokedAt + timeoutMs - Date.now()));
 
 let handler: (event: unknown, context: unknown) => Promise<unknown>;
 try {
@@ -37,6 +40,7 @@ try {
 
 try {
   const event: unknown = JSON.parse(readFileSync(eventFile, 'utf8'));
+  invokedAt = Date.now();
   finish({ phase: 'invoke', returned: await handler(event, context) });
 } catch (error) {
   finish({ phase: 'invoke', error: errorOf(error) });

@@ -1,5 +1,6 @@
 /** The Lambda context object the runtime hands a handler, for the child processes that start packaged functions. */
-export const lambdaContext = (functionName: string) => ({
+/** `remainingMs` counts down from the function's timeout where the caller knows when the invocation started. */
+export const lambdaContext = (functionName: string, remainingMs: () => number = () => 5_000) => ({
   callbackWaitsForEmptyEventLoop: true,
   functionName,
   functionVersion: '$LATEST',
@@ -8,7 +9,7 @@ export const lambdaContext = (functionName: string) => ({
   awsRequestId: '7f1c2d3e-0000-4000-8000-000000000001',
   logGroupName: `/aws/lambda/${functionName}`,
   logStreamName: '2026/11/27/[$LATEST]0123456789abcdef',
-  getRemainingTimeInMillis: () => 5_000,
+  getRemainingTimeInMillis: remainingMs,
   done: () => undefined,
   fail: () => undefined,
   succeed: () => undefined,

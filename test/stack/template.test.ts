@@ -24,6 +24,7 @@ import { sampleLines, subscriptionPayload } from '../cognito-logs/helpers.ts';
 import { envelopeBody, golden, sqsRecord } from '../siem/helpers.ts';
 import type { InvokeOutcome } from './invoke-packaged.ts';
 import { packageStage, type CfnResource, type CfnTemplate, type PackagedStage } from './package-stack.ts';
+import { describeDeployChecks } from './deploy-checks.ts';
 import { ROOT } from '../helpers/fixtures.ts';
 import { clockEnv } from '../helpers/lambda-env.ts';
 
@@ -173,8 +174,11 @@ const environmentOf = (template: CfnTemplate, name: FunctionName): Record<string
   (functionOf(template, name).Environment as { Variables: Record<string, unknown> }).Variables;
 const roleOf = (template: CfnTemplate, name: FunctionName): CfnResource =>
   resource(template, getAttTarget(functionOf(template, name).Role));
+/** A statement under `Fn::If` (the attachment's PassRole, only with an SMS role) counts as granted: checks see its widest form. */
 const roleStatements = (role: CfnResource): Statement[] =>
-  (role.Properties.Policies as { PolicyDocument: PolicyDocument }[]).flatMap((policy) => policy.PolicyDocument.Statement);
+  (role.Properties.Policies as { PolicyDocument: PolicyDocument }[])
+    .flatMap((policy) => policy.PolicyDocument.Statement)
+    .map((statement) => ((statement as { 'Fn::If'?: [string, Statement, unknown] })['Fn::If']?.[1] ?? statement));
 const queuePolicyFor = (template: CfnTemplate, queueLogicalId: string): PolicyDocument => {
   const policies = resourcesOfType(template, 'AWS::SQS::QueuePolicy').filter(([, policy]) =>
     (policy.Properties.Queues as unknown[]).some((queue) => JSON.stringify(queue) === JSON.stringify(ref(queueLogicalId))),
@@ -340,13 +344,9 @@ describe.each(STAGES)('the %s stack', (stage) => {
       ];
       const document = JSON.parse(documentText) as PolicyDocument;
 
-      // Assess
-      expect(document.Statement).toHaveLength(1);
-      const statement = document.Statement[0]!;
-      expect(statement.Effect).toBe('Allow');
-      expect(statement.Principal).toEqual({ Service: 'events.amazonaws.com' });
-      expect(actionsOf(statement).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
-      expect(statement.Resource).toBe('${LogGroupArn}');
+      // Assess (who may put entries: deploy-checks.ts, "only the stage rule all-events-to-log")
+      expect(document.Statement.every((statement) => statement.Effect === 'Allow' && statement.Resource === '${LogGroupArn}')).toBe(true);
+      expect(document.Statement.flatMap(actionsOf).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
       expect(variables.LogGroupArn).toEqual(getAtt('EventsLogGroup'));
     });
   });
@@ -447,6 +447,7 @@ describe.each(STAGES)('the %s stack', (stage) => {
         AUTHTRAIL_STAGE: stage,
         AUTHTRAIL_EVENT_BUS_NAME: `authtrail-${stage}`,
         AUTHTRAIL_RECOVER_RATE_MINUTES: '15',
+        AUTHTRAIL_RECOVER_CHECKPOINT_TABLE: ref('RecoveryCheckpointTable'),
         NODE_OPTIONS: '--enable-source-maps',
       });
       expect(schedules).toHaveLength(1);
@@ -454,7 +455,7 @@ describe.each(STAGES)('the %s stack', (stage) => {
       expect(schedules[0]![1].Properties.State).toBe('ENABLED');
     });
 
-    it('runs failed-sign-ins from its bus rule and a one-minute sweep, one invocation at a time, on its TTL table', () => {
+    it('runs failed-sign-ins from its bus rule and a one-minute sweep, without reserved concurrency, on its TTL table', () => {
       // Prepare
       const { template } = stack(stage);
       const fn = functionOf(template, INFERENCE);
@@ -470,7 +471,8 @@ describe.each(STAGES)('the %s stack', (stage) => {
       const table = resource(template, 'SignInStateTable').Properties;
 
       // Assess
-      expect(fn.ReservedConcurrentExecutions).toBe(1);
+      // Concurrent invocations write the table conditionally (lib/inference/dynamodb-store.ts): no reservation needed.
+      expect(fn.ReservedConcurrentExecutions).toBeUndefined();
       expect(fn.Timeout).toBe(30);
       expect(environmentOf(template, INFERENCE)).toEqual({
         AUTHTRAIL_STAGE: stage,
@@ -510,9 +512,11 @@ describe.each(STAGES)('the %s stack', (stage) => {
         'events:PutEvents',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
+        'sqs:SendMessage',
       ]);
       expect(statements.every((statement) => statement.Effect === 'Allow')).toBe(true);
       expect(resourcesFor('logs:PutLogEvents')).toEqual([getAtt(`${LOGICAL_ID[INFERENCE]}LogGroup`)]);
+      expect(resourcesFor('sqs:SendMessage')).toEqual([getAtt('AsyncFailureQueue')]);
       for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']) {
         expect(resourcesFor(action)).toEqual([getAtt('SignInStateTable')]);
       }
@@ -564,12 +568,15 @@ describe.each(STAGES)('the %s stack', (stage) => {
         'logs:CreateLogStream',
         'logs:PutLogEvents',
         'ssm:GetParameter',
-      ]);
+        // Its log subscription invokes it asynchronously: what fails goes to the async failure queue.
+        ...(name === COGNITO_LOGS ? ['sqs:SendMessage'] : []),
+      ].sort());
       for (const { action, statement } of grants) {
         expect(action, 'no wildcard action').not.toContain('*');
         for (const granted of resourcesOf(statement)) expect(JSON.stringify(granted), `${action} resource`).not.toContain('*');
         if (action.startsWith('logs:')) expect(statement.Resource).toEqual(getAtt(`${LOGICAL_ID[name]}LogGroup`));
         if (action === 'events:PutEvents') expect(statement.Resource).toEqual(getAtt('EventBus'));
+        if (action === 'sqs:SendMessage') expect(statement.Resource).toEqual(getAtt('AsyncFailureQueue'));
         if (action === 'ssm:GetParameter') {
           expect(statement.Resource).toEqual({
             'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/authtrail/${stage}/pii-hash-key`,
@@ -628,13 +635,18 @@ describe.each(STAGES)('the %s stack', (stage) => {
 
       // Assess
       expect(statements.flatMap(actionsOf).sort()).toEqual([
+        'dynamodb:GetItem',
+        'dynamodb:UpdateItem',
         'events:PutEvents',
         'logs:CreateLogStream',
         'logs:FilterLogEvents',
         'logs:PutLogEvents',
+        'sqs:SendMessage',
       ]);
       expect(statements.every((statement) => statement.Effect === 'Allow')).toBe(true);
       expect(resourcesFor('logs:PutLogEvents')).toEqual([getAtt(`${LOGICAL_ID[RECOVER]}LogGroup`)]);
+      expect(resourcesFor('dynamodb:UpdateItem')).toEqual([getAtt('RecoveryCheckpointTable')]);
+      expect(resourcesFor('sqs:SendMessage')).toEqual([getAtt('AsyncFailureQueue')]);
       expect(resourcesFor('logs:FilterLogEvents')).toEqual(SPILLERS.map((name) => getAtt(`${LOGICAL_ID[name]}LogGroup`)));
       expect(resourcesFor('events:PutEvents')).toEqual([getAtt('EventBus')]);
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
@@ -779,7 +791,7 @@ describe.each(STAGES)('the %s stack', (stage) => {
         },
         {
           effect: 'Allow',
-          actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
+          actions: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
           resources: [getAtt('SiemQueue')],
         },
         { effect: 'Allow', actions: ['sqs:SendMessage'], resources: [getAtt('SiemDeadLetterQueue')] },
@@ -952,7 +964,11 @@ describe('Cognito wiring', () => {
     expect(resourcesOfType(template, 'AWS::Cognito::UserPool')).toEqual([]);
     expect(resourcesOfType(template, 'Custom::CognitoUserPool')).toHaveLength(TRIGGERS.length);
     TRIGGERS.forEach((name, index) => {
-      const configs = [{ Trigger: COGNITO_TRIGGER[name], ...(name === 'pre-token-generation' && { LambdaVersion: preTokenVersionOf('prod') }) }];
+      // Pre token generation: the legacy slot and the versioned config, both to our function (deploy-checks.ts runs osls's code on it).
+      const configs =
+        name === 'pre-token-generation'
+          ? [{ Trigger: COGNITO_TRIGGER[name] }, { Trigger: COGNITO_TRIGGER[name], LambdaVersion: preTokenVersionOf('prod') }]
+          : [{ Trigger: COGNITO_TRIGGER[name] }];
       expect(attachments[index]!.Properties).toMatchObject({
         FunctionName: `authtrail-prod-${name}`,
         UserPoolName: poolName,
@@ -1057,7 +1073,7 @@ describe.each(STAGES)('the %s stack: dashboards, alarms and saved queries', (sta
       [
         ...deployedCognitoTriggers(template, stage).flatMap((name) => [`${name}-errors`, `${name}-duration-near-budget`]),
         'spilled-events', 'publish-failures', 'siem-dlq-not-empty', 'delivery-dlq-not-empty', 'siem-failure-rate', 'sign-up-denial-spike',
-        'cognito-sign-in-failure-rate',
+        'cognito-sign-in-failure-rate', 'async-failures-not-empty', 'recovery-backlog',
       ].sort(),
     );
     for (const alarm of alarms) {
@@ -1154,6 +1170,8 @@ const startFakeAws = async (): Promise<{ url: string; calls: AwsCall[]; server: 
         'DynamoDB_20120810.GetItem': () => ({}),
         'DynamoDB_20120810.PutItem': () => ({}),
         'DynamoDB_20120810.Query': () => ({ Items: [], Count: 0, ScannedCount: 0 }),
+        // recover-spilled's checkpoint table: no checkpoint yet, every advance accepted.
+        'DynamoDB_20120810.UpdateItem': () => ({}),
         'secretsmanager.GetSecretValue': () =>
           body.SecretId === siemSecretIdOf('dev')
             ? {
@@ -1277,6 +1295,8 @@ const invokePackaged = async (
             ...(variables as Record<string, string>),
             LAMBDA_TASK_ROOT: directory,
             AWS_LAMBDA_FUNCTION_NAME: `authtrail-dev-${name}`,
+            // invoke-packaged.ts counts context.getRemainingTimeInMillis() down from the function's timeout, as Lambda does.
+            AUTHTRAIL_TEST_TIMEOUT_MS: String(Number(functionOf(template, name).Timeout) * 1000),
             AWS_REGION: 'eu-west-1',
             AWS_ACCESS_KEY_ID: 'AKIATESTONLYNOTREAL0',
             AWS_SECRET_ACCESS_KEY: 'test-only-not-a-real-secret',
@@ -1384,8 +1404,8 @@ describe('the packaged dev functions', () => {
       }),
     );
 
-    // Act
-    const { result, calls } = await invokePackaged(RECOVER, eventFile);
+    // Act: the checkpoint table's name is a Ref only CloudFormation resolves
+    const { result, calls } = await invokePackaged(RECOVER, eventFile, () => ({ AUTHTRAIL_RECOVER_CHECKPOINT_TABLE: 'authtrail-dev-recovery' }));
 
     // Assess
     expect(result).toMatchObject({ phase: 'invoke', returned: expect.any(Object) });
@@ -1466,3 +1486,7 @@ describe('the packaged dev functions', () => {
     expect(JSON.stringify(calls)).not.toContain(TEST_SIEM_SECRET.slice('whsec_'.length));
   });
 });
+
+// Issue 15's deploy checks (registry schemas, async failure destinations, IAM narrowing, pool attach) on the
+// two stages this file packages; deploy.test.ts runs them for staging.
+describeDeployChecks(STAGES, (stage) => stack(stage as Stage).template);
