@@ -162,6 +162,13 @@ export const StageConfigSchema = z.strictObject({
           'user.phone': z._default(PiiAction, 'hash'),
           /** The client IP of Cognito log events; `mask` keeps the /24 (IPv4) or /48 (IPv6) network. */
           'network.ip': z._default(PiiAction, 'mask'),
+          /** The caller's user agent of CloudTrail events: a browser string, kept by default (hash it to correlate only). */
+          'network.userAgent': z._default(PiiAction, 'keep'),
+          /**
+           * The IAM principal of CloudTrail events (an operator, not an end user); an assumed-role session name
+           * may be a person's email, so a stage can hash or drop it.
+           */
+          'actor.arn': z._default(PiiAction, 'keep'),
         }),
         {},
       ),
