@@ -196,7 +196,7 @@ export const AuthEventSchema = described(
     actor: described(
       z.optional(
         z.strictObject({
-          type: described(z.string(), 'CloudTrail userIdentity.type: IAMUser, AssumedRole, Root, AWSService, or Unauthenticated for calls no AWS identity signed.'),
+          type: described(z.string(), 'CloudTrail userIdentity.type: IAMUser, AssumedRole, Root, AWSService...; absent on calls no AWS identity signed.'),
           arn: described(z.optional(z.string()), 'The IAM principal after the PII policy (pii.fields["actor.arn"]).'),
           accountId: z.optional(z.string()),
           invokedBy: described(z.optional(z.string()), 'The AWS service that made the call on the principal\'s behalf.'),

@@ -10,6 +10,7 @@
  * counted as ignored; what cannot be read is reported, never with its content.
  */
 import { formatIssues } from '../config/load.ts';
+import type { StageConfig } from '../config/schema.ts';
 import { messageOf } from '../errors.ts';
 import { MetricName } from '../metrics/catalog.ts';
 import { publishOrSpill, type TriggerRuntime } from '../runtime/handler.ts';
@@ -40,6 +41,8 @@ export const CloudTrailIgnored = {
   OtherPool: 'OTHER_POOL',
   /** The record names no pool, and its app client is not in the stage config's `clients`. */
   UnknownClient: 'UNKNOWN_CLIENT',
+  /** The record names neither pool nor client, and the stage config says `cloudTrail.recordsWithoutPoolOrClient: ignore`. */
+  Unattributed: 'UNATTRIBUTED',
   /** Its event name has no AuthEvent mapping (lib/cloudtrail/kinds.ts). */
   Unmapped: 'UNMAPPED_EVENT_NAME',
 } as const;
@@ -67,13 +70,16 @@ export type CloudTrailRuntime = Omit<TriggerRuntime, 'onProblem'> & {
  */
 export const ignoredBecause = (
   record: CloudTrailRecord,
-  stage: { userPoolId?: string; clients: Record<string, string> },
+  stage: { userPoolId?: string; config: Pick<StageConfig, 'clients' | 'cloudTrail'> },
 ): CloudTrailIgnored | undefined => {
   if (stage.userPoolId === undefined) return undefined;
   const pool = recordUserPoolId(record);
   if (pool !== undefined) return pool === stage.userPoolId ? undefined : CloudTrailIgnored.OtherPool;
   const client = recordClientId(record);
-  return client !== undefined && own(stage.clients, client) !== undefined ? undefined : CloudTrailIgnored.UnknownClient;
+  if (client === undefined) {
+    return stage.config.cloudTrail.recordsWithoutPoolOrClient === 'accept' ? undefined : CloudTrailIgnored.Unattributed;
+  }
+  return own(stage.config.clients, client) === undefined ? CloudTrailIgnored.UnknownClient : undefined;
 };
 
 export const createCloudTrailIngester = (runtime: CloudTrailRuntime, onProblem?: (problem: CloudTrailProblem) => void) => {
@@ -92,7 +98,7 @@ export const createCloudTrailIngester = (runtime: CloudTrailRuntime, onProblem?:
       return { ...summary, skipped: 1 };
     }
     const record = envelope.data.detail;
-    const notOurs = ignoredBecause(record, { userPoolId: runtime.userPoolId, clients: runtime.config.clients });
+    const notOurs = ignoredBecause(record, runtime);
     if (notOurs !== undefined) return { ...summary, ignored: 1, ignoredBecause: notOurs };
 
     let event;

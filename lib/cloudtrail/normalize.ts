@@ -48,17 +48,22 @@ export interface CloudTrailContext extends TriggerContext {
 export const cloudTrailEventIdFor = (stage: string, eventId: string): string =>
   canonicalDigest({ stage, origin: 'cloudtrail', eventId });
 
-/** Calls no AWS identity signed (a user's own API calls, the endpoints) have no principal to name. */
+/**
+ * The AWS principal that signed the call. A user's own calls and the endpoints
+ * are signed by no AWS identity (`userIdentity` has no ARN, its type is
+ * missing or `Unknown`): they have no actor, the user is in `user`.
+ */
 const actorOf = (record: CloudTrailRecord): AuthEvent['actor'] => {
   const identity = record.userIdentity;
   const type = textAt(identity, 'type');
   const arn = textAt(identity, 'arn');
-  if (type === undefined && arn === undefined) return undefined;
+  const invokedBy = textAt(identity, 'invokedBy');
+  if (arn === undefined && invokedBy === undefined && (type === undefined || type === 'Unknown')) return undefined;
   return withoutUndefined({
     type: capped(type) ?? 'Unknown',
     arn: capped(arn),
     accountId: capped(textAt(identity, 'accountId')),
-    invokedBy: capped(textAt(identity, 'invokedBy')),
+    invokedBy: capped(invokedBy),
   });
 };
 

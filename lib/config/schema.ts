@@ -183,6 +183,19 @@ export const StageConfigSchema = z.strictObject({
     }),
     {},
   ),
+  /** The CloudTrail source (lib/cloudtrail/, docs/delivery.md "CloudTrail events"). */
+  cloudTrail: z.prefault(
+    z.strictObject({
+      /**
+       * Records that name neither a user pool nor an app client (GlobalSignOut, ChangePassword, DeleteUser:
+       * calls authorized by an access token alone) cannot be told apart between pools of one account.
+       * `ignore` (default) counts and skips them; `accept` takes them as the stage's, right when the
+       * account and region hold this one pool.
+       */
+      recordsWithoutPoolOrClient: z._default(z.enum(['ignore', 'accept']), 'ignore'),
+    }),
+    {},
+  ),
   /** Width of the time bucket in the event id; Cognito retries inside it share an id. */
   eventIdWindowSeconds: z._default(intIn(1, 3600), 60),
   /**
