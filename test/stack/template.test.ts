@@ -1496,3 +1496,103 @@ describe('the packaged dev functions', () => {
     expect(JSON.stringify(calls)).not.toContain(TEST_SIEM_SECRET.slice('whsec_'.length));
   });
 });
+
+// ---------------------------------------------------------------- the CloudTrail source (docs/delivery.md, "CloudTrail events")
+
+describe.each(STAGES)('the %s stack: CloudTrail source', (stage) => {
+  const FN = 'CloudtrailDasheventsLambdaFunction';
+  const poolOf = (candidate: Stage): unknown => (candidate === 'dev' ? ref('UserPool') : 'eu-west-1_REPLACEME');
+  /** The rule's pattern with the pool intrinsic resolved to the fixtures' pool, as CloudFormation would to the real one. */
+  const resolvedPattern = () =>
+    validateEventPattern(JSON.parse(JSON.stringify(resource(stack(stage).template, 'CloudTrailEventsRule').Properties.EventPattern).replaceAll(JSON.stringify(poolOf(stage)), '"eu-west-1_Xq9Lk2MfA"')));
+  const fixtures = (file: string): Record<string, any>[] =>
+    readFileSync(join(ROOT, 'events', 'cloudtrail', file), 'utf8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line));
+
+  it('deploys cloudtrail-events with the triggers\' environment and the stage pool', () => {
+    // Act
+    const fn = resource(stack(stage).template, FN).Properties;
+    const variables = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
+
+    // Assess
+    expect(fn.Handler).toBe('functions/cloudtrail-events.handler');
+    expect(variables).toMatchObject({
+      AUTHTRAIL_CONFIG_FILE: `config/${stage}.json`,
+      AUTHTRAIL_PII_HASH_KEY_PARAMETER: `/authtrail/${stage}/pii-hash-key`,
+      AUTHTRAIL_USER_POOL_ID: poolOf(stage),
+    });
+  });
+
+  it('grants it its own logs, the stage bus and the PII key, nothing else', () => {
+    // Prepare
+    const { template } = stack(stage);
+    const role = resource(template, getAttTarget(resource(template, FN).Properties.Role));
+
+    // Act
+    const grants = roleStatements(role).flatMap((statement) => actionsOf(statement).map((action) => ({ action, statement })));
+
+    // Assess
+    expect(grants.map(({ action }) => action).sort()).toEqual(['events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents', 'ssm:GetParameter']);
+    for (const { action, statement } of grants) {
+      expect(statement.Effect).toBe('Allow');
+      if (action.startsWith('logs:')) expect(statement.Resource).toEqual(getAtt('CloudtrailDasheventsLogGroup'));
+      if (action === 'events:PutEvents') expect(statement.Resource).toEqual(getAtt('EventBus'));
+      if (action === 'ssm:GetParameter') expect(JSON.stringify(statement.Resource)).toContain(`parameter/authtrail/${stage}/pii-hash-key`);
+    }
+  });
+
+  it('puts a rule on the default bus for both CloudTrail detail types of Cognito, only while the param is on', () => {
+    // Prepare
+    const { template } = stack(stage);
+
+    // Act
+    const rule = resource(template, 'CloudTrailEventsRule');
+    const condition = (template as { Conditions?: Record<string, unknown> }).Conditions?.ReadsCloudTrail;
+    const targets = rule.Properties.Targets as RuleTarget[];
+
+    // Assess
+    expect(rule.Properties.EventBusName).toBeUndefined();
+    expect(rule.Properties.Name).toBe(`authtrail-${stage}-cognito-cloudtrail`);
+    expect(condition).toEqual({ 'Fn::Equals': ['on', 'on'] });
+    for (const id of ['CloudTrailEventsRule', 'CloudTrailEventsPermission', 'CloudTrailEventsDeadLetterQueue', 'CloudTrailEventsDeadLetterQueuePolicy']) {
+      expect(resource(template, id).Condition, id).toBe('ReadsCloudTrail');
+    }
+    expect(() => resolvedPattern()).not.toThrow();
+    expect(rule.Properties.EventPattern).toMatchObject({
+      source: ['aws.cognito-idp'],
+      'detail-type': ['AWS API Call via CloudTrail', 'AWS Service Event via CloudTrail'],
+      detail: { eventSource: ['cognito-idp.amazonaws.com'] },
+    });
+    expect(targets).toEqual([
+      {
+        Id: 'cloudtrail-events',
+        Arn: getAtt(FN),
+        RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
+        DeadLetterConfig: { Arn: getAtt('CloudTrailEventsDeadLetterQueue') },
+      },
+    ]);
+    expect(resource(template, 'CloudTrailEventsPermission').Properties).toMatchObject({
+      FunctionName: getAtt(FN),
+      Principal: 'events.amazonaws.com',
+      SourceArn: getAtt('CloudTrailEventsRule'),
+    });
+    const dlq = queuePolicyFor(template, 'CloudTrailEventsDeadLetterQueue');
+    expect(dlq.Statement[0]).toMatchObject({ Effect: 'Allow', Action: 'sqs:SendMessage', Condition: { ArnEquals: { 'aws:SourceArn': getAtt('CloudTrailEventsRule') } } });
+  });
+
+  it('matches the records of the stage pool and the pool-less ones, and neither read-only calls nor another pool', () => {
+    // Prepare
+    const pattern = resolvedPattern();
+    const ours = [...fixtures('sign-in.ndjson'), ...fixtures('account.ndjson'), ...fixtures('managed-login.ndjson')];
+    const otherPool = structuredClone(ours.find((event) => event.detail.eventName === 'AdminDisableUser') ?? {});
+    otherPool.detail.requestParameters.userPoolId = 'eu-west-1_OtherPool1';
+
+    // Act
+    const matched = ours.filter((event) => matchesEventPattern(pattern, event));
+
+    // Assess
+    expect(matched.map((event) => event.detail.eventName)).toEqual(ours.map((event) => event.detail.eventName).filter((name) => name !== 'ListUsers'));
+    expect(matchesEventPattern(pattern, otherPool)).toBe(false);
+    // The guide's records name pool us-west-2_aaaaaaaaa: not this stage's.
+    expect(fixtures('documented.ndjson').filter((event) => matchesEventPattern(pattern, event))).toEqual([]);
+  });
+});
