@@ -26,8 +26,8 @@ export interface RecoverWindow {
   until: Date;
 }
 
-/** Functions that publish to the bus and spill when they cannot: the triggers and the Cognito log ingestion. */
-const SPILLING_FUNCTIONS = [...Object.values(TriggerName), 'cognito-log-events'] as const;
+/** Functions that publish to the bus and spill when they cannot: the triggers, the Cognito log and the CloudTrail ingestion. */
+const SPILLING_FUNCTIONS = [...Object.values(TriggerName), 'cognito-log-events', 'cloudtrail-events'] as const;
 
 /** The log groups of a stage that may hold spill lines (Serverless Framework naming). */
 export const spillLogGroups = (stage: string): string[] =>

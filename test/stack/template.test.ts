@@ -43,9 +43,11 @@ const FORWARDER = 'siem-forwarder';
 const INFERENCE = 'failed-sign-ins';
 /** Cognito's userAuthEvents log delivery -> AuthEvents, through a log subscription (docs/auth-event.md). */
 const COGNITO_LOGS = 'cognito-log-events';
-const FUNCTIONS = [...TRIGGERS, RECOVER, FORWARDER, INFERENCE, COGNITO_LOGS] as const;
+/** The pool's CloudTrail records from the default bus -> AuthEvents (docs/delivery.md, "CloudTrail events"). */
+const CLOUDTRAIL = 'cloudtrail-events';
+const FUNCTIONS = [...TRIGGERS, RECOVER, FORWARDER, INFERENCE, COGNITO_LOGS, CLOUDTRAIL] as const;
 /** The functions whose grants are exactly the triggers': own logs, the stage bus, the PII key. */
-const PUBLISHERS = [...TRIGGERS, COGNITO_LOGS] as const;
+const PUBLISHERS = [...TRIGGERS, COGNITO_LOGS, CLOUDTRAIL] as const;
 type FunctionName = (typeof FUNCTIONS)[number];
 
 /** osls's logical-id prefix of each function (`PreDashsignupLambdaFunction`, `PreDashsignupLogGroup`). */
@@ -59,6 +61,7 @@ const LOGICAL_ID: Record<FunctionName, string> = {
   'siem-forwarder': 'SiemDashforwarder',
   'failed-sign-ins': 'FailedDashsignDashins',
   'cognito-log-events': 'CognitoDashlogDashevents',
+  'cloudtrail-events': 'CloudtrailDashevents',
 };
 
 const COGNITO_TRIGGER: Record<TriggerFunction, string> = {
@@ -1076,7 +1079,8 @@ describe.each(STAGES)('the %s stack: dashboards, alarms and saved queries', (sta
       [
         'denied-sign-ups-by-domain-and-reason', 'everything-about-one-user', 'new-device-sign-ins', 'sign-ins-by-user-client-provider',
         'sign-ups-by-domain', 'token-claim-changes',
-      ].map((name) => `authtrail/${stage}/${name}`),
+        'admin-disables-and-deletes', 'failed-sign-ins-by-client-and-ip-prefix', 'mfa-failures-by-user-and-ip-prefix', 'password-spraying-by-ip-prefix',
+      ].sort().map((name) => `authtrail/${stage}/${name}`),
     );
     for (const query of queries) {
       expect(query.Properties.LogGroupNames).toEqual([`/authtrail/${stage}/events`]);
@@ -1226,6 +1230,13 @@ const writeCognitoLogsEvent = (): string => {
   return path;
 };
 
+/** The first CloudTrail fixture record (a failed InitiateAuth) as the default bus delivers it. */
+const writeCloudTrailEvent = (): string => {
+  const path = join(workRoot, 'cloudtrail-event.json');
+  writeFileSync(path, readFileSync(join(ROOT, 'events/cloudtrail/sign-in.ndjson'), 'utf8').split('\n')[0] ?? '');
+  return path;
+};
+
 /** The SQS event Lambda hands the forwarder for these message bodies. */
 const writeSqsEvent = (file: string, bodies: readonly string[]): string => {
   const path = join(workRoot, file);
@@ -1294,7 +1305,12 @@ const invokePackaged = async (
 };
 
 describe('the packaged dev functions', () => {
-  const triggerCases: { name: TriggerFunction | typeof COGNITO_LOGS; event: () => string; outcome: (result: InvokeOutcome) => void }[] = [
+  const triggerCases: {
+    name: TriggerFunction | typeof COGNITO_LOGS | typeof CLOUDTRAIL;
+    event: () => string;
+    outcome: (result: InvokeOutcome) => void;
+    environment?: (awsUrl: string) => Record<string, string>;
+  }[] = [
     {
       name: 'pre-signup',
       event: () => join(ROOT, 'events/pre-signup/sign-up-denied-disposable-domain.json'),
@@ -1337,16 +1353,25 @@ describe('the packaged dev functions', () => {
       outcome: (result) =>
         expect(result).toMatchObject({ phase: 'invoke', returned: { received: 7, published: 6, skipped: 1, spilled: 0 } }),
     },
+    {
+      name: CLOUDTRAIL,
+      // carol's wrong password, as the default bus delivers it.
+      event: () => writeCloudTrailEvent(),
+      // The pool id is a Ref to the stack's pool: set as CloudFormation would resolve it.
+      environment: () => ({ AUTHTRAIL_USER_POOL_ID: 'eu-west-1_Xq9Lk2MfA' }),
+      outcome: (result) =>
+        expect(result).toMatchObject({ phase: 'invoke', returned: { received: 1, published: 1, ignored: 0, skipped: 0, spilled: 0 } }),
+    },
   ];
 
   it.each(triggerCases)(
     'start $name from its zip with only the template environment, read the PII key and publish to the stage bus',
-    async ({ name, event, outcome }) => {
+    async ({ name, event, outcome, environment }) => {
       // Prepare
       const { template } = stack('dev');
 
       // Act
-      const { result, calls } = await invokePackaged(name, event());
+      const { result, calls } = await invokePackaged(name, event(), environment);
 
       // Assess
       outcome(result);
