@@ -90,17 +90,8 @@ const localTarget = (options: ReplayCliOptions): Target => {
   }
   if (options.fresh) clearStore(options.storeDir, stage);
   const sinks = createLocalStageSinks(options.storeDir, stage);
-  const invoke = createLocalInvoker({
-    stage,
-    config,
-    piiKey,
-    sink: sinks.bus,
-    spill: sinks.spill,
-    logger: stderrLogger(stderr, options.verbose),
-    isDisposableDomain,
-    ...(options.clock === undefined ? {} : { clock: options.clock }),
-  });
-  const sources = createSourceReplayer({
+  // The trigger handlers and the CloudTrail / Cognito log ingesters share config, key, sinks, logger and clock.
+  const shared = {
     stage,
     config,
     piiKey,
@@ -108,7 +99,9 @@ const localTarget = (options: ReplayCliOptions): Target => {
     spill: sinks.spill,
     logger: stderrLogger(stderr, options.verbose),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
-  });
+  };
+  const invoke = createLocalInvoker({ ...shared, isDisposableDomain });
+  const sources = createSourceReplayer(shared);
   return {
     invoke,
     sources,
