@@ -73,7 +73,7 @@ export const authActivityDashboard = (ctx: RenderContext): DashboardBody => {
       chart('Sign-in attempts, denials and inferred failures', [
         authtrailMetric(stage, MetricName.SignInAttempts, {}, { label: 'attempts (pre authentication)' }),
         authtrailMetric(stage, MetricName.SignInsDenied, {}, { label: 'denied by policy' }),
-        authtrailMetric(stage, MetricName.FailedSignIns, {}, { label: 'failed (no success in the window)' }),
+        authtrailMetric(stage, MetricName.FailedSignIns, {}, { label: 'failed, inferred (fallback; CloudTrail failures below)' }),
       ]),
       search('Failed sign-ins by client', MetricName.FailedSignIns, Dimension.Client),
       cognito('Cognito sign-ups: failures and failure rate', 'SignUpSuccesses', 'su'),
@@ -83,6 +83,11 @@ export const authActivityDashboard = (ctx: RenderContext): DashboardBody => {
       logWidget('Sign-ins by user, client and provider', 'sign-ins-by-user-client-provider'),
       logWidget('New-device sign-ins', 'new-device-sign-ins'),
       logWidget('Token claim changes', 'token-claim-changes', 24),
+      // The real signals, from CloudTrail (docs/delivery.md, "CloudTrail events").
+      logWidget('Failed sign-ins (CloudTrail) by client, network and reason', 'failed-sign-ins-by-client-and-ip-prefix'),
+      logWidget('Password spraying: users per failing network', 'password-spraying-by-ip-prefix'),
+      logWidget('MFA failures by user and network', 'mfa-failures-by-user-and-ip-prefix'),
+      logWidget('Users disabled or deleted by an administrator', 'admin-disables-and-deletes'),
     ]),
   };
 };

@@ -17,12 +17,22 @@ export interface QueryDefinition {
 /** Placeholder the operator replaces in "everything about one user". */
 export const USER_PLACEHOLDER = 'REPLACE-WITH-USER-SUB';
 
+/**
+ * A CloudTrail copy of what a trigger already reports (docs/auth-event.md, "One sign-in, counted once") is
+ * left out of every count.
+ */
+export const COUNTED_ONCE = 'not (detail.cloudTrail.countedByTrigger = 1)';
+
+/** Failed sign-ins read from CloudTrail: the real ones, with a reason (inferred ones are the fallback). */
+const CLOUDTRAIL_FAILED_SIGN_IN =
+  'detail.category = "signin" and detail.action = "authenticate" and detail.outcome = "failed" and ispresent(detail.cloudTrail.eventId)';
+
 export const QUERIES = [
   {
     name: 'denied-sign-ups-by-domain-and-reason',
     description: 'Sign-ups the policy denied, by email domain and reason code',
     query: [
-      'filter detail.category = "signup" and detail.outcome = "denied"',
+      `filter detail.category = "signup" and detail.outcome = "denied" and ${COUNTED_ONCE}`,
       'stats count(*) as denials by detail.user.emailDomain, detail.reason.code',
       'sort denials desc',
       'limit 50',
@@ -33,7 +43,7 @@ export const QUERIES = [
     name: 'sign-ins-by-user-client-provider',
     description: 'Sign-ins by user (sub), client and identity provider',
     query: [
-      'filter detail.category = "signin" and detail.outcome = "succeeded"',
+      `filter detail.category = "signin" and detail.action = "authenticate" and detail.outcome = "succeeded" and ${COUNTED_ONCE}`,
       'stats count(*) as signIns by detail.user.sub, detail.client.name, detail.identityProvider.providerType',
       'sort signIns desc',
       'limit 100',
@@ -77,12 +87,57 @@ export const QUERIES = [
     name: 'sign-ups-by-domain',
     description: 'Sign-up attempts per email domain and outcome',
     query: [
-      'filter detail.category = "signup"',
+      `filter detail.category = "signup" and ${COUNTED_ONCE}`,
       'stats count(*) as signUps by detail.user.emailDomain, detail.outcome',
       'sort signUps desc',
       'limit 50',
     ].join('\n| '),
     view: 'bar',
+  },
+  // ---- from CloudTrail (docs/delivery.md, "CloudTrail events"); network.ip is already masked to its /24 or /48 network
+  {
+    name: 'failed-sign-ins-by-client-and-ip-prefix',
+    description: 'Failed sign-ins from CloudTrail by app client, source network (/24, /48) and reason',
+    query: [
+      `filter ${CLOUDTRAIL_FAILED_SIGN_IN}`,
+      'stats count(*) as failures by detail.client.name, detail.network.ip, detail.reason.code',
+      'sort failures desc',
+      'limit 50',
+    ].join('\n| '),
+    view: 'table',
+  },
+  {
+    name: 'password-spraying-by-ip-prefix',
+    description: 'Password spraying: source networks whose failed sign-ins hit many different users',
+    query: [
+      `filter ${CLOUDTRAIL_FAILED_SIGN_IN}`,
+      'stats count_distinct(detail.user.sub) as users, count(*) as failures by detail.network.ip',
+      'sort users desc',
+      'limit 20',
+    ].join('\n| '),
+    view: 'table',
+  },
+  {
+    name: 'mfa-failures-by-user-and-ip-prefix',
+    description: 'Wrong MFA codes (CloudTrail) by user and source network: a burst means someone holds the password',
+    query: [
+      'filter detail.action = "mfa" and detail.outcome = "failed"',
+      'stats count(*) as failures by detail.user.sub, detail.network.ip',
+      'sort failures desc',
+      'limit 50',
+    ].join('\n| '),
+    view: 'table',
+  },
+  {
+    name: 'admin-disables-and-deletes',
+    description: 'Users an administrator disabled or deleted, with the IAM principal who did it',
+    query: [
+      'filter detail.category = "account" and (detail.action = "user_disable" or detail.action = "user_delete")',
+      'fields @timestamp, detail.action, detail.outcome, detail.user.sub, detail.actor.arn, detail.network.ip',
+      'sort @timestamp desc',
+      'limit 200',
+    ].join('\n| '),
+    view: 'table',
   },
 ] as const satisfies readonly QueryDefinition[];
 

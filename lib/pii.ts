@@ -85,6 +85,8 @@ const apply = (action: PiiAction, field: PiiField, value: string, key: string): 
   }
 };
 
+type Part = 'user' | 'network' | 'actor';
+
 /** Where each policy field lives in an AuthEvent: the part (copied before it is changed) and the property. */
 const FIELDS = {
   'user.sub': ['user', 'sub'],
@@ -93,15 +95,18 @@ const FIELDS = {
   'user.emailDomain': ['user', 'emailDomain'],
   'user.phone': ['user', 'phone'],
   'network.ip': ['network', 'ip'],
-} as const satisfies Record<PiiField, readonly ['user' | 'network', string]>;
+  'network.userAgent': ['network', 'userAgent'],
+  'actor.arn': ['actor', 'arn'],
+} as const satisfies Record<PiiField, readonly [Part, string]>;
 
 const ENTRIES = Object.entries(FIELDS) as [PiiField, (typeof FIELDS)[PiiField]][];
 
 /** Returns a copy of the event with the policy applied; the input is not changed. */
 export const applyPiiPolicy = (event: AuthEvent, policy: StageConfig['pii'], key: string): AuthEvent => {
-  const parts: Record<'user' | 'network', Record<string, unknown> | undefined> = {
+  const parts: Record<Part, Record<string, unknown> | undefined> = {
     user: { ...event.user },
     network: event.network === undefined ? undefined : { ...event.network },
+    actor: event.actor === undefined ? undefined : { ...event.actor },
   };
   for (const [field, [part, property]] of ENTRIES) {
     const target = parts[part];
@@ -112,7 +117,10 @@ export const applyPiiPolicy = (event: AuthEvent, policy: StageConfig['pii'], key
     else target[property] = result;
   }
   const user = parts.user as User;
-  return parts.network === undefined ? { ...event, user } : { ...event, user, network: parts.network as AuthEvent['network'] };
+  const changed: AuthEvent = { ...event, user };
+  if (parts.network !== undefined) changed.network = parts.network as AuthEvent['network'];
+  if (parts.actor !== undefined) changed.actor = parts.actor as AuthEvent['actor'];
+  return changed;
 };
 
 const MAX_DROPPED_KEYS = 50;

@@ -2,7 +2,7 @@
  * Runs the Logs Insights queries of dashboards/queries.ts on local records (the
  * local store's events log), for the preview. Only the subset those queries use:
  * `filter` (=, !=, and, or, not, parentheses, ispresent()), `fields`,
- * `stats count(*) as name by fields`, `sort field asc|desc`, `limit n`, and
+ * `stats count(*) as name, count_distinct(field) as name by fields`, `sort field asc|desc`, `limit n`, and
  * `SOURCE '...'` (ignored). A JSON boolean equals 1 / 0, as in Logs Insights.
  * Anything else throws, naming it.
  */
@@ -105,20 +105,36 @@ export const runQuery = (query: string, records: readonly Row[]): QueryResult =>
       columns = splitFields(rest);
       rows = rows.map((row) => Object.fromEntries(columns!.map((field) => [field, normalise(valueAt(row, field))])));
     } else if (verb === 'stats') {
-      const match = /^count\(\*\)\s+as\s+(\w+)\s+by\s+(.+)$/.exec(rest);
+      const match = /^(.+?)\s+by\s+(.+)$/.exec(rest);
       if (match === null) throw new Error(`unsupported stats: ${rest}`);
-      const [, name, byText] = match as unknown as [string, string, string];
+      const [, aggregateText, byText] = match as unknown as [string, string, string];
+      // count(*) and count_distinct(field), each `as name`: what the saved queries use.
+      const aggregates = splitFields(aggregateText).map((text) => {
+        const aggregate = /^(count)\(\*\)\s+as\s+(\w+)$/.exec(text) ?? /^(count_distinct)\(([\w.@]+)\)\s+as\s+(\w+)$/.exec(text);
+        if (aggregate === null) throw new Error(`unsupported stats: ${rest}`);
+        return aggregate[1] === 'count' ? { name: aggregate[2]!, field: undefined } : { name: aggregate[3]!, field: aggregate[2]! };
+      });
       const by = splitFields(byText);
-      const groups = new Map<string, Row>();
+      const groups = new Map<string, { row: Row; distinct: Set<string>[] }>();
       for (const row of rows) {
         const values = by.map((field) => normalise(valueAt(row, field)));
         const key = JSON.stringify(values);
-        const group = groups.get(key) ?? { ...Object.fromEntries(by.map((field, index) => [field, values[index]])), [name]: 0 };
-        group[name] = (group[name] as number) + 1;
+        const group = groups.get(key) ?? {
+          row: Object.fromEntries(by.map((field, index) => [field, values[index]])),
+          distinct: aggregates.map(() => new Set<string>()),
+        };
+        aggregates.forEach((aggregate, index) => {
+          if (aggregate.field === undefined) group.row[aggregate.name] = ((group.row[aggregate.name] as number | undefined) ?? 0) + 1;
+          else {
+            const value = valueAt(row, aggregate.field);
+            if (value !== undefined) group.distinct[index]!.add(JSON.stringify(value));
+            group.row[aggregate.name] = group.distinct[index]!.size;
+          }
+        });
         groups.set(key, group);
       }
-      rows = [...groups.values()];
-      columns = [...by, name];
+      rows = [...groups.values()].map((group) => group.row);
+      columns = [...by, ...aggregates.map((aggregate) => aggregate.name)];
     } else if (verb === 'sort') {
       const [field, direction = 'asc'] = rest.split(/\s+/) as [string, string?];
       const sign = direction === 'desc' ? -1 : 1;

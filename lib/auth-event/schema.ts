@@ -34,6 +34,29 @@ export const Action = {
   PasswordReset: 'password_reset',
   /** A signed-in user changed their password (Cognito log events only: no trigger runs for it). */
   PasswordChange: 'password_change',
+  // From CloudTrail only (lib/cloudtrail/): what no trigger sees.
+  /** An MFA code answered (RespondToAuthChallenge SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP...; managed login mfa_*_POST). */
+  Mfa: 'mfa',
+  /** A sign-out: GlobalSignOut, AdminUserGlobalSignOut, the logout endpoint. */
+  SignOut: 'sign_out',
+  /** A refresh token revoked: RevokeToken, the revoke endpoint. */
+  Revoke: 'revoke',
+  /** A password reset asked for: ForgotPassword by the user, AdminResetUserPassword by an administrator. */
+  PasswordResetRequest: 'password_reset_request',
+  /** An administrator set a user's password (AdminSetUserPassword). */
+  PasswordSet: 'password_set',
+  UserDisable: 'user_disable',
+  UserEnable: 'user_enable',
+  UserDelete: 'user_delete',
+  GroupAdd: 'group_add',
+  GroupRemove: 'group_remove',
+  AttributesUpdate: 'attributes_update',
+  /** A user's MFA preference or settings changed. */
+  MfaSettings: 'mfa_settings',
+  /** An app client created, changed or deleted. */
+  ClientChange: 'client_change',
+  /** The user pool's own settings changed (UpdateUserPool, SetRiskConfiguration, identity providers...). */
+  PoolChange: 'pool_change',
 } as const;
 export type Action = (typeof Action)[keyof typeof Action];
 
@@ -122,9 +145,13 @@ export const AuthEventSchema = described(
           ip: described(z.optional(z.string()), 'The client IP after the PII policy (pii.fields["network.ip"]).'),
           city: z.optional(z.string()),
           country: z.optional(z.string()),
+          userAgent: described(
+            z.optional(z.string()),
+            'The caller\'s user agent after the PII policy (pii.fields["network.userAgent"]); CloudTrail events only.',
+          ),
         }),
       ),
-      'Where the request came from, as Cognito threat protection saw it (Cognito log events only).',
+      'Where the request came from: as Cognito threat protection saw it (Cognito log events), or the API caller (CloudTrail events).',
     ),
     risk: described(
       z.optional(
@@ -165,6 +192,33 @@ export const AuthEventSchema = described(
         }),
       ),
       'Set on events read from Cognito userAuthEvents log delivery (Plus feature plan), not from a trigger.',
+    ),
+    actor: described(
+      z.optional(
+        z.strictObject({
+          type: described(z.string(), 'CloudTrail userIdentity.type: IAMUser, AssumedRole, Root, AWSService...; absent on calls no AWS identity signed.'),
+          arn: described(z.optional(z.string()), 'The IAM principal after the PII policy (pii.fields["actor.arn"]).'),
+          accountId: z.optional(z.string()),
+          invokedBy: described(z.optional(z.string()), 'The AWS service that made the call on the principal\'s behalf.'),
+        }),
+      ),
+      'Who made the call (CloudTrail events): for admin API calls the IAM principal, not the user acted on.',
+    ),
+    cloudTrail: described(
+      z.optional(
+        z.strictObject({
+          eventId: described(z.string(), "CloudTrail's eventID; the AuthEvent id is derived from it."),
+          eventName: described(z.string(), 'e.g. InitiateAuth, AdminDisableUser, Token_POST.'),
+          eventType: described(z.string(), 'AwsApiCall or AwsServiceEvent (hosted UI and managed login endpoints).'),
+          at: described(z.iso.datetime(), 'When Cognito handled the request (eventTime, UTC); `time` is when authtrail read it.'),
+          errorCode: described(z.optional(z.string()), 'The API error, e.g. NotAuthorizedException; never the error message.'),
+          countedByTrigger: described(
+            z.boolean(),
+            'True when a Cognito trigger emits its own event for the same occurrence (a successful sign-in, sign-up, confirmation or token): counts use that one, so nothing is counted twice.',
+          ),
+        }),
+      ),
+      'Set on events read from CloudTrail records of the user pool (lib/cloudtrail/), not from a trigger.',
     ),
     pipeline: z.strictObject({
       version: z.string(),

@@ -12,6 +12,7 @@ import { collectFixtureFiles } from '../replay/fixture-file.ts';
 import { createLambdaInvoker } from '../replay/lambda-invoker.ts';
 import { createLocalInvoker } from '../replay/local-invoker.ts';
 import { createReplayer, type Invoker, type ReplayResult } from '../replay/replay.ts';
+import { createInputReplayer, createSourceReplayer, type SourceReplayer } from '../replay/inputs.ts';
 import { formatSummary } from '../replay/summary.ts';
 import { RuleTarget } from '../routing/rules.ts';
 import { SIEM_FORMATS, isSiemFormat, type SiemFormat } from '../siem/formats.ts';
@@ -57,6 +58,8 @@ export interface ReplayCliOptions {
 
 interface Target {
   invoke: Invoker;
+  /** Replays CloudTrail records and Cognito logs (local only). */
+  sources?: SourceReplayer;
   sinks: Sinks[];
   /** The stage's SIEM settings, when the target knows them (local). */
   siem?: StageConfig['siem'];
@@ -87,18 +90,21 @@ const localTarget = (options: ReplayCliOptions): Target => {
   }
   if (options.fresh) clearStore(options.storeDir, stage);
   const sinks = createLocalStageSinks(options.storeDir, stage);
-  const invoke = createLocalInvoker({
+  // The trigger handlers and the CloudTrail / Cognito log ingesters share config, key, sinks, logger and clock.
+  const shared = {
     stage,
     config,
     piiKey,
     sink: sinks.bus,
     spill: sinks.spill,
     logger: stderrLogger(stderr, options.verbose),
-    isDisposableDomain,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
-  });
+  };
+  const invoke = createLocalInvoker({ ...shared, isDisposableDomain });
+  const sources = createSourceReplayer(shared);
   return {
     invoke,
+    sources,
     siem: config.siem,
     close: sinks.close,
     sinks: Object.values(RuleTarget).map((target) => ({
@@ -131,13 +137,14 @@ export const runReplayCli = async (options: ReplayCliOptions): Promise<number> =
     return 2;
   }
 
-  const replayer = createReplayer(target.invoke);
+  const replayFile = createInputReplayer(createReplayer(target.invoke).replayPayload, target.sources);
   const results: ReplayResult[] = [];
   try {
     for (const file of collectFixtureFiles(options.paths)) {
-      const result = await replayer.replayFile(file);
-      results.push(result);
-      if (options.json) stdout.write(`${JSON.stringify(result)}\n`);
+      for (const result of await replayFile(file)) {
+        results.push(result);
+        if (options.json) stdout.write(`${JSON.stringify(result)}\n`);
+      }
     }
   } finally {
     target.close();

@@ -97,7 +97,9 @@ export const authEventOfCognitoLog = (record: CognitoLogRecord, context: Trigger
   const clientId = message.clientId ?? null;
   const clientName = clientId === null ? undefined : own(context.config.clients, clientId);
   const region = message.userPoolId.slice(0, message.userPoolId.indexOf('_'));
-  const at = message.creationDate ?? record.eventTimestamp;
+  // eventTimestamp is the event time the documented record gives as a timestamp (creationDate is a Java date string).
+  const at = record.eventTimestamp;
+  const challenges = message.challenges.map((challenge) => `${challenge.challengeName}:${challenge.challengeResponse}`).join(', ');
   const network = withoutUndefined({
     ip: capped(message.ipAddress),
     city: capped(message.city),
@@ -113,10 +115,10 @@ export const authEventOfCognitoLog = (record: CognitoLogRecord, context: Trigger
     action: kind.action,
     outcome,
     ...(reason === undefined ? {} : { reason }),
-    trigger: { source: `${COGNITO_LOG_SOURCE_PREFIX}${message.eventType}`, version: message.version ?? record.logSourceVersion ?? null },
+    trigger: { source: `${COGNITO_LOG_SOURCE_PREFIX}${message.eventType}`, version: message.version ?? null },
     userPool: { id: message.userPoolId, region },
     client: clientName === undefined ? { id: clientId } : { id: clientId, name: clientName },
-    user: withoutUndefined({ sub: capped(message.userSub), username: capped(message.userName ?? message.username) }),
+    user: withoutUndefined({ sub: capped(message.userSub), username: capped(message.userName) }),
     identityProvider: identityProviderOf(message.idpName, context.config.identityProviders),
     groups: [],
     ...(message.deviceName === undefined ? {} : { device: { newDeviceUsed: null, name: capped(message.deviceName) ?? '' } }),
@@ -134,8 +136,8 @@ export const authEventOfCognitoLog = (record: CognitoLogRecord, context: Trigger
       eventId: message.eventId,
       eventType: message.eventType,
       eventResponse: message.eventResponse ?? null,
-      at: at === undefined ? null : at.toISOString(),
-      challenges: capped(message.challenges),
+      at: at.toISOString(),
+      challenges: challenges === '' ? undefined : capped(challenges),
     }),
     pipeline: context.pipeline,
   };

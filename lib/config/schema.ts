@@ -162,6 +162,13 @@ export const StageConfigSchema = z.strictObject({
           'user.phone': z._default(PiiAction, 'hash'),
           /** The client IP of Cognito log events; `mask` keeps the /24 (IPv4) or /48 (IPv6) network. */
           'network.ip': z._default(PiiAction, 'mask'),
+          /** The caller's user agent of CloudTrail events: a browser string, kept by default (hash it to correlate only). */
+          'network.userAgent': z._default(PiiAction, 'keep'),
+          /**
+           * The IAM principal of CloudTrail events (an operator, not an end user); an assumed-role session name
+           * may be a person's email, so a stage can hash or drop it.
+           */
+          'actor.arn': z._default(PiiAction, 'keep'),
         }),
         {},
       ),
@@ -173,6 +180,19 @@ export const StageConfigSchema = z.strictObject({
       /** clientMetadata keys copied into the event (untrusted). Others are dropped and named. */
       allowedKeys: z._default(z.array(z.string()), ['app_version', 'platform', 'locale']),
       maxValueLength: z._default(intIn(1, 1024), 128),
+    }),
+    {},
+  ),
+  /** The CloudTrail source (lib/cloudtrail/, docs/delivery.md "CloudTrail events"). */
+  cloudTrail: z.prefault(
+    z.strictObject({
+      /**
+       * Records that name neither a user pool nor an app client (GlobalSignOut, ChangePassword, DeleteUser:
+       * calls authorized by an access token alone) cannot be told apart between pools of one account.
+       * `ignore` (default) counts and skips them; `accept` takes them as the stage's, right when the
+       * account and region hold this one pool.
+       */
+      recordsWithoutPoolOrClient: z._default(z.enum(['ignore', 'accept']), 'ignore'),
     }),
     {},
   ),

@@ -26,8 +26,8 @@ export interface RecoverWindow {
   until: Date;
 }
 
-/** Functions that publish to the bus and spill when they cannot: the triggers (run from source), the Cognito log ingestion and the log-first forwarder. */
-const SPILLING_FUNCTIONS = [...Object.values(TriggerName), 'cognito-log-events', 'event-log-forwarder'] as const;
+/** Functions that publish to the bus and spill when they cannot: the triggers (run from source), the Cognito log and CloudTrail ingestion, and the log-first forwarder. */
+const SPILLING_FUNCTIONS = [...Object.values(TriggerName), 'cognito-log-events', 'cloudtrail-events', 'event-log-forwarder'] as const;
 
 /** The log groups of a stage that may hold spill lines (Serverless Framework naming). */
 export const spillLogGroups = (stage: string): string[] =>

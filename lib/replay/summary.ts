@@ -2,6 +2,8 @@
 import { Outcome } from '../auth-event/schema.ts';
 import { triggerNameFor } from '../cognito/trigger-sources.ts';
 import type { ReplayResult } from './replay.ts';
+import { CLOUDTRAIL_SOURCE_PREFIX } from '../cloudtrail/normalize.ts';
+import { COGNITO_LOG_SOURCE_PREFIX } from '../cognito-logs/normalize.ts';
 
 /**
  * The outcomes a trigger can decide. `failed` is inferred downstream from the bus
@@ -17,10 +19,14 @@ export interface SummaryRow {
   outcomes: Record<(typeof OUTCOMES)[number], number>;
 }
 
+/** The row of inputs that are not trigger payloads (lib/replay/inputs.ts): by the prefix of their trigger.source. */
+const sourceRowOf = (source: string): string | undefined =>
+  source.startsWith(CLOUDTRAIL_SOURCE_PREFIX) ? 'cloudtrail' : source.startsWith(COGNITO_LOG_SOURCE_PREFIX) ? 'cognito-log' : undefined;
+
 export const summarize = (results: readonly ReplayResult[]): SummaryRow[] => {
   const rows = new Map<string, SummaryRow>();
   for (const result of results) {
-    const trigger = (result.trigger && triggerNameFor(result.trigger)) ?? 'unrecognised';
+    const trigger = (result.trigger && (triggerNameFor(result.trigger) ?? sourceRowOf(result.trigger))) ?? 'unrecognised';
     const row = rows.get(trigger) ?? {
       trigger,
       processed: 0,

@@ -87,6 +87,34 @@ const authProtocolOf = (event: AuthEvent): { id: number; name: string } => {
   return { id, name: AUTH_PROTOCOL_NAME[id] ?? 'Unknown' };
 };
 
+// ---- Actions read from CloudTrail (issue 14, lib/cloudtrail/): a separate block, merged below.
+/** OCSF activity ids of Account Change (3001) and Authentication (3002) that only CloudTrail actions use. */
+const CloudTrailActivity = {
+  Logoff: { id: 2, name: 'Logoff' },
+  Disable: { id: 5, name: 'Disable' },
+  Delete: { id: 6, name: 'Delete' },
+  Other: { id: 99, name: 'Other' },
+} as const;
+
+const CLOUDTRAIL_CLASS_AND_ACTIVITY = {
+  // An MFA code is part of a logon.
+  mfa: { classUid: OcsfClass.Authentication, activity: OcsfActivity.Logon },
+  sign_out: { classUid: OcsfClass.Authentication, activity: CloudTrailActivity.Logoff },
+  revoke: { classUid: OcsfClass.Authentication, activity: CloudTrailActivity.Other },
+  password_reset_request: { classUid: OcsfClass.AccountChange, activity: OcsfActivity.PasswordReset },
+  password_set: { classUid: OcsfClass.AccountChange, activity: OcsfActivity.PasswordReset },
+  user_disable: { classUid: OcsfClass.AccountChange, activity: CloudTrailActivity.Disable },
+  user_enable: { classUid: OcsfClass.AccountChange, activity: OcsfActivity.Enable },
+  user_delete: { classUid: OcsfClass.AccountChange, activity: CloudTrailActivity.Delete },
+  group_add: { classUid: OcsfClass.AccountChange, activity: CloudTrailActivity.Other },
+  group_remove: { classUid: OcsfClass.AccountChange, activity: CloudTrailActivity.Other },
+  attributes_update: { classUid: OcsfClass.AccountChange, activity: CloudTrailActivity.Other },
+  mfa_settings: { classUid: OcsfClass.AccountChange, activity: CloudTrailActivity.Other },
+  client_change: { classUid: OcsfClass.AccountChange, activity: CloudTrailActivity.Other },
+  pool_change: { classUid: OcsfClass.AccountChange, activity: CloudTrailActivity.Other },
+} as const;
+// ---- end of the CloudTrail block.
+
 /**
  * Class and activity of every action: a Record over all actions, so adding an
  * action without mapping it fails type-checking (the mapping is total).
@@ -106,6 +134,7 @@ const CLASS_AND_ACTIVITY: Readonly<Record<Action, { classUid: OcsfClass; activit
   confirm_signup: { classUid: OcsfClass.AccountChange, activity: OcsfActivity.Enable },
   password_reset: { classUid: OcsfClass.AccountChange, activity: OcsfActivity.PasswordReset },
   password_change: { classUid: OcsfClass.AccountChange, activity: OcsfActivity.PasswordChange },
+  ...CLOUDTRAIL_CLASS_AND_ACTIVITY,
 };
 
 /** Status of every outcome, total like the actions. */

@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { formatIssues } from '../../lib/config/load.ts';
 import { AuthEventSchema } from '../../lib/auth-event/schema.ts';
 import { authEventOfCognitoLog, cognitoLogEventIdFor, UnsupportedCognitoLogEventError } from '../../lib/cognito-logs/normalize.ts';
 import { CognitoLogRecordSchema } from '../../lib/cognito-logs/record.ts';
-import { FIXED_NOW, processContext } from '../helpers/fixtures.ts';
+import { FIXED_NOW, ROOT, processContext } from '../helpers/fixtures.ts';
 import { sampleRecord } from './helpers.ts';
 
 const contextAt = (now = FIXED_NOW) => ({ ...processContext(), now });
@@ -32,7 +35,7 @@ describe('Cognito logs: records become AuthEvents', () => {
         eventId: '5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a51',
         eventType: 'SignIn',
         eventResponse: 'Pass',
-        at: '2026-11-27T09:58:12.301Z',
+        at: '2026-11-27T09:58:12.345Z',
         challenges: 'Password:Success',
       },
     });
@@ -107,18 +110,22 @@ describe('Cognito logs: records become AuthEvents', () => {
     expect(normalize(1).id).not.toBe(first.id);
   });
 
-  it('reads flags and timestamps in either spelling Cognito may use', () => {
+  it('reads string flags, takes eventTimestamp as the event time and lists the challenges', () => {
     // Prepare
-    const record = sampleRecord(0);
-    record.message.compromisedCredentialDetected = true;
-    record.message.creationDate = 1795773492301;
+    const record = sampleRecord(1);
+    record.message.compromisedCredentialDetected = 'true';
+    record.message.challenges = [
+      { challengeName: 'Password', challengeResponse: 'Success' },
+      { challengeName: 'Mfa', challengeResponse: 'Failure' },
+    ];
 
     // Act
     const event = authEventOfCognitoLog(CognitoLogRecordSchema.parse(record), contextAt());
 
     // Assess
     expect(event.risk?.compromisedCredentials).toBe(true);
-    expect(event.cognitoLog?.at).toBe('2026-11-27T09:58:12.301Z');
+    expect(event.cognitoLog?.at).toBe(new Date(Number(record.eventTimestamp)).toISOString());
+    expect(event.cognitoLog?.challenges).toBe('Password:Success, Mfa:Failure');
   });
 
   it('names a federated provider from idpName', () => {
@@ -131,5 +138,84 @@ describe('Cognito logs: records become AuthEvents', () => {
 
     // Assess
     expect(event.identityProvider).toEqual({ type: 'federated', name: 'Google', providerType: 'Google' });
+  });
+});
+
+describe('Cognito logs: the record AWS documents', () => {
+  const documented = (): Record<string, any> =>
+    JSON.parse(readFileSync(join(ROOT, 'events', 'cognito-logs', 'documented.ndjson'), 'utf8').split('\n')[0] ?? 'null');
+
+  it('reads the example of "Exporting logs from Amazon Cognito user pools" as it stands', () => {
+    // Act
+    const event = authEventOfCognitoLog(CognitoLogRecordSchema.parse(documented()), contextAt());
+
+    // Assess: empty strings are absent (no risk level, no provider), the time is eventTimestamp.
+    expect(AuthEventSchema.parse(event)).toEqual(event);
+    expect(event).toMatchObject({
+      category: 'signup',
+      action: 'self_signup',
+      outcome: 'allowed',
+      trigger: { source: 'CognitoLog_SignUp', version: '1' },
+      userPool: { id: 'us-west-2_EXAMPLE', region: 'us-west-2' },
+      client: { id: '1example23456789' },
+      user: { sub: 'a1b2c3d4-5678-90ab-cdef-EXAMPLE22222', username: 'test-user' },
+      identityProvider: { type: 'cognito' },
+      device: { newDeviceUsed: null, name: 'Other, Other' },
+      network: { ip: '192.0.2.1', city: 'Seattle', country: 'United States' },
+      risk: { decision: 'PASS', level: null, compromisedCredentials: false },
+      cognitoLog: { eventId: 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111', eventType: 'SignUp', eventResponse: 'InProgress', at: '2023-06-20T21:42:10.677Z' },
+    });
+    expect(event.cognitoLog?.challenges).toBeUndefined();
+    // No user agent in these records: only the device name.
+    expect(event.network).not.toHaveProperty('userAgent');
+  });
+
+  it('reads null and the word "null" in places as absent', () => {
+    // Prepare
+    const record = documented();
+    record.message.city = 'null';
+    record.message.country = null;
+    record.message.riskDecision = null;
+    record.message.challenges = null;
+
+    // Act
+    const event = authEventOfCognitoLog(CognitoLogRecordSchema.parse(record), contextAt());
+
+    // Assess
+    expect(event.network).toEqual({ ip: '192.0.2.1' });
+    expect(event.risk).toBeUndefined();
+  });
+
+  it('refuses a record in the old sample shape with an error that names the problem', () => {
+    // Prepare
+    const old = documented();
+    old.eventSource = 'USER_AUTH_EVENTS';
+    old.message.challenges = 'Password:Success';
+
+    // Act
+    const result = CognitoLogRecordSchema.safeParse(old);
+
+    // Assess
+    expect(result.success).toBe(false);
+    const text = formatIssues(result.error?.issues ?? []);
+    expect(text).toContain('eventSource: "USER_AUTH_EVENTS" is the shape of authtrail\'s old reconstructed samples; Cognito writes "USER_ACTIVITY"');
+    expect(text).toContain('message.challenges: expected an array of {challengeName, challengeResponse}');
+  });
+
+  it('refuses a time that is not epoch milliseconds as text, and never echoes what it got', () => {
+    // Prepare
+    const iso = documented();
+    iso.eventTimestamp = '2023-06-20T21:42:10Z';
+    const other = documented();
+    other.eventSource = 'alice@example.com';
+
+    // Act
+    const first = formatIssues(CognitoLogRecordSchema.safeParse(iso).error?.issues ?? []);
+    const second = formatIssues(CognitoLogRecordSchema.safeParse(other).error?.issues ?? []);
+
+    // Assess
+    expect(first).toBe('eventTimestamp: expected epoch milliseconds as a string of digits');
+    expect(second).toBe('eventSource: expected "USER_ACTIVITY" (a userAuthEvents record)');
+    expect(first + second).not.toMatch(/2023-06-20|alice/);
   });
 });

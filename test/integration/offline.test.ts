@@ -9,10 +9,15 @@
  * in-process handlers produce for the same payload at the same time, so the
  * bundles, their environment, the bus and the routing are all checked end to end.
  * Then `npm run replay -- --target aws`, as a child process, replays every
- * fixture against the same Lambda API.
+ * fixture against the same Lambda API. CloudTrail records put on the offline bus
+ * as the default bus would carry them reach cloudtrail-events through its
+ * offline subscription (serverless.yml, custom.offline), and its AuthEvents the
+ * rule targets.
  */
 import { runToEnd } from '../helpers/process-group.ts';
-import { relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthEvent } from '../../lib/auth-event/schema.ts';
@@ -306,6 +311,33 @@ describe('npm run replay -- --target aws, against the offline Lambda API', () =>
     },
     REPLAY_TIMEOUT_MS + DELIVERY_TIMEOUT_MS,
   );
+});
+
+// ---------------------------------------------------------------- CloudTrail records from the default bus
+
+describe('serverless offline: CloudTrail records through the offline EventBridge', () => {
+  it.each([
+    ['a wrong password (InitiateAuth)', 'sign-in.ndjson', 0, { category: 'signin', action: 'authenticate', outcome: 'failed', reason: { code: 'INCORRECT_CREDENTIALS' } }],
+    ['a wrong TOTP code at managed login (mfa_totp_POST)', 'managed-login.ndjson', 1, { category: 'signin', action: 'mfa', outcome: 'failed' }],
+    ['an administrator disabling a user (AdminDisableUser)', 'account.ndjson', 4, { category: 'account', action: 'user_disable', actor: { type: 'AssumedRole' } }],
+  ])('%s put on the bus as CloudTrail would reaches cloudtrail-events, and its AuthEvent the rule targets', async (_name, file, line, expected) => {
+    // Prepare
+    const envelope = JSON.parse(readFileSync(join(ROOT, 'events', 'cloudtrail', file), 'utf8').split('\n')[line] ?? '{}');
+    const eventId = envelope.detail.eventID as string;
+    const bus = new EventBridgeClient({ endpoint: offline.eventBridgeEndpoint, region: REGION, credentials: { accessKeyId: FAKE_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: FAKE_AWS_ENV.AWS_SECRET_ACCESS_KEY }, maxAttempts: 1 });
+    const since = performance.now();
+
+    // Act
+    await bus.send(new PutEventsCommand({ Entries: [{ Source: envelope.source, DetailType: envelope['detail-type'], Detail: JSON.stringify(envelope.detail) }] }));
+    caused += 1;
+    const stored = await delivered(RuleTarget.EventsLog, (event) => event.cloudTrail?.eventId === eventId, since);
+
+    // Assess
+    expect(stored.detail).toMatchObject({ ...expected, trigger: { source: `CloudTrail_${envelope.detail.eventName}` }, cloudTrail: { eventId } });
+    // The PII policy ran in the bundle: the IP is a network.
+    expect((stored.detail as AuthEvent).network?.ip).toMatch(/\.0\/24$/);
+    await assessRouting(stored, since);
+  });
 });
 
 // ---------------------------------------------------------------- nothing lost, nothing twice

@@ -69,7 +69,7 @@ describe('Recover: npm run recover', () => {
       failed: 0,
       failedIds: [],
       // The pool has no Plus-plan log delivery: cognito-log-events never ran, its log group does not exist.
-      missingLogGroups: ['/aws/lambda/authtrail-dev-cognito-log-events', '/aws/lambda/authtrail-dev-event-log-forwarder'],
+      missingLogGroups: ['/aws/lambda/authtrail-dev-cognito-log-events', '/aws/lambda/authtrail-dev-cloudtrail-events', '/aws/lambda/authtrail-dev-event-log-forwarder'],
     });
     const delivered = bus.accepted.map((entry) => JSON.parse(entry.Detail) as AuthEvent);
     expect(new Set(delivered.map((event) => event.id))).toEqual(new Set([signIn.id, token.id, signUp.id]));

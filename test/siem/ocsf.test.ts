@@ -126,7 +126,7 @@ describe('OCSF: semantics the schema cannot check', () => {
 
     // Assess
     const loggedAt = kept!.cognitoLog?.at as string;
-    expect(Date.parse(loggedAt)).toBe(1795773492301); // the record's creationDate
+    expect(Date.parse(loggedAt)).toBe(1795773492345); // the record's eventTimestamp (AWS's documented event time)
     expect(fromKept.time).toBe(Date.parse(loggedAt));
     expect(fromKept.time).not.toBe(Date.parse(kept!.time));
     expect(fromKept.metadata).toMatchObject({ original_time: loggedAt, processed_time: Date.parse(kept!.time), log_provider: 'Amazon Cognito' });

@@ -32,6 +32,7 @@ const ASYNC_FUNCTIONS = {
   'recover-spilled': 'RecoverDashspilled',
   'cognito-log-events': 'CognitoDashlogDashevents',
   'event-log-forwarder': 'EventDashlogDashforwarder',
+  'cloudtrail-events': 'CloudtrailDashevents',
 } as const;
 
 interface Statement {
@@ -180,7 +181,7 @@ export const describeDeployChecks = (STAGES: readonly Stage[], templateOf: (stag
 
       // Assess
       // Log-first: the triggers write their events to their logs; the forwarder and the functions off the sign-in path publish.
-      expect(puts.map(({ id }) => id).sort()).toEqual(['CognitoLogEventsRole', 'EventLogForwarderRole', 'FailedSignInsRole', 'RecoverSpilledRole']);
+      expect(puts.map(({ id }) => id).sort()).toEqual(['CloudTrailEventsRole', 'CognitoLogEventsRole', 'EventLogForwarderRole', 'FailedSignInsRole', 'RecoverSpilledRole']);
       for (const { id, statement } of puts) {
         expect(statement.Condition, id).toEqual({ StringEquals: { 'events:source': AUTH_EVENT_SOURCE } });
         expect(statement.Resource, id).toEqual(getAtt('EventBus'));

@@ -46,11 +46,15 @@ const INFERENCE = 'failed-sign-ins';
 const COGNITO_LOGS = 'cognito-log-events';
 /** Log-first delivery: the triggers' event lines -> the stage bus (docs/delivery.md). */
 const EVENT_LOG_FORWARDER = 'event-log-forwarder';
-const FUNCTIONS = [...TRIGGERS, RECOVER, FORWARDER, INFERENCE, COGNITO_LOGS, EVENT_LOG_FORWARDER] as const;
-/** The functions that read the PII key and write their events out: the triggers (to their log) and the Cognito log reader (to the bus). */
-const PUBLISHERS = [...TRIGGERS, COGNITO_LOGS] as const;
+/** The pool's CloudTrail records from the default bus -> AuthEvents (docs/delivery.md, "CloudTrail events"). */
+const CLOUDTRAIL = 'cloudtrail-events';
+const FUNCTIONS = [...TRIGGERS, RECOVER, FORWARDER, INFERENCE, COGNITO_LOGS, CLOUDTRAIL, EVENT_LOG_FORWARDER] as const;
+/** The functions that read the PII key and write their events out: the triggers (to their log), the Cognito log and CloudTrail readers (to the bus). */
+const PUBLISHERS = [...TRIGGERS, COGNITO_LOGS, CLOUDTRAIL] as const;
 /** The functions that may spill to their log: recover-spilled searches exactly these log groups. */
 const SPILLERS = [...PUBLISHERS, EVENT_LOG_FORWARDER] as const;
+/** The readers of other Cognito sources publish to the bus themselves; the triggers only log. */
+const readsIntoBus = (name: (typeof PUBLISHERS)[number]): boolean => name === COGNITO_LOGS || name === CLOUDTRAIL;
 type FunctionName = (typeof FUNCTIONS)[number];
 
 /** osls's logical-id prefix of each function (`PreDashsignupLambdaFunction`, `PreDashsignupLogGroup`). */
@@ -65,6 +69,7 @@ const LOGICAL_ID: Record<FunctionName, string> = {
   'failed-sign-ins': 'FailedDashsignDashins',
   'cognito-log-events': 'CognitoDashlogDashevents',
   'event-log-forwarder': 'EventDashlogDashforwarder',
+  'cloudtrail-events': 'CloudtrailDashevents',
 };
 
 const COGNITO_TRIGGER: Record<TriggerFunction, string> = {
@@ -564,12 +569,12 @@ describe.each(STAGES)('the %s stack', (stage) => {
       expect(statements.every((statement) => statement.Effect === 'Allow')).toBe(true);
       // The triggers are log-first: their events go to their own log, the forwarder puts them on the bus.
       expect(grants.map(({ action }) => action).sort()).toEqual([
-        ...(name === COGNITO_LOGS ? ['events:PutEvents'] : []),
+        ...(readsIntoBus(name) ? ['events:PutEvents'] : []),
         'logs:CreateLogStream',
         'logs:PutLogEvents',
         'ssm:GetParameter',
-        // Its log subscription invokes it asynchronously: what fails goes to the async failure queue.
-        ...(name === COGNITO_LOGS ? ['sqs:SendMessage'] : []),
+        // Its log subscription or rule invokes it asynchronously: what fails goes to the async failure queue.
+        ...(readsIntoBus(name) ? ['sqs:SendMessage'] : []),
       ].sort());
       for (const { action, statement } of grants) {
         expect(action, 'no wildcard action').not.toContain('*');
@@ -1102,7 +1107,8 @@ describe.each(STAGES)('the %s stack: dashboards, alarms and saved queries', (sta
       [
         'denied-sign-ups-by-domain-and-reason', 'everything-about-one-user', 'new-device-sign-ins', 'sign-ins-by-user-client-provider',
         'sign-ups-by-domain', 'token-claim-changes',
-      ].map((name) => `authtrail/${stage}/${name}`),
+        'admin-disables-and-deletes', 'failed-sign-ins-by-client-and-ip-prefix', 'mfa-failures-by-user-and-ip-prefix', 'password-spraying-by-ip-prefix',
+      ].sort().map((name) => `authtrail/${stage}/${name}`),
     );
     for (const query of queries) {
       expect(query.Properties.LogGroupNames).toEqual([`/authtrail/${stage}/events`]);
@@ -1248,6 +1254,13 @@ const writeCognitoLogsEvent = (): string => {
   return path;
 };
 
+/** The first CloudTrail fixture record (a failed InitiateAuth) as the default bus delivers it. */
+const writeCloudTrailEvent = (): string => {
+  const path = join(workRoot, 'cloudtrail-event.json');
+  writeFileSync(path, readFileSync(join(ROOT, 'events/cloudtrail/sign-in.ndjson'), 'utf8').split('\n')[0] ?? '');
+  return path;
+};
+
 /** The SQS event Lambda hands the forwarder for these message bodies. */
 const writeSqsEvent = (file: string, bodies: readonly string[]): string => {
   const path = join(workRoot, file);
@@ -1319,7 +1332,12 @@ const invokePackaged = async (
 
 describe('the packaged dev functions', () => {
   // The triggers are log-first: started from their zips in test/stack/log-first.test.ts.
-  const triggerCases: { name: typeof COGNITO_LOGS; event: () => string; outcome: (result: InvokeOutcome) => void }[] = [
+  const triggerCases: {
+    name: typeof COGNITO_LOGS | typeof CLOUDTRAIL;
+    event: () => string;
+    outcome: (result: InvokeOutcome) => void;
+    environment?: (awsUrl: string) => Record<string, string>;
+  }[] = [
     {
       name: COGNITO_LOGS,
       event: () => writeCognitoLogsEvent(),
@@ -1327,16 +1345,25 @@ describe('the packaged dev functions', () => {
       outcome: (result) =>
         expect(result).toMatchObject({ phase: 'invoke', returned: { received: 7, published: 6, skipped: 1, spilled: 0 } }),
     },
+    {
+      name: CLOUDTRAIL,
+      // carol's wrong password, as the default bus delivers it.
+      event: () => writeCloudTrailEvent(),
+      // The pool id is a Ref to the stack's pool: set as CloudFormation would resolve it.
+      environment: () => ({ AUTHTRAIL_USER_POOL_ID: 'eu-west-1_Xq9Lk2MfA' }),
+      outcome: (result) =>
+        expect(result).toMatchObject({ phase: 'invoke', returned: { received: 1, published: 1, ignored: 0, skipped: 0, spilled: 0 } }),
+    },
   ];
 
   it.each(triggerCases)(
     'start $name from its zip with only the template environment, read the PII key and publish to the stage bus',
-    async ({ name, event, outcome }) => {
+    async ({ name, event, outcome, environment }) => {
       // Prepare
       const { template } = stack('dev');
 
       // Act
-      const { result, calls } = await invokePackaged(name, event());
+      const { result, calls } = await invokePackaged(name, event(), environment);
 
       // Assess
       outcome(result);
@@ -1490,3 +1517,104 @@ describe('the packaged dev functions', () => {
 // Issue 15's deploy checks (registry schemas, async failure destinations, IAM narrowing, pool attach) on the
 // two stages this file packages; deploy.test.ts runs them for staging.
 describeDeployChecks(STAGES, (stage) => stack(stage as Stage).template);
+
+// ---------------------------------------------------------------- the CloudTrail source (docs/delivery.md, "CloudTrail events")
+
+describe.each(STAGES)('the %s stack: CloudTrail source', (stage) => {
+  const FN = 'CloudtrailDasheventsLambdaFunction';
+  const poolOf = (candidate: Stage): unknown => (candidate === 'dev' ? ref('UserPool') : 'eu-west-1_REPLACEME');
+  /** The rule's pattern with the pool intrinsic resolved to the fixtures' pool, as CloudFormation would to the real one. */
+  const resolvedPattern = () =>
+    validateEventPattern(JSON.parse(JSON.stringify(resource(stack(stage).template, 'CloudTrailEventsRule').Properties.EventPattern).replaceAll(JSON.stringify(poolOf(stage)), '"eu-west-1_Xq9Lk2MfA"')));
+  const fixtures = (file: string): Record<string, any>[] =>
+    readFileSync(join(ROOT, 'events', 'cloudtrail', file), 'utf8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line));
+
+  it('deploys cloudtrail-events with the triggers\' environment and the stage pool', () => {
+    // Act
+    const fn = resource(stack(stage).template, FN).Properties;
+    const variables = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
+
+    // Assess
+    expect(fn.Handler).toBe('functions/cloudtrail-events.handler');
+    expect(variables).toMatchObject({
+      AUTHTRAIL_CONFIG_FILE: `config/${stage}.json`,
+      AUTHTRAIL_PII_HASH_KEY_PARAMETER: `/authtrail/${stage}/pii-hash-key`,
+      AUTHTRAIL_USER_POOL_ID: poolOf(stage),
+    });
+  });
+
+  it('grants it its own logs, the stage bus, the PII key and the async failure queue, nothing else', () => {
+    // Prepare
+    const { template } = stack(stage);
+    const role = resource(template, getAttTarget(resource(template, FN).Properties.Role));
+
+    // Act
+    const grants = roleStatements(role).flatMap((statement) => actionsOf(statement).map((action) => ({ action, statement })));
+
+    // Assess
+    expect(grants.map(({ action }) => action).sort()).toEqual(['events:PutEvents', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage', 'ssm:GetParameter']);
+    for (const { action, statement } of grants) {
+      expect(statement.Effect).toBe('Allow');
+      if (action.startsWith('logs:')) expect(statement.Resource).toEqual(getAtt('CloudtrailDasheventsLogGroup'));
+      if (action === 'events:PutEvents') expect(statement.Resource).toEqual(getAtt('EventBus'));
+      if (action === 'sqs:SendMessage') expect(statement.Resource).toEqual(getAtt('AsyncFailureQueue'));
+      if (action === 'ssm:GetParameter') expect(JSON.stringify(statement.Resource)).toContain(`parameter/authtrail/${stage}/pii-hash-key`);
+    }
+  });
+
+  it('puts a rule on the default bus for both CloudTrail detail types of Cognito, only while the param is on', () => {
+    // Prepare
+    const { template } = stack(stage);
+
+    // Act
+    const rule = resource(template, 'CloudTrailEventsRule');
+    const condition = (template as { Conditions?: Record<string, unknown> }).Conditions?.ReadsCloudTrail;
+    const targets = rule.Properties.Targets as RuleTarget[];
+
+    // Assess
+    expect(rule.Properties.EventBusName).toBeUndefined();
+    expect(rule.Properties.Name).toBe(`authtrail-${stage}-cognito-cloudtrail`);
+    expect(condition).toEqual({ 'Fn::Equals': ['on', 'on'] });
+    for (const id of ['CloudTrailEventsRule', 'CloudTrailEventsPermission', 'CloudTrailEventsDeadLetterQueue', 'CloudTrailEventsDeadLetterQueuePolicy']) {
+      expect(resource(template, id).Condition, id).toBe('ReadsCloudTrail');
+    }
+    expect(() => resolvedPattern()).not.toThrow();
+    expect(rule.Properties.EventPattern).toMatchObject({
+      source: ['aws.cognito-idp'],
+      'detail-type': ['AWS API Call via CloudTrail', 'AWS Service Event via CloudTrail'],
+      detail: { eventSource: ['cognito-idp.amazonaws.com'] },
+    });
+    expect(targets).toEqual([
+      {
+        Id: 'cloudtrail-events',
+        Arn: getAtt(FN),
+        RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
+        DeadLetterConfig: { Arn: getAtt('CloudTrailEventsDeadLetterQueue') },
+      },
+    ]);
+    expect(resource(template, 'CloudTrailEventsPermission').Properties).toMatchObject({
+      FunctionName: getAtt(FN),
+      Principal: 'events.amazonaws.com',
+      SourceArn: getAtt('CloudTrailEventsRule'),
+    });
+    const dlq = queuePolicyFor(template, 'CloudTrailEventsDeadLetterQueue');
+    expect(dlq.Statement[0]).toMatchObject({ Effect: 'Allow', Action: 'sqs:SendMessage', Condition: { ArnEquals: { 'aws:SourceArn': getAtt('CloudTrailEventsRule') } } });
+  });
+
+  it('matches the records of the stage pool and the pool-less ones, and neither read-only calls nor another pool', () => {
+    // Prepare
+    const pattern = resolvedPattern();
+    const ours = [...fixtures('sign-in.ndjson'), ...fixtures('account.ndjson'), ...fixtures('managed-login.ndjson')];
+    const otherPool = structuredClone(ours.find((event) => event.detail.eventName === 'AdminDisableUser') ?? {});
+    otherPool.detail.requestParameters.userPoolId = 'eu-west-1_OtherPool1';
+
+    // Act
+    const matched = ours.filter((event) => matchesEventPattern(pattern, event));
+
+    // Assess
+    expect(matched.map((event) => event.detail.eventName)).toEqual(ours.map((event) => event.detail.eventName).filter((name) => name !== 'ListUsers'));
+    expect(matchesEventPattern(pattern, otherPool)).toBe(false);
+    // The guide's records name pool us-west-2_aaaaaaaaa: not this stage's.
+    expect(fixtures('documented.ndjson').filter((event) => matchesEventPattern(pattern, event))).toEqual([]);
+  });
+});

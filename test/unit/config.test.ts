@@ -37,7 +37,10 @@ describe('Config: stage files', () => {
       'user.emailDomain': 'keep',
       'user.phone': 'hash',
       'network.ip': 'mask',
+      'network.userAgent': 'keep',
+      'actor.arn': 'keep',
     });
+    expect(config.cloudTrail).toEqual({ recordsWithoutPoolOrClient: 'ignore' });
     expect(config.eventIdWindowSeconds).toBe(60);
   });
 });
