@@ -93,25 +93,32 @@ const CloudTrailActivity = {
   Logoff: { id: 2, name: 'Logoff' },
   Disable: { id: 5, name: 'Disable' },
   Delete: { id: 6, name: 'Delete' },
-  Other: { id: 99, name: 'Other' },
+  /** 99 Other takes the source's own name for the activity (as Token Issue does), never the caption "Other". */
+  TokenRevoke: { id: 99, name: 'Token Revoke' },
+  GroupAdd: { id: 99, name: 'Group Add' },
+  GroupRemove: { id: 99, name: 'Group Remove' },
+  AttributesUpdate: { id: 99, name: 'Attributes Update' },
+  MfaSettings: { id: 99, name: 'MFA Settings Change' },
+  ClientChange: { id: 99, name: 'App Client Change' },
+  PoolChange: { id: 99, name: 'User Pool Change' },
 } as const;
 
 const CLOUDTRAIL_CLASS_AND_ACTIVITY = {
   // An MFA code is part of a logon.
   mfa: { classUid: OcsfClass.Authentication, activity: OcsfActivity.Logon },
   sign_out: { classUid: OcsfClass.Authentication, activity: CloudTrailActivity.Logoff },
-  revoke: { classUid: OcsfClass.Authentication, activity: CloudTrailActivity.Other },
+  revoke: { classUid: OcsfClass.Authentication, activity: CloudTrailActivity.TokenRevoke },
   password_reset_request: { classUid: OcsfClass.AccountChange, activity: OcsfActivity.PasswordReset },
   password_set: { classUid: OcsfClass.AccountChange, activity: OcsfActivity.PasswordReset },
   user_disable: { classUid: OcsfClass.AccountChange, activity: CloudTrailActivity.Disable },
   user_enable: { classUid: OcsfClass.AccountChange, activity: OcsfActivity.Enable },
   user_delete: { classUid: OcsfClass.AccountChange, activity: CloudTrailActivity.Delete },
-  group_add: { classUid: OcsfClass.AccountChange, activity: CloudTrailActivity.Other },
-  group_remove: { classUid: OcsfClass.AccountChange, activity: CloudTrailActivity.Other },
-  attributes_update: { classUid: OcsfClass.AccountChange, activity: CloudTrailActivity.Other },
-  mfa_settings: { classUid: OcsfClass.AccountChange, activity: CloudTrailActivity.Other },
-  client_change: { classUid: OcsfClass.AccountChange, activity: CloudTrailActivity.Other },
-  pool_change: { classUid: OcsfClass.AccountChange, activity: CloudTrailActivity.Other },
+  group_add: { classUid: OcsfClass.AccountChange, activity: CloudTrailActivity.GroupAdd },
+  group_remove: { classUid: OcsfClass.AccountChange, activity: CloudTrailActivity.GroupRemove },
+  attributes_update: { classUid: OcsfClass.AccountChange, activity: CloudTrailActivity.AttributesUpdate },
+  mfa_settings: { classUid: OcsfClass.AccountChange, activity: CloudTrailActivity.MfaSettings },
+  client_change: { classUid: OcsfClass.AccountChange, activity: CloudTrailActivity.ClientChange },
+  pool_change: { classUid: OcsfClass.AccountChange, activity: CloudTrailActivity.PoolChange },
 } as const;
 // ---- end of the CloudTrail block.
 

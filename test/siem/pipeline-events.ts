@@ -7,11 +7,14 @@
  *   the handlers accept, replayed live;
  * - the Cognito log records of events/cognito-logs/ through the real ingester,
  *   under both IP policies (masked to a network, kept whole);
+ * - the CloudTrail records of events/cloudtrail/ through the real ingester
+ *   (pool-less records accepted, so every mapped kind is there);
  * - the failed sign-in the inference derives from every sign-in attempt
  *   (lib/inference/failed-sign-in.ts).
  * Nothing here is edited by hand.
  */
 import type { AuthEvent } from '../../lib/auth-event/schema.ts';
+import { createCloudTrailIngester } from '../../lib/cloudtrail/ingest.ts';
 import { createCognitoLogIngester } from '../../lib/cognito-logs/ingest.ts';
 import { failedSignInOf } from '../../lib/inference/failed-sign-in.ts';
 import { isDisposableDomain } from '../../lib/policy/disposable-domains.ts';
@@ -20,6 +23,7 @@ import { collectFixtureFiles } from '../../lib/replay/fixture-file.ts';
 import { createReplayer } from '../../lib/replay/replay.ts';
 import { join, relative } from 'node:path';
 import { SILENT_LOGGER } from '../../lib/runtime/handler.ts';
+import { DEV_POOL, FIXTURE_FILES, deliveries } from '../cloudtrail/helpers.ts';
 import { sampleLines, subscriptionPayload } from '../cognito-logs/helpers.ts';
 import { FIXED_NOW, ROOT, TEST_PII_KEY, configWith, devConfig, goldenEvents, loadEvent, processContext } from '../helpers/fixtures.ts';
 
@@ -39,6 +43,27 @@ export const cognitoLogEvents = async (ipAction: IpPolicy = 'mask', lines: reado
   };
   await createCognitoLogIngester(runtime)(subscriptionPayload(lines));
   return published;
+};
+
+/** The CloudTrail fixtures (events/cloudtrail/) as the real ingester publishes them for the dev pool. */
+export const cloudTrailEvents = async (): Promise<SourcedEvent[]> => {
+  const sourced: SourcedEvent[] = [];
+  let source = '';
+  const runtime = {
+    ...processContext({ config: configWith({ ...devConfig(), cloudTrail: { recordsWithoutPoolOrClient: 'accept' } }) }),
+    userPoolId: DEV_POOL,
+    sink: { publish: async (events: readonly AuthEvent[]) => void sourced.push(...events.map((event) => ({ source, event }))) },
+    spill: () => undefined,
+    logger: SILENT_LOGGER,
+  };
+  const ingest = createCloudTrailIngester(runtime);
+  for (const file of FIXTURE_FILES) {
+    for (const [index, envelope] of deliveries(file).entries()) {
+      source = `cloudtrail ${file} line ${index + 1} ${String(envelope.detail?.eventName)}`;
+      await ingest(envelope);
+    }
+  }
+  return sourced;
 };
 
 /** The failed sign-in inferred for every sign-in attempt let through (120 s window). */
@@ -73,6 +98,7 @@ export const pipelineEvents = async (): Promise<SourcedEvent[]> => [
   ...(await quirkEvents()),
   ...(await cognitoLogEvents('mask')).map((event, index) => ({ source: `cognito-logs line ${index + 1} (IP masked)`, event })),
   ...(await cognitoLogEvents('keep')).map((event, index) => ({ source: `cognito-logs line ${index + 1} (IP kept)`, event })),
+  ...(await cloudTrailEvents()),
   ...inferredFailures().map((event) => ({ source: `inferred failure of ${event.pipeline.inferred?.attemptId}`, event })),
 ];
 
