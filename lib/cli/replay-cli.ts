@@ -15,6 +15,7 @@ import { createReplayer, type Invoker, type ReplayResult } from '../replay/repla
 import { formatSummary } from '../replay/summary.ts';
 import { RuleTarget } from '../routing/rules.ts';
 import { SIEM_FORMATS, isSiemFormat, type SiemFormat } from '../siem/formats.ts';
+import { isLoopbackUrl } from '../siem/http.ts';
 import { createLocalSiemSender } from '../siem/local-forwarder.ts';
 import { deliverToLocalReceiver } from '../siem/local-siem.ts';
 import type { NarrowLogger } from '../runtime/handler.ts';
@@ -27,6 +28,13 @@ import { namesFor } from '../naming.ts';
  * functions never fall back to it (lib/runtime/lambda.ts requires a real key).
  */
 export const LOCAL_PII_KEY = 'authtrail-local-replay-key-not-a-secret';
+
+/**
+ * The `pipeline.piiKeyId` of events hashed with LOCAL_PII_KEY. Never the stage's
+ * key id: anyone can reverse hashes of a public key by dictionary, so a SIEM must
+ * not take them for the stage's.
+ */
+export const LOCAL_PII_KEY_ID = 'local';
 
 const ReplayTarget = { Local: 'local', Aws: 'aws' } as const;
 type ReplayTarget = (typeof ReplayTarget)[keyof typeof ReplayTarget];
@@ -81,16 +89,17 @@ const stderrLogger = (stderr: Writable, verbose: boolean): NarrowLogger => {
 const localTarget = (options: ReplayCliOptions): Target => {
   const { stage, stderr } = options;
   const config = loadStageConfigFile(options.configFile ?? configFileFor(stage, 'config'));
-  const piiKey = options.env.AUTHTRAIL_PII_HASH_KEY ?? LOCAL_PII_KEY;
-  if (options.env.AUTHTRAIL_PII_HASH_KEY === undefined) {
-    stderr.write('note: hashing PII with the built-in local key; set AUTHTRAIL_PII_HASH_KEY to use your own\n');
+  const ownKey = options.env.AUTHTRAIL_PII_HASH_KEY || undefined;
+  if (ownKey === undefined) {
+    stderr.write(`note: hashing PII with the built-in local key (piiKeyId "${LOCAL_PII_KEY_ID}"); set AUTHTRAIL_PII_HASH_KEY to use your own\n`);
   }
   if (options.fresh) clearStore(options.storeDir, stage);
   const sinks = createLocalStageSinks(options.storeDir, stage);
   const invoke = createLocalInvoker({
     stage,
     config,
-    piiKey,
+    piiKey: ownKey ?? LOCAL_PII_KEY,
+    ...(ownKey === undefined ? { piiKeyId: LOCAL_PII_KEY_ID } : {}),
     sink: sinks.bus,
     spill: sinks.spill,
     logger: stderrLogger(stderr, options.verbose),
@@ -109,11 +118,31 @@ const localTarget = (options: ReplayCliOptions): Target => {
   };
 };
 
+/**
+ * Events hashed with the public local key may go to a loopback receiver only: a
+ * real SIEM (any other host) gets them hashed with a key of the user's own.
+ */
+const assertSiemUrlFitsKey = (siemUrl: string, env: ReplayCliOptions['env']): void => {
+  let url: URL;
+  try {
+    url = new URL(siemUrl);
+  } catch (error) {
+    throw new ConfigError('--siem-url is not a URL', { cause: error });
+  }
+  if (!isLoopbackUrl(url) && !env.AUTHTRAIL_PII_HASH_KEY) {
+    throw new ConfigError(
+      `--siem-url to ${url.host} (not this machine) needs AUTHTRAIL_PII_HASH_KEY: the built-in local PII key is public, and its hashes can be reversed by dictionary`,
+    );
+  }
+};
+
 export const runReplayCli = async (options: ReplayCliOptions): Promise<number> => {
   const { stage, stderr, stdout } = options;
   let target: Target;
   try {
     assertStageName(stage);
+    // Before the target: a refused run must not have cleared (--fresh) or written the store.
+    if (options.siemUrl !== undefined) assertSiemUrlFitsKey(options.siemUrl, options.env);
     if (options.target === ReplayTarget.Local) target = localTarget(options);
     else if (options.target === ReplayTarget.Aws) {
       target = { invoke: createLambdaInvoker(stage, new LambdaClient({})), sinks: [], close: () => undefined };

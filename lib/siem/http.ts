@@ -26,6 +26,12 @@ export type HttpSend = (request: HttpRequest) => Promise<HttpResponse>;
 
 const MAX_ERROR_BODY = 1024;
 
+/** Hosts that never leave this machine: a receiver there is a local one (offline runs, tests, `npm run siem`). */
+const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
+
+/** True when the URL's host is this machine (localhost, 127.0.0.0/8, ::1). */
+export const isLoopbackUrl = (url: URL): boolean => LOOPBACK_HOSTS.has(url.hostname) || /^127(\.\d{1,3}){3}$/.test(url.hostname);
+
 export interface HttpTransport {
   send: HttpSend;
   /** Closes idle keep-alive sockets, so a CLI or a test ends promptly. */
