@@ -174,9 +174,10 @@ type Verdict =
   | { kind: 'split'; reason: string }
   | { kind: 'reject'; reason: string };
 
+/** Status and body size only: a SIEM's answer may echo our headers (an API key) or the events, and reasons reach logs and DLQ attributes. */
 const reasonOf = (response: HttpResponse): string => {
-  const body = response.body.replace(/\s+/g, ' ').trim().slice(0, 200);
-  return `HTTP ${response.status}${body === '' ? '' : `: ${body}`}`;
+  const bytes = response.bodyBytes ?? Buffer.byteLength(response.body);
+  return `HTTP ${response.status}${bytes === 0 ? '' : ` (${bytes}-byte body)`}`;
 };
 
 const judge = (response: HttpResponse, batchSize: number, nowMs: number): Verdict => {
