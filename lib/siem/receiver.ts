@@ -14,7 +14,14 @@
  *   answer late, drop the connection before or after storing. Faults are planned
  *   one per request, then a fallback, through `setFaults` or `POST /_admin/faults`
  *   (`{"plan": [Fault…], "then": Fault}`); `GET /_admin/stats` gives the counts.
- *   The admin endpoint has no authentication: the server listens on loopback only.
+ * - Safe to leave running (it listens on loopback, but any local process and any
+ *   web page the user opens can reach loopback): at most `maxConnections`
+ *   connections; signature headers checked and the body's size capped before a
+ *   byte of it is buffered; headers and body must arrive within their timeouts;
+ *   the admin endpoint answers only with `adminToken` (Bearer, compared in
+ *   constant time), only `application/json`, and only same-origin, so a page's
+ *   cross-origin `text/plain` POST cannot switch faults on. Without `adminToken`
+ *   it is off. The HMAC is computed over the bytes received.
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -22,9 +29,10 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as z from 'zod';
 import { messageOf } from '../errors.ts';
+import { parseJson } from '../json-parse.ts';
 import { DecodeError, decodeBody, type DecodedRecord } from './decode.ts';
 import { SIEM_FORMATS, SiemFormat } from './formats.ts';
-import { DEFAULT_TOLERANCE_SECONDS, secretKey, verifySignature } from './signing.ts';
+import { DEFAULT_TOLERANCE_SECONDS, checkSignatureHeaders, sameToken, secretKey, verifySignature } from './signing.ts';
 
 const FaultSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('accept') }),
@@ -77,7 +85,16 @@ export interface ReceiverOptions {
   storeFile?: string | undefined;
   hecToken?: string | undefined;
   toleranceSeconds?: number;
+  /** Largest body taken (default 4 MB; the CLI passes the stage's siem.batch.maxBytes): a bigger one is refused before it is read. */
   maxBodyBytes?: number;
+  /** Connections held at once (default 32); more are closed at accept. */
+  maxConnections?: number;
+  /** Time for a request's headers to arrive (default 10 s). */
+  headersTimeoutMs?: number;
+  /** Time for a whole request, body included, to arrive (default 30 s). */
+  requestTimeoutMs?: number;
+  /** Bearer token of the `/_admin/` endpoints; without it they are off. */
+  adminToken?: string | undefined;
   /** Epoch ms; the signature timestamps are checked against it. */
   now?: () => number;
   /** Keep every request (headers, body) in `requests`, for tests. */
@@ -100,17 +117,31 @@ export interface SiemReceiver {
   close(): Promise<void>;
 }
 
-const readBody = (request: IncomingMessage, limit: number): Promise<string | undefined> =>
+/** The body's bytes, or undefined as soon as it passes `limit` (a declared Content-Length over it: before reading any). */
+const readBody = (request: IncomingMessage, limit: number): Promise<Buffer | undefined> =>
   new Promise((resolve, reject) => {
+    if (Number(request.headers['content-length'] ?? 0) > limit) {
+      resolve(undefined);
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
-    request.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    request.on('end', () => resolve(size > limit ? undefined : Buffer.concat(chunks).toString('utf8')));
+      if (size > limit) {
+        request.off('data', onData);
+        request.pause();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    request.on('data', onData);
+    request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
   });
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 const json = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
   response.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -142,7 +173,7 @@ export const startSiemReceiver = async (options: ReceiverOptions): Promise<SiemR
   const keys = options.secrets.map((secret) => secretKey(secret));
   const now = options.now ?? (() => Date.now());
   const log = options.log ?? (() => undefined);
-  const maxBodyBytes = options.maxBodyBytes ?? 32 * 1024 * 1024;
+  const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
   const ids = loadIds(options.storeFile);
   const stored: StoredRecord[] = [];
   const requests: ReceivedRequest[] = [];
@@ -180,10 +211,41 @@ export const startSiemReceiver = async (options: ReceiverOptions): Promise<SiemR
     return { fresh: fresh.length, duplicates: records.length - fresh.length };
   };
 
+  /** Why an admin request is refused, or undefined when it may go on. */
+  const adminRefusal = (request: IncomingMessage): { status: number; error: string } | undefined => {
+    if (options.adminToken === undefined) return { status: 404, error: 'the admin endpoint is off (start the receiver with an admin token)' };
+    const presented = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+    if (presented === undefined || !sameToken(presented, options.adminToken)) return { status: 401, error: 'admin token missing or wrong' };
+    // A browser sends Origin (and Sec-Fetch-Site) on a page's cross-origin request: only our own origin may come through.
+    const { origin } = request.headers;
+    if (origin !== undefined && origin !== `http://${request.headers.host ?? ''}`) return { status: 403, error: 'cross-origin admin request' };
+    const site = request.headers['sec-fetch-site'];
+    if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+      return { status: 403, error: 'cross-origin admin request' };
+    }
+    if (request.method === 'POST' && !/^application\/json\b/.test(request.headers['content-type'] ?? '')) {
+      return { status: 415, error: 'admin requests are application/json' };
+    }
+    return undefined;
+  };
+
   const admin = async (request: IncomingMessage, response: ServerResponse, path: string) => {
+    const refusal = adminRefusal(request);
+    if (refusal !== undefined) {
+      response.setHeader('connection', 'close');
+      return json(response, refusal.status, { error: refusal.error });
+    }
     if (path === '/_admin/stats' && request.method === 'GET') return json(response, 200, { ...stats, held: ids.size });
     if (path === '/_admin/faults' && request.method === 'POST') {
-      const parsed = FaultPlanSchema.safeParse(JSON.parse((await readBody(request, 64 * 1024)) || '{}'));
+      const bytes = await readBody(request, 64 * 1024);
+      if (bytes === undefined) return json(response, 413, { error: 'fault plan over 64 KB' }, { connection: 'close' });
+      let posted: unknown;
+      try {
+        posted = parseJson(bytes.toString('utf8') || '{}', 'the fault plan');
+      } catch (error) {
+        return json(response, 400, { error: messageOf(error) });
+      }
+      const parsed = FaultPlanSchema.safeParse(posted);
       if (!parsed.success) return json(response, 400, { error: parsed.error.issues.map((issue) => issue.message).join('; ') });
       plan = parsed.data.plan;
       fallback = parsed.data.then ?? { kind: 'accept' };
@@ -197,12 +259,31 @@ export const startSiemReceiver = async (options: ReceiverOptions): Promise<SiemR
     if (path.startsWith('/_admin/')) return admin(request, response, path);
     if (request.method !== 'POST') return json(response, 405, { error: 'POST events here' });
     stats.requests += 1;
-    const body = await readBody(request, maxBodyBytes);
+    // Before the body: an unsigned or stale request is refused without buffering a byte of it.
+    const headerCheck = checkSignatureHeaders({
+      headers: request.headers,
+      nowSeconds: Math.floor(now() / 1000),
+      toleranceSeconds: options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS,
+    });
+    if (!headerCheck.ok) {
+      stats.rejectedSignature += 1;
+      log(`POST ${path} 401 ${headerCheck.reason}`);
+      return json(response, 401, { error: headerCheck.reason }, { connection: 'close' });
+    }
+    const bytes = await readBody(request, maxBodyBytes);
+    let body = '';
     const answer = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
-      if (options.recordRequests) requests.push({ path, headers: request.headers, body: body ?? '', status });
+      if (options.recordRequests) requests.push({ path, headers: request.headers, body, status });
       json(response, status, payload, headers);
     };
-    if (body === undefined) return answer(413, { error: `body over ${maxBodyBytes} bytes` });
+    if (bytes === undefined) {
+      stats.rejectedBody += 1;
+      log(`POST ${path} 413 body over ${maxBodyBytes} bytes`);
+      // The rest of the body is not read: the connection closes after the answer.
+      return answer(413, { error: `body over ${maxBodyBytes} bytes` }, { connection: 'close' });
+    }
+    // What `requests` records; decoded strictly below, before anything trusts it.
+    body = bytes.toString('utf8');
 
     const fault = plan.shift() ?? fallback;
     if (fault.kind === 'status') {
@@ -225,7 +306,7 @@ export const startSiemReceiver = async (options: ReceiverOptions): Promise<SiemR
     const verification = verifySignature({
       keys,
       headers: request.headers,
-      body,
+      body: bytes,
       nowSeconds: Math.floor(now() / 1000),
       toleranceSeconds: options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS,
     });
@@ -233,6 +314,13 @@ export const startSiemReceiver = async (options: ReceiverOptions): Promise<SiemR
       stats.rejectedSignature += 1;
       log(`POST ${path} 401 ${verification.reason}`);
       return answer(401, { error: verification.reason });
+    }
+    try {
+      body = utf8.decode(bytes);
+    } catch {
+      stats.rejectedBody += 1;
+      log(`POST ${path} 400 body is not UTF-8`);
+      return answer(400, { error: 'body is not valid UTF-8' });
     }
     let records: DecodedRecord[];
     try {
@@ -244,7 +332,8 @@ export const startSiemReceiver = async (options: ReceiverOptions): Promise<SiemR
       return answer(400, { error: error.message });
     }
     if (options.hecToken !== undefined && records.some((record) => record.format === SiemFormat.SplunkHec)) {
-      if (request.headers.authorization !== `Splunk ${options.hecToken}`) {
+      const presented = /^Splunk (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+      if (presented === undefined || !sameToken(presented, options.hecToken)) {
         stats.rejectedSignature += 1;
         log(`POST ${path} 401 HEC token missing or wrong`);
         return answer(401, { text: 'Invalid token', code: 4 });
@@ -263,12 +352,18 @@ export const startSiemReceiver = async (options: ReceiverOptions): Promise<SiemR
     answer(200, { text: 'Success', code: 0, stored: fresh, duplicates });
   };
 
-  const server = createServer((request, response) => {
+  const server = createServer({
+    headersTimeout: options.headersTimeoutMs ?? 10_000,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    // How often Node checks the two timeouts above (default 30 s): often enough that they hold to about a second.
+    connectionsCheckingInterval: Math.min(1_000, options.headersTimeoutMs ?? 10_000),
+  }, (request, response) => {
     handle(request, response).catch((error: unknown) => {
       if (!response.headersSent) json(response, 500, { error: messageOf(error) });
     });
   });
   server.keepAliveTimeout = 30_000;
+  server.maxConnections = options.maxConnections ?? 32;
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));

@@ -26,6 +26,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 export const LOCAL_SIEM_SECRET = webhookSecretFrom(Buffer.from('authtrail-local-siem-secret-not-a-secret', 'utf8'));
 
 export const SIEM_SECRET_ENV = 'AUTHTRAIL_SIEM_SECRET';
+/** The local receiver's admin token (`npm run siem`): its /_admin/ endpoints are off without one. */
+export const SIEM_ADMIN_TOKEN_ENV = 'AUTHTRAIL_SIEM_ADMIN_TOKEN';
 
 const HeaderName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be an HTTP header name');
 
