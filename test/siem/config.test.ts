@@ -12,7 +12,7 @@ describe('Config: siem section', () => {
       format: 'ndjson',
       categories: ['signup', 'signin', 'token', 'account'],
       batch: { maxEvents: 100, maxBytes: 1048576 },
-      timeoutMs: 5000,
+      timeoutMs: 10000,
       retry: { maxAttempts: 4, baseDelayMs: 200, maxDelayMs: 5000, maxRetryAfterMs: 30000 },
       splunk: { sourcetype: 'authtrail:authevent', source: 'authtrail' },
       local: { port: 8787 },

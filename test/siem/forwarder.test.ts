@@ -206,3 +206,23 @@ describe('Forwarder: SQS batches to the SIEM', () => {
     await expect(loading).rejects.toMatchObject({ name: 'ConfigError' });
   });
 });
+
+describe('Forwarder: a slow 200 (issue 16, item 10)', () => {
+  it('a SIEM answering 200 after 3.5 s (past the old 3 s client timeout): delivered once, nothing dead-lettered or redelivered', async () => {
+    // Prepare
+    bed.receiver.setFaults([{ kind: 'delay', ms: 3_500 }]);
+    const handler = await loadForwarder(forwarderEnv(bed.receiver.url));
+    const bodies = freshBodies(4);
+    const requestsBefore = bed.receiver.stats.requests;
+
+    // Act
+    const response = await handler(sqsEvent(bodies), contextWith(30_000));
+
+    // Assess: one request, answered (a timeout would have sent it again)
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
+    expect(bed.receiver.stats.requests - requestsBefore).toBe(1);
+    expect(bed.receiver.requests.map((request) => request.status)).toEqual([200]);
+    expect(bodies.every((body) => bed.receiver.has(idOf(body)))).toBe(true);
+  });
+});
