@@ -18,9 +18,11 @@ import { SIEM_FORMATS, isSiemFormat, type SiemFormat } from '../siem/formats.ts'
 import { isLoopbackUrl } from '../siem/http.ts';
 import { createLocalSiemSender } from '../siem/local-forwarder.ts';
 import { deliverToLocalReceiver } from '../siem/local-siem.ts';
+import { receivedFile } from '../siem/receiver.ts';
 import type { NarrowLogger } from '../runtime/handler.ts';
-import { clearStore } from '../sinks/local-store.ts';
-import { createLocalStageSinks } from '../sinks/local-stage.ts';
+import { clearStore, StoreWriteError } from '../sinks/local-store.ts';
+import { CursorError } from '../sinks/ndjson-cursor.ts';
+import { createLocalStageSinks, type StoreShortfall } from '../sinks/local-stage.ts';
 import { namesFor } from '../naming.ts';
 
 /**
@@ -68,8 +70,8 @@ interface Target {
   sinks: Sinks[];
   /** The stage's SIEM settings, when the target knows them (local). */
   siem?: StageConfig['siem'];
-  /** Writes out whatever the target still holds. */
-  close: () => void;
+  /** Writes out whatever the target still holds; says what the local store could not take. */
+  close: () => StoreShortfall[];
 }
 
 interface Sinks {
@@ -145,7 +147,7 @@ export const runReplayCli = async (options: ReplayCliOptions): Promise<number> =
     if (options.siemUrl !== undefined) assertSiemUrlFitsKey(options.siemUrl, options.env);
     if (options.target === ReplayTarget.Local) target = localTarget(options);
     else if (options.target === ReplayTarget.Aws) {
-      target = { invoke: createLambdaInvoker(stage, new LambdaClient({})), sinks: [], close: () => undefined };
+      target = { invoke: createLambdaInvoker(stage, new LambdaClient({})), sinks: [], close: () => [] };
       stderr.write(`replaying against the deployed functions ${namesFor(stage).functionName('*')}; events are tagged pipeline.replay\n`);
     } else throw new ConfigError(`--target must be "local" or "aws", got "${options.target}"`);
     if (options.siemFormat !== undefined && !isSiemFormat(options.siemFormat)) {
@@ -162,6 +164,7 @@ export const runReplayCli = async (options: ReplayCliOptions): Promise<number> =
 
   const replayer = createReplayer(target.invoke);
   const results: ReplayResult[] = [];
+  let shortfalls: StoreShortfall[] = [];
   try {
     for (const file of collectFixtureFiles(options.paths)) {
       const result = await replayer.replayFile(file);
@@ -169,15 +172,19 @@ export const runReplayCli = async (options: ReplayCliOptions): Promise<number> =
       if (options.json) stdout.write(`${JSON.stringify(result)}\n`);
     }
   } finally {
-    target.close();
+    shortfalls = target.close();
   }
-  const sinks = target.sinks.map((sink) => ({ name: sink.name, events: sink.delivered(), location: sink.location }));
+  const notStoredIn = (location: string) => shortfalls.find((shortfall) => shortfall.file === location)?.notStored ?? 0;
+  // What each sink holds: what the bus gave it, less what its file could not take.
+  const sinks = target.sinks.map((sink) => ({ name: sink.name, events: sink.delivered() - notStoredIn(sink.location), location: sink.location }));
   const siem = await deliverToSiem(options, target, results);
   if (siem !== undefined) sinks.push(siem.line);
   const summary = formatSummary(results, sinks, stage);
   (options.json ? stderr : stdout).write(summary);
   if (siem !== undefined && siem.problems !== '') stderr.write(`${siem.problems}\n`);
-  return results.every((result) => result.ok) && (siem === undefined || siem.problems === '') ? 0 : 1;
+  for (const shortfall of shortfalls) stderr.write(`error: ${shortfall.notStored} event(s) not stored in ${shortfall.file} (${shortfall.error.code})\n`);
+  const stored = shortfalls.length === 0;
+  return results.every((result) => result.ok) && (siem === undefined || siem.problems === '') && stored ? 0 : 1;
 };
 
 const BUILT_IN_SECRET_NOTE = 'note: signing SIEM requests with the built-in local secret; set AUTHTRAIL_SIEM_SECRET to use your own\n';
@@ -204,7 +211,14 @@ const deliverToSiem = async (options: ReplayCliOptions, target: Target, results:
       local.close();
     }
   }
-  const result = await deliverToLocalReceiver({ stage: options.stage, storeDir: options.storeDir, siem: target.siem, format, env: options.env });
+  let result;
+  try {
+    result = await deliverToLocalReceiver({ stage: options.stage, storeDir: options.storeDir, siem: target.siem, format, env: options.env });
+  } catch (error) {
+    // A cursor that would skip events, or a DLQ the disk cannot take: nothing moved on, the run fails.
+    if (!(error instanceof CursorError || error instanceof StoreWriteError)) throw error;
+    return { line: { name: 'siem-receiver', events: 0, location: receivedFile(options.storeDir, options.stage) }, problems: `error: ${error.message}` };
+  }
   if (result.builtInSecret) options.stderr.write(BUILT_IN_SECRET_NOTE);
   const { delivery } = result;
   const notDelivered = delivery.rejected + delivery.failed + delivery.pending;

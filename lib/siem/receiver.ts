@@ -25,8 +25,9 @@
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createNdjsonFile, StoreWriteError, type StoreFs } from '../sinks/local-store.ts';
 import * as z from 'zod';
 import { messageOf } from '../errors.ts';
 import { parseJson } from '../json-parse.ts';
@@ -75,6 +76,8 @@ export interface ReceiverStats {
   rejectedSignature: number;
   rejectedBody: number;
   faulted: number;
+  /** Records of requests answered 503 because the store file could not take them (a full disk). */
+  notStored: number;
   byFormat: Record<SiemFormat, number>;
 }
 
@@ -95,6 +98,8 @@ export interface ReceiverOptions {
   requestTimeoutMs?: number;
   /** Bearer token of the `/_admin/` endpoints; without it they are off. */
   adminToken?: string | undefined;
+  /** File-system calls of the store file, for fault tests (default node:fs). */
+  fs?: StoreFs | undefined;
   /** Epoch ms; the signature timestamps are checked against it. */
   now?: () => number;
   /** Keep every request (headers, body) in `requests`, for tests. */
@@ -163,7 +168,7 @@ const loadIds = (file: string | undefined): Set<string> => {
       const id = (JSON.parse(line) as { id?: unknown }).id;
       if (typeof id === 'string') ids.add(id);
     } catch {
-      // A torn last line (killed mid-write) is ignored; its record is redelivered and stored again.
+      // A line edited by hand into something else is not ours; a torn last line was cut off on open.
     }
   }
   return ids;
@@ -174,6 +179,16 @@ export const startSiemReceiver = async (options: ReceiverOptions): Promise<SiemR
   const now = options.now ?? (() => Date.now());
   const log = options.log ?? (() => undefined);
   const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
+  // Opened (a torn last line cut off) before its ids are read back.
+  const storeFile =
+    options.storeFile === undefined
+      ? undefined
+      : createNdjsonFile(options.storeFile, {
+          serialize: (line) => line as string,
+          syncEachAppend: true,
+          openNow: true,
+          ...(options.fs === undefined ? {} : { fs: options.fs }),
+        });
   const ids = loadIds(options.storeFile);
   const stored: StoredRecord[] = [];
   const requests: ReceivedRequest[] = [];
@@ -184,27 +199,31 @@ export const startSiemReceiver = async (options: ReceiverOptions): Promise<SiemR
     rejectedSignature: 0,
     rejectedBody: 0,
     faulted: 0,
+    notStored: 0,
     byFormat: Object.fromEntries(SIEM_FORMATS.map((format) => [format, 0])) as Record<SiemFormat, number>,
   };
   let plan: Fault[] = [];
   let fallback: Fault = { kind: 'accept' };
   const sockets = new Set<Socket>();
-  if (options.storeFile !== undefined) mkdirSync(dirname(options.storeFile), { recursive: true });
 
+  /** Stores the records whose ids are new; throws StoreWriteError (nothing of the batch stored, no id taken) when the file cannot take them. */
   const store = (records: readonly DecodedRecord[], webhookId: string): { fresh: number; duplicates: number } => {
     const receivedAt = new Date(now()).toISOString();
     const fresh: StoredRecord[] = [];
-    let lines = '';
+    const lines: string[] = [];
+    const batchIds = new Set<string>();
     for (const { id, format, record, text } of records) {
-      stats.byFormat[format] += 1;
-      if (ids.has(id)) continue;
-      ids.add(id);
+      if (ids.has(id) || batchIds.has(id)) continue;
+      batchIds.add(id);
       const item = { id, format, receivedAt, webhookId, record };
       fresh.push(item);
       // The record's own text, when the body had it, instead of serializing the parsed copy again: the same JSON, half the work.
-      if (options.storeFile !== undefined) lines += `${storedLine(item, text)}\n`;
+      if (storeFile !== undefined) lines.push(storedLine(item, text));
     }
-    if (options.storeFile !== undefined && fresh.length > 0) appendFileSync(options.storeFile, lines);
+    // Written (and synced) before any id is taken or counted: what the stats say stored is what the file holds.
+    if (storeFile !== undefined && lines.length > 0) storeFile.append(lines);
+    for (const { format } of records) stats.byFormat[format] += 1;
+    for (const id of batchIds) ids.add(id);
     if (options.keepRecords) stored.push(...fresh);
     stats.stored += fresh.length;
     stats.duplicates += records.length - fresh.length;
@@ -339,7 +358,17 @@ export const startSiemReceiver = async (options: ReceiverOptions): Promise<SiemR
         return answer(401, { text: 'Invalid token', code: 4 });
       }
     }
-    const { fresh, duplicates } = store(records, verification.id);
+    let counts: { fresh: number; duplicates: number };
+    try {
+      counts = store(records, verification.id);
+    } catch (error) {
+      if (!(error instanceof StoreWriteError)) throw error;
+      stats.notStored += records.length;
+      log(`POST ${path} 503 ${error.message}`);
+      // Retryable: the sender keeps the batch and sends it again once the disk has room.
+      return answer(503, { error: `not stored (${error.code})` });
+    }
+    const { fresh, duplicates } = counts;
     log(
       `POST ${path} 200 · ${records.length} ${records[0]?.format ?? ''} record(s): ${fresh} new, ${duplicates} duplicate · ${ids.size} held`,
     );
@@ -388,6 +417,7 @@ export const startSiemReceiver = async (options: ReceiverOptions): Promise<SiemR
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      storeFile?.close();
     },
   };
 };
