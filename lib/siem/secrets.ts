@@ -16,6 +16,7 @@ import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import * as z from 'zod';
 import { ConfigError, messageOf } from '../errors.ts';
+import { parseJson } from '../json-parse.ts';
 import type { SiemCredentials } from './delivery.ts';
 import { parseSecretList, secretKey, webhookSecretFrom } from './signing.ts';
 import { formatIssues } from '../config/load.ts';
@@ -52,10 +53,10 @@ const checked = (credentials: SiemCredentials, origin: string): SiemCredentials 
 export const credentialsFromSecretText = (text: string, origin: string): SiemCredentials => {
   let json: unknown;
   try {
-    json = JSON.parse(text);
-  } catch {
-    // The parser's message can quote the text: the secret. Say only what is wrong.
-    throw new ConfigError(`${origin} is not valid JSON`);
+    json = parseJson(text, origin);
+  } catch (error) {
+    // parseJson's message names the position only, never the text (the secret).
+    throw new ConfigError(messageOf(error), { cause: error });
   }
   const parsed = SiemSecretSchema.safeParse(json);
   if (!parsed.success) {
