@@ -97,5 +97,5 @@ export const runReceiverCli = async (options: ReceiverCliOptions): Promise<SiemR
 
 export const receiverTotals = (receiver: SiemReceiver): string => {
   const { stats } = receiver;
-  return `requests ${stats.requests} · stored ${stats.stored} · duplicates ${stats.duplicates} · bad signature ${stats.rejectedSignature} · bad body ${stats.rejectedBody} · faults ${stats.faulted}\n`;
+  return `requests ${stats.requests} · stored ${stats.stored} · duplicates ${stats.duplicates} · bad signature ${stats.rejectedSignature} · bad body ${stats.rejectedBody} · faults ${stats.faulted} · not stored (disk) ${stats.notStored}\n`;
 };

@@ -22,6 +22,9 @@
  *   constant time), only `application/json`, and only same-origin, so a page's
  *   cross-origin `text/plain` POST cannot switch faults on. Without `adminToken`
  *   it is off. The HMAC is computed over the bytes received.
+ * - Stored means in the file: records are written (every write checked) before
+ *   the 200 and before their ids count; a full disk answers 503 and takes no id;
+ *   a torn last line is cut off on start; the file is synced on close.
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
