@@ -6,13 +6,14 @@
  * formats, stores each AuthEvent id once under .authtrail/<stage>/siem/, prints a
  * line per request and the totals on Ctrl-C. The secret comes from the
  * environment (AUTHTRAIL_SIEM_SECRET, or the variable --secret-env names), never
- * from the command line. See docs/siem.md.
+ * from the command line. The admin endpoint (/_admin/faults, /_admin/stats) is on
+ * only with a token in AUTHTRAIL_SIEM_ADMIN_TOKEN (or --admin-token-env). See docs/siem.md.
  */
 import { parseCommandLine } from '../lib/cli/args.ts';
 import { receiverTotals, runReceiverCli } from '../lib/siem/receiver-cli.ts';
-import { SIEM_SECRET_ENV } from '../lib/siem/secrets.ts';
+import { SIEM_ADMIN_TOKEN_ENV, SIEM_SECRET_ENV } from '../lib/siem/secrets.ts';
 
-const usage = `usage: npm run siem -- [--port <p>] [--stage <stage>] [--store <dir>] [--secret-env NAME] [--hec-token-env NAME]
+const usage = `usage: npm run siem -- [--port <p>] [--stage <stage>] [--store <dir>] [--secret-env NAME] [--hec-token-env NAME] [--admin-token-env NAME]
        [--fail-status <code> [--fail-count <n>] [--retry-after <s|http-date>]] [--drop-count <n>] [--delay-ms <ms>]
        [--hec-ack [--hec-ack-polls <n>]] [--hec-invalid-event <index>] [--quiet]`;
 
@@ -22,6 +23,7 @@ const { values } = parseCommandLine(usage, {
   store: { type: 'string', default: '.authtrail' },
   'secret-env': { type: 'string', default: SIEM_SECRET_ENV },
   'hec-token-env': { type: 'string' },
+  'admin-token-env': { type: 'string', default: SIEM_ADMIN_TOKEN_ENV },
   'fail-status': { type: 'string' },
   'fail-count': { type: 'string' },
   'retry-after': { type: 'string' },
@@ -44,6 +46,7 @@ const receiver = await runReceiverCli({
   port: values.port,
   secretEnv: values['secret-env'],
   hecTokenEnv: values['hec-token-env'],
+  adminTokenEnv: values['admin-token-env'],
   failStatus: values['fail-status'],
   failCount: values['fail-count'],
   retryAfter: values['retry-after'],

@@ -16,11 +16,14 @@ import { createInputReplayer, createSourceReplayer, type SourceReplayer } from '
 import { formatSummary } from '../replay/summary.ts';
 import { RuleTarget } from '../routing/rules.ts';
 import { SIEM_FORMATS, isSiemFormat, type SiemFormat } from '../siem/formats.ts';
+import { isLoopbackUrl } from '../siem/http.ts';
 import { createLocalSiemSender } from '../siem/local-forwarder.ts';
 import { deliverToLocalReceiver } from '../siem/local-siem.ts';
+import { receivedFile } from '../siem/receiver.ts';
 import type { NarrowLogger } from '../runtime/handler.ts';
-import { clearStore } from '../sinks/local-store.ts';
-import { createLocalStageSinks } from '../sinks/local-stage.ts';
+import { clearStore, StoreWriteError } from '../sinks/local-store.ts';
+import { CursorError } from '../sinks/ndjson-cursor.ts';
+import { createLocalStageSinks, type StoreShortfall } from '../sinks/local-stage.ts';
 import { namesFor } from '../naming.ts';
 
 /**
@@ -28,6 +31,13 @@ import { namesFor } from '../naming.ts';
  * functions never fall back to it (lib/runtime/lambda.ts requires a real key).
  */
 export const LOCAL_PII_KEY = 'authtrail-local-replay-key-not-a-secret';
+
+/**
+ * The `pipeline.piiKeyId` of events hashed with LOCAL_PII_KEY. Never the stage's
+ * key id: anyone can reverse hashes of a public key by dictionary, so a SIEM must
+ * not take them for the stage's.
+ */
+export const LOCAL_PII_KEY_ID = 'local';
 
 const ReplayTarget = { Local: 'local', Aws: 'aws' } as const;
 type ReplayTarget = (typeof ReplayTarget)[keyof typeof ReplayTarget];
@@ -63,8 +73,8 @@ interface Target {
   sinks: Sinks[];
   /** The stage's SIEM settings, when the target knows them (local). */
   siem?: StageConfig['siem'];
-  /** Writes out whatever the target still holds. */
-  close: () => void;
+  /** Writes out whatever the target still holds; says what the local store could not take. */
+  close: () => StoreShortfall[];
 }
 
 interface Sinks {
@@ -84,9 +94,9 @@ const stderrLogger = (stderr: Writable, verbose: boolean): NarrowLogger => {
 const localTarget = (options: ReplayCliOptions): Target => {
   const { stage, stderr } = options;
   const config = loadStageConfigFile(options.configFile ?? configFileFor(stage, 'config'));
-  const piiKey = options.env.AUTHTRAIL_PII_HASH_KEY ?? LOCAL_PII_KEY;
-  if (options.env.AUTHTRAIL_PII_HASH_KEY === undefined) {
-    stderr.write('note: hashing PII with the built-in local key; set AUTHTRAIL_PII_HASH_KEY to use your own\n');
+  const ownKey = options.env.AUTHTRAIL_PII_HASH_KEY || undefined;
+  if (ownKey === undefined) {
+    stderr.write(`note: hashing PII with the built-in local key (piiKeyId "${LOCAL_PII_KEY_ID}"); set AUTHTRAIL_PII_HASH_KEY to use your own\n`);
   }
   if (options.fresh) clearStore(options.storeDir, stage);
   const sinks = createLocalStageSinks(options.storeDir, stage);
@@ -94,7 +104,8 @@ const localTarget = (options: ReplayCliOptions): Target => {
   const shared = {
     stage,
     config,
-    piiKey,
+    piiKey: ownKey ?? LOCAL_PII_KEY,
+    ...(ownKey === undefined ? { piiKeyId: LOCAL_PII_KEY_ID } : {}),
     sink: sinks.bus,
     spill: sinks.spill,
     logger: stderrLogger(stderr, options.verbose),
@@ -115,14 +126,34 @@ const localTarget = (options: ReplayCliOptions): Target => {
   };
 };
 
+/**
+ * Events hashed with the public local key may go to a loopback receiver only: a
+ * real SIEM (any other host) gets them hashed with a key of the user's own.
+ */
+const assertSiemUrlFitsKey = (siemUrl: string, env: ReplayCliOptions['env']): void => {
+  let url: URL;
+  try {
+    url = new URL(siemUrl);
+  } catch (error) {
+    throw new ConfigError('--siem-url is not a URL', { cause: error });
+  }
+  if (!isLoopbackUrl(url) && !env.AUTHTRAIL_PII_HASH_KEY) {
+    throw new ConfigError(
+      `--siem-url to ${url.host} (not this machine) needs AUTHTRAIL_PII_HASH_KEY: the built-in local PII key is public, and its hashes can be reversed by dictionary`,
+    );
+  }
+};
+
 export const runReplayCli = async (options: ReplayCliOptions): Promise<number> => {
   const { stage, stderr, stdout } = options;
   let target: Target;
   try {
     assertStageName(stage);
+    // Before the target: a refused run must not have cleared (--fresh) or written the store.
+    if (options.siemUrl !== undefined) assertSiemUrlFitsKey(options.siemUrl, options.env);
     if (options.target === ReplayTarget.Local) target = localTarget(options);
     else if (options.target === ReplayTarget.Aws) {
-      target = { invoke: createLambdaInvoker(stage, new LambdaClient({})), sinks: [], close: () => undefined };
+      target = { invoke: createLambdaInvoker(stage, new LambdaClient({})), sinks: [], close: () => [] };
       stderr.write(`replaying against the deployed functions ${namesFor(stage).functionName('*')}; events are tagged pipeline.replay\n`);
     } else throw new ConfigError(`--target must be "local" or "aws", got "${options.target}"`);
     if (options.siemFormat !== undefined && !isSiemFormat(options.siemFormat)) {
@@ -139,6 +170,7 @@ export const runReplayCli = async (options: ReplayCliOptions): Promise<number> =
 
   const replayFile = createInputReplayer(createReplayer(target.invoke).replayPayload, target.sources);
   const results: ReplayResult[] = [];
+  let shortfalls: StoreShortfall[] = [];
   try {
     for (const file of collectFixtureFiles(options.paths)) {
       for (const result of await replayFile(file)) {
@@ -147,15 +179,19 @@ export const runReplayCli = async (options: ReplayCliOptions): Promise<number> =
       }
     }
   } finally {
-    target.close();
+    shortfalls = target.close();
   }
-  const sinks = target.sinks.map((sink) => ({ name: sink.name, events: sink.delivered(), location: sink.location }));
+  const notStoredIn = (location: string) => shortfalls.find((shortfall) => shortfall.file === location)?.notStored ?? 0;
+  // What each sink holds: what the bus gave it, less what its file could not take.
+  const sinks = target.sinks.map((sink) => ({ name: sink.name, events: sink.delivered() - notStoredIn(sink.location), location: sink.location }));
   const siem = await deliverToSiem(options, target, results);
   if (siem !== undefined) sinks.push(siem.line);
   const summary = formatSummary(results, sinks, stage);
   (options.json ? stderr : stdout).write(summary);
   if (siem !== undefined && siem.problems !== '') stderr.write(`${siem.problems}\n`);
-  return results.every((result) => result.ok) && (siem === undefined || siem.problems === '') ? 0 : 1;
+  for (const shortfall of shortfalls) stderr.write(`error: ${shortfall.notStored} event(s) not stored in ${shortfall.file} (${shortfall.error.code})\n`);
+  const stored = shortfalls.length === 0;
+  return results.every((result) => result.ok) && (siem === undefined || siem.problems === '') && stored ? 0 : 1;
 };
 
 const BUILT_IN_SECRET_NOTE = 'note: signing SIEM requests with the built-in local secret; set AUTHTRAIL_SIEM_SECRET to use your own\n';
@@ -182,7 +218,14 @@ const deliverToSiem = async (options: ReplayCliOptions, target: Target, results:
       local.close();
     }
   }
-  const result = await deliverToLocalReceiver({ stage: options.stage, storeDir: options.storeDir, siem: target.siem, format, env: options.env });
+  let result;
+  try {
+    result = await deliverToLocalReceiver({ stage: options.stage, storeDir: options.storeDir, siem: target.siem, format, env: options.env });
+  } catch (error) {
+    // A cursor that would skip events, or a DLQ the disk cannot take: nothing moved on, the run fails.
+    if (!(error instanceof CursorError || error instanceof StoreWriteError)) throw error;
+    return { line: { name: 'siem-receiver', events: 0, location: receivedFile(options.storeDir, options.stage) }, problems: `error: ${error.message}` };
+  }
   if (result.builtInSecret) options.stderr.write(BUILT_IN_SECRET_NOTE);
   const { delivery } = result;
   const notDelivered = delivery.rejected + delivery.failed + delivery.pending;

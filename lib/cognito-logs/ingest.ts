@@ -13,6 +13,7 @@
 import type { AuthEvent } from '../auth-event/schema.ts';
 import { formatIssues } from '../config/load.ts';
 import { messageOf } from '../errors.ts';
+import { JsonSyntaxError, parseJson } from '../json-parse.ts';
 import { MetricName } from '../metrics/catalog.ts';
 import { publishOrSpill, type TriggerRuntime } from '../runtime/handler.ts';
 import { finalizeEvent } from '../runtime/process.ts';
@@ -60,9 +61,10 @@ export const createCognitoLogIngester = (runtime: CognitoLogRuntime, onProblem?:
   const eventOf = (logEventId: string, message: string, now: Date): AuthEvent | undefined => {
     let json: unknown;
     try {
-      json = JSON.parse(message);
+      json = parseJson(message, 'the log message');
     } catch (error) {
-      report({ source: 'cognito-log', code: CognitoLogProblemCode.InvalidJson, message: messageOf(error), logEventId });
+      if (!(error instanceof JsonSyntaxError)) throw error;
+      report({ source: 'cognito-log', code: CognitoLogProblemCode.InvalidJson, message: error.message, logEventId });
       return undefined;
     }
     const record = CognitoLogRecordSchema.safeParse(json);

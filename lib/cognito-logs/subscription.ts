@@ -9,6 +9,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import * as z from 'zod';
 import { formatIssues } from '../config/load.ts';
 import { messageOf } from '../errors.ts';
+import { parseJson } from '../json-parse.ts';
 
 export const SubscriptionEventSchema = z.object({ awslogs: z.object({ data: z.string().min(1) }) });
 
@@ -37,11 +38,18 @@ export const decodeSubscriptionEvent = (event: unknown): LogsData => {
       cause: envelope.error,
     });
   }
+  let text: string;
+  try {
+    text = gunzipSync(Buffer.from(envelope.data.awslogs.data, 'base64')).toString('utf8');
+  } catch (error) {
+    // zlib's messages ("incorrect header check") carry no data.
+    throw new SubscriptionPayloadError(`awslogs.data is not base64 gzip: ${messageOf(error)}`, { cause: error });
+  }
   let json: unknown;
   try {
-    json = JSON.parse(gunzipSync(Buffer.from(envelope.data.awslogs.data, 'base64')).toString('utf8'));
+    json = parseJson(text, 'awslogs.data');
   } catch (error) {
-    throw new SubscriptionPayloadError(`awslogs.data is not base64 gzip JSON: ${messageOf(error)}`, { cause: error });
+    throw new SubscriptionPayloadError(messageOf(error), { cause: error });
   }
   const data = LogsDataSchema.safeParse(json);
   if (!data.success) {

@@ -219,8 +219,12 @@ export const StageConfigSchema = z.strictObject({
         }),
         {},
       ),
-      /** One HTTP request, connect to last byte. */
-      timeoutMs: z._default(intIn(100, 120_000), 5_000),
+      /**
+       * One HTTP request, connect to the status line. Longer than a slow SIEM's answer (a 200 after
+       * the timeout is a batch sent again, and out of attempts dead-lettered though delivered), and
+       * inside the forwarder's 30 s, which also holds the retries' waits and the DLQ sends.
+       */
+      timeoutMs: z._default(intIn(100, 25_000), 10_000),
       retry: z.prefault(
         z.strictObject({
           /** Attempts per batch inside one delivery run (SQS redelivery comes on top). */

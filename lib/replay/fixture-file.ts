@@ -5,7 +5,8 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
+import { CORE_SCHEMA, YAMLException, load as loadYaml } from 'js-yaml';
+import { JsonSyntaxError, parseJson } from '../json-parse.ts';
 import { FixtureError, ProblemCode, messageOf } from '../errors.ts';
 
 const FIXTURE_EXTENSIONS = ['.json', '.yaml', '.yml'];
@@ -23,12 +24,14 @@ export const parseFixtureText = (text: string, file: string): unknown => {
   const body = text.replace(/^\uFEFF/, '');
   const isYaml = ['.yaml', '.yml'].includes(extname(file).toLowerCase());
   try {
-    return unwrap(isYaml ? loadYaml(body, { schema: CORE_SCHEMA }) : JSON.parse(body));
+    return unwrap(isYaml ? loadYaml(body, { schema: CORE_SCHEMA }) : parseJson(body, file));
   } catch (error) {
+    if (error instanceof JsonSyntaxError) throw new FixtureError(ProblemCode.InvalidJson, error.message, { cause: error });
+    // js-yaml's message shows the offending lines of the file: only where they are, and no cause that holds them.
+    const mark = error instanceof YAMLException ? error.mark : undefined;
     throw new FixtureError(
       ProblemCode.InvalidJson,
-      `${file} is not valid ${isYaml ? 'YAML' : 'JSON'}: ${messageOf(error).split('\n')[0]}`,
-      { cause: error },
+      `${file} is not valid YAML${mark === undefined ? '' : `: syntax error at line ${mark.line + 1}, column ${mark.column + 1}`}`,
     );
   }
 };

@@ -20,6 +20,8 @@ export interface LocalInvokerOptions {
   stage: string;
   config: StageConfig;
   piiKey: string;
+  /** What `pipeline.piiKeyId` says; default the stage's `pii.keyId`. Replay with the built-in local key says `local`. */
+  piiKeyId?: string;
   sink: EventSink;
   logger: NarrowLogger;
   isDisposableDomain: (domain: string) => boolean;
@@ -52,7 +54,7 @@ export const createLocalInvoker = (options: LocalInvokerOptions): Invoker => {
     config: options.config,
     piiKey: options.piiKey,
     clock: options.clock ?? (() => new Date()),
-    pipeline: { version: PIPELINE_VERSION, piiKeyId: options.config.pii.keyId },
+    pipeline: { version: PIPELINE_VERSION, piiKeyId: options.piiKeyId ?? options.config.pii.keyId },
     isDisposableDomain: options.isDisposableDomain,
     logger: options.logger,
     onProblem: (problem: Problem) => problems.push(problem),

@@ -6,6 +6,7 @@
  * tests use it; nothing here trusts the body.
  */
 import { messageOf } from '../errors.ts';
+import { parseJson } from '../json-parse.ts';
 import { SiemFormat } from './formats.ts';
 
 export interface DecodedRecord {
@@ -86,9 +87,9 @@ export const decodeBody = (body: string): DecodedRecord[] => {
   if (trimmed.startsWith('[')) {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(body);
+      parsed = parseJson(body, 'the JSON array body');
     } catch (error) {
-      throw new DecodeError(`invalid JSON array: ${messageOf(error)}`, { cause: error });
+      throw new DecodeError(messageOf(error), { cause: error });
     }
     if (!Array.isArray(parsed)) throw new DecodeError('expected a JSON array');
     return parsed.map((item, index) => {
@@ -110,9 +111,9 @@ export const decodeBody = (body: string): DecodedRecord[] => {
   return splitConcatenatedJson(body).map((text, index) => {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = parseJson(text, `record ${index}`);
     } catch (error) {
-      throw new DecodeError(`record ${index} is not valid JSON: ${messageOf(error)}`, { cause: error });
+      throw new DecodeError(messageOf(error), { cause: error });
     }
     if (!isRecord(parsed)) throw new DecodeError(`record ${index} is not an object`);
     return classify(parsed, text);

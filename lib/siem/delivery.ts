@@ -177,9 +177,16 @@ type Verdict =
   | { kind: 'split'; reason: string }
   | { kind: 'reject'; reason: string };
 
+/** Status and body size only: a SIEM's answer may echo our headers (an API key) or the events, and reasons reach logs and DLQ attributes. */
+/**
+ * Why a SIEM refused: the status and the body's size, never the body (a SIEM may echo headers or keys). The one
+ * exception is Splunk's numeric HEC status code (10 "Data channel is missing", 6 "Invalid data format", …): a
+ * number from Splunk's documented table that tells an operator what to fix, and cannot carry our data back.
+ */
 const reasonOf = (response: HttpResponse): string => {
-  const body = response.body.replace(/\s+/g, ' ').trim().slice(0, 200);
-  return `HTTP ${response.status}${body === '' ? '' : `: ${body}`}`;
+  const bytes = response.bodyBytes ?? Buffer.byteLength(response.body);
+  const hecCode = parseHecAnswer(response.body).code;
+  return `HTTP ${response.status}${bytes === 0 ? '' : ` (${bytes}-byte body)`}${hecCode === undefined ? '' : `, HEC code ${hecCode}`}`;
 };
 
 const judge = (response: HttpResponse, batchSize: number, nowMs: number): Verdict => {

@@ -8,6 +8,7 @@ import * as z from 'zod';
 import { AUTH_EVENT_SOURCE, AuthEventSchema, type AuthEvent } from '../auth-event/schema.ts';
 import { formatIssues } from '../config/load.ts';
 import { messageOf } from '../errors.ts';
+import { parseJson } from '../json-parse.ts';
 import { EventStatus, type DeliverOptions, type EventResult, type SiemSender } from './delivery.ts';
 
 /** The envelope as the queue holds it (type BusEnvelope in lib/routing/bus-entry.ts). */
@@ -22,9 +23,9 @@ const BusEnvelopeSchema = z.looseObject({
 const parseEnvelope = (body: string): { ok: true; event: AuthEvent } | { ok: false; reason: string } => {
   let json: unknown;
   try {
-    json = JSON.parse(body);
+    json = parseJson(body, 'the message');
   } catch (error) {
-    return { ok: false, reason: `invalid message: not JSON (${messageOf(error).slice(0, 120)})` };
+    return { ok: false, reason: `invalid message: ${messageOf(error)}` };
   }
   const parsed = BusEnvelopeSchema.safeParse(json);
   if (!parsed.success) return { ok: false, reason: `invalid message: ${formatIssues(parsed.error.issues).slice(0, 400)}` };

@@ -28,7 +28,7 @@ import { MetricName } from '../metrics/catalog.ts';
 import { ConfigError, messageOf } from '../errors.ts';
 import { EventStatus, REASON_ATTRIBUTE, createSiemSender, sinkFromConfig, systemDeliveryIo, type SiemCredentials, type SiemSender } from './delivery.ts';
 import { forwardMessages, type MessageVerdict } from './forward.ts';
-import { createHttpTransport } from './http.ts';
+import { createHttpTransport, isLoopbackUrl } from './http.ts';
 import { credentialsSourceFromEnv, type CredentialsSource } from './secrets.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -128,8 +128,6 @@ const deadlineFrom = (context: Pick<Context, 'getRemainingTimeInMillis'>, now: n
   return now + remaining - Math.min(2_000, Math.floor(remaining * 0.25));
 };
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
 /** The SIEM URL of a deploy: https, except a loopback receiver (offline runs and tests). */
 const siemUrlFrom = (env: Env): string => {
   const raw = requiredEnv(env, 'AUTHTRAIL_SIEM_URL');
@@ -139,7 +137,7 @@ const siemUrlFrom = (env: Env): string => {
   } catch (error) {
     throw new ConfigError('AUTHTRAIL_SIEM_URL is not a URL', { cause: error });
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname))) {
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackUrl(url))) {
     throw new ConfigError('AUTHTRAIL_SIEM_URL must be https:// (http:// only for a loopback receiver)');
   }
   return url.toString();

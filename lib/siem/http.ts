@@ -18,13 +18,26 @@ export interface HttpRequest {
 export interface HttpResponse {
   status: number;
   headers: IncomingHttpHeaders;
-  /** The first KB of the body, for error reasons. */
+  /**
+   * The first KB of the body, for callers that read the SIEM's answer (e.g. an
+   * ack id). Never logged nor put in a reason: a SIEM may echo our headers in it.
+   */
   body: string;
+  /** Bytes of the whole body (`body` keeps at most the first KB); what reasons and logs say of it. */
+  bodyBytes?: number;
 }
+
+const isSuccess = (status: number | undefined): boolean => status !== undefined && status >= 200 && status < 300;
 
 export type HttpSend = (request: HttpRequest) => Promise<HttpResponse>;
 
 const MAX_ERROR_BODY = 1024;
+
+/** Hosts that never leave this machine: a receiver there is a local one (offline runs, tests, `npm run siem`). */
+const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
+
+/** True when the URL's host is this machine (localhost, 127.0.0.0/8, ::1). */
+export const isLoopbackUrl = (url: URL): boolean => LOOPBACK_HOSTS.has(url.hostname) || /^127(\.\d{1,3}){3}$/.test(url.hostname);
 
 export interface HttpTransport {
   send: HttpSend;
@@ -56,23 +69,30 @@ export const createHttpTransport = (options: { maxSockets?: number } = {}): Http
         (response) => {
           const chunks: Buffer[] = [];
           let kept = 0;
+          let total = 0;
+          const answer = (): HttpResponse => ({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: Buffer.concat(chunks).toString('utf8').slice(0, MAX_ERROR_BODY),
+            bodyBytes: total,
+          });
+          // A 2xx status line is the SIEM's confirmation: a body that is slow to follow, or cut by our
+          // timeout, does not turn a delivered batch into a retry (and, out of retries, a dead letter).
+          if (isSuccess(response.statusCode)) confirmed = answer;
           response.on('data', (chunk: Buffer) => {
+            total += chunk.length;
             if (kept < MAX_ERROR_BODY) {
               chunks.push(chunk);
               kept += chunk.length;
             }
           });
-          response.on('end', () =>
-            resolve({
-              status: response.statusCode ?? 0,
-              headers: response.headers,
-              body: Buffer.concat(chunks).toString('utf8').slice(0, MAX_ERROR_BODY),
-            }),
-          );
-          response.on('error', reject);
+          response.on('end', () => resolve(answer()));
+          response.on('error', failed);
         },
       );
-      outgoing.on('error', reject);
+      let confirmed: (() => HttpResponse) | undefined;
+      const failed = (error: unknown) => (confirmed === undefined ? reject(error) : resolve(confirmed()));
+      outgoing.on('error', failed);
       outgoing.end(body);
     });
   return {

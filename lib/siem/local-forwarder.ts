@@ -148,6 +148,7 @@ export const deliverLocalQueue = async (options: LocalDeliveryOptions): Promise<
     }
   } finally {
     local.close();
+    dlq.close();
   }
   report.pending = lines.length - report.read;
   return report;

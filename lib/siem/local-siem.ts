@@ -34,6 +34,7 @@ export const deliverToLocalReceiver = async (options: {
   const receiver = await startSiemReceiver({
     secrets: credentials.webhookSecrets,
     storeFile,
+    ...(options.siem === undefined ? {} : { maxBodyBytes: options.siem.batch.maxBytes }),
     ...(credentials.hecToken === undefined ? {} : { hecToken: credentials.hecToken }),
   });
   try {

@@ -15,6 +15,8 @@ export interface ReceiverCliOptions {
   port?: string | undefined;
   secretEnv: string;
   hecTokenEnv?: string | undefined;
+  /** The variable holding the admin endpoint's token; the endpoint is off when it is unset. */
+  adminTokenEnv: string;
   failStatus?: string | undefined;
   failCount?: string | undefined;
   retryAfter?: string | undefined;
@@ -67,8 +69,9 @@ export const runReceiverCli = async (options: ReceiverCliOptions): Promise<SiemR
   try {
     assertStageName(options.stage);
     const configFile = configFileFor(options.stage, 'config');
-    const port =
-      wholeNumber('port', options.port, 0, 65_535) ?? (existsSync(configFile) ? loadStageConfigFile(configFile).siem.local.port : 8787);
+    const config = existsSync(configFile) ? loadStageConfigFile(configFile) : undefined;
+    const port = wholeNumber('port', options.port, 0, 65_535) ?? config?.siem.local.port ?? 8787;
+    const adminToken = options.env[options.adminTokenEnv] || undefined;
     const { secrets, builtIn } = webhookSecretsFromEnv(options.env, options.secretEnv);
     if (builtIn) {
       stderr.write(`note: ${options.secretEnv} is not set: verifying with the built-in local secret (the local forwarder's default)\n`);
@@ -83,11 +86,14 @@ export const runReceiverCli = async (options: ReceiverCliOptions): Promise<SiemR
       storeFile,
       hecToken,
       ...(options.hecAck ? { hecAck: { pollsBeforeAck: wholeNumber('hec-ack-polls', options.hecAckPolls, -1, 1_000) ?? 1 } } : {}),
+      adminToken,
+      ...(config === undefined ? {} : { maxBodyBytes: config.siem.batch.maxBytes }),
       log: options.quiet ? undefined : (line) => stdout.write(`${new Date().toISOString()} ${line}\n`),
     });
     receiver.setFaults(faults.plan, faults.then);
     stdout.write(
       `authtrail SIEM receiver · stage ${options.stage} · ${receiver.url} · storing in ${storeFile}` +
+        ` · admin endpoint ${adminToken === undefined ? `off (set ${options.adminTokenEnv} to turn it on)` : `on (token from ${options.adminTokenEnv})`}` +
         `${faults.plan.length > 0 || faults.then.kind !== 'accept' ? ` · faults: ${JSON.stringify(faults)}` : ''}\n`,
     );
   } catch (error) {
@@ -99,5 +105,5 @@ export const runReceiverCli = async (options: ReceiverCliOptions): Promise<SiemR
 
 export const receiverTotals = (receiver: SiemReceiver): string => {
   const { stats } = receiver;
-  return `requests ${stats.requests} · stored ${stats.stored} · duplicates ${stats.duplicates} · bad signature ${stats.rejectedSignature} · bad body ${stats.rejectedBody} · faults ${stats.faulted}\n`;
+  return `requests ${stats.requests} · stored ${stats.stored} · duplicates ${stats.duplicates} · bad signature ${stats.rejectedSignature} · bad body ${stats.rejectedBody} · faults ${stats.faulted} · not stored (disk) ${stats.notStored}\n`;
 };

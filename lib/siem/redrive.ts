@@ -18,11 +18,10 @@ import {
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { messageOf } from '../errors.ts';
 import { REASON_ATTRIBUTE } from './delivery.ts';
-import { siemStorePaths } from '../sinks/local-store.ts';
+import { createNdjsonFile, siemStorePaths } from '../sinks/local-store.ts';
 import type { LocalDeadLetter } from './local-forwarder.ts';
 
 export interface RedriveProgress {
@@ -142,10 +141,17 @@ export const redriveLocal = (options: {
   }
   // Queue first, DLQ second: a crash between the two duplicates, never loses.
   if (bodies.length > 0) {
-    mkdirSync(dirname(paths.queue), { recursive: true });
-    appendFileSync(paths.queue, bodies.map((body) => `${body}\n`).join(''));
+    // Checked, synced writes: a full disk throws StoreWriteError with nothing half-written, and the DLQ stays as it was.
+    const queue = createNdjsonFile(paths.queue, { serialize: (body) => body as string });
+    try {
+      queue.append(bodies);
+    } finally {
+      queue.close();
+    }
   }
-  writeFileSync(paths.dlq, kept.map((line) => `${line}\n`).join(''));
+  // Write then rename: a full disk or a crash leaves the old DLQ or the new one, never a cut one.
+  writeFileSync(`${paths.dlq}.tmp`, kept.map((line) => `${line}\n`).join(''));
+  renameSync(`${paths.dlq}.tmp`, paths.dlq);
   options.onProgress?.({ moved: bodies.length, failed: 0, total: bodies.length + kept.length });
   return {
     moved: bodies.length,

@@ -16,6 +16,7 @@ import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import * as z from 'zod';
 import { ConfigError, messageOf } from '../errors.ts';
+import { parseJson } from '../json-parse.ts';
 import type { SiemCredentials } from './delivery.ts';
 import { parseSecretList, secretKey, webhookSecretFrom } from './signing.ts';
 import { formatIssues } from '../config/load.ts';
@@ -26,6 +27,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 export const LOCAL_SIEM_SECRET = webhookSecretFrom(Buffer.from('authtrail-local-siem-secret-not-a-secret', 'utf8'));
 
 export const SIEM_SECRET_ENV = 'AUTHTRAIL_SIEM_SECRET';
+/** The local receiver's admin token (`npm run siem`): its /_admin/ endpoints are off without one. */
+export const SIEM_ADMIN_TOKEN_ENV = 'AUTHTRAIL_SIEM_ADMIN_TOKEN';
 
 const HeaderName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be an HTTP header name');
 
@@ -50,10 +53,10 @@ const checked = (credentials: SiemCredentials, origin: string): SiemCredentials 
 export const credentialsFromSecretText = (text: string, origin: string): SiemCredentials => {
   let json: unknown;
   try {
-    json = JSON.parse(text);
-  } catch {
-    // The parser's message can quote the text: the secret. Say only what is wrong.
-    throw new ConfigError(`${origin} is not valid JSON`);
+    json = parseJson(text, origin);
+  } catch (error) {
+    // parseJson's message names the position only, never the text (the secret).
+    throw new ConfigError(messageOf(error), { cause: error });
   }
   const parsed = SiemSecretSchema.safeParse(json);
   if (!parsed.success) {

@@ -44,8 +44,9 @@ export const parseSecretList = (text: string): string[] => text.split(/[\s,]+/).
 /** A new secret, for `docs/siem.md`'s set-up and for tests: `whsec_` + 32 random bytes. */
 export const webhookSecretFrom = (bytes: Uint8Array): string => SECRET_PREFIX + Buffer.from(bytes).toString('base64');
 
-const signPayload = (key: Buffer, id: string, timestampSeconds: number, body: string): string =>
-  createHmac('sha256', key).update(`${id}.${timestampSeconds}.${body}`).digest('base64');
+/** The HMAC over `<id>.<timestamp>.` and the body's bytes: a receiver passes the bytes it got, never a decoding of them. */
+const signPayload = (key: Buffer, id: string, timestampSeconds: number, body: string | Uint8Array): string =>
+  createHmac('sha256', key).update(`${id}.${timestampSeconds}.`).update(body).digest('base64');
 
 /** Deterministic message id of a batch: same content, same id (resends); other content, other id. */
 export const messageIdFor = (parts: readonly string[]): string =>
@@ -77,14 +78,15 @@ const header = (headers: Headers, name: string): string | undefined => {
   return Array.isArray(value) ? value[0] : value;
 };
 
-/** Verifies a request against any of the receiver's secrets; says why when it does not. */
-export const verifySignature = (options: {
-  keys: readonly Buffer[];
+/**
+ * What can be checked before the body is read: the three headers there, the
+ * timestamp fresh. A receiver refuses what fails here without buffering a byte.
+ */
+export const checkSignatureHeaders = (options: {
   headers: Headers;
-  body: string;
   nowSeconds: number;
   toleranceSeconds?: number;
-}): Verification => {
+}): { ok: true; id: string; timestamp: number; signatures: string } | { ok: false; reason: string } => {
   const id = header(options.headers, 'webhook-id');
   const timestampText = header(options.headers, 'webhook-timestamp');
   const signatures = header(options.headers, 'webhook-signature');
@@ -97,6 +99,24 @@ export const verifySignature = (options: {
   if (Math.abs(options.nowSeconds - timestamp) > tolerance) {
     return { ok: false, reason: `webhook-timestamp is more than ${tolerance} s from the receiver's clock` };
   }
+  return { ok: true, id, timestamp, signatures };
+};
+
+/** Compares a presented token with the expected one in constant time (digests of equal length, whatever the lengths given). */
+export const sameToken = (presented: string, expected: string): boolean =>
+  timingSafeEqual(createHash('sha256').update(presented).digest(), createHash('sha256').update(expected).digest());
+
+/** Verifies a request against any of the receiver's secrets; says why when it does not. `body`: the bytes received. */
+export const verifySignature = (options: {
+  keys: readonly Buffer[];
+  headers: Headers;
+  body: string | Uint8Array;
+  nowSeconds: number;
+  toleranceSeconds?: number;
+}): Verification => {
+  const checked = checkSignatureHeaders(options);
+  if (!checked.ok) return checked;
+  const { id, timestamp, signatures } = checked;
   const offered = signatures
     .split(' ')
     .filter((part) => part.startsWith('v1,'))

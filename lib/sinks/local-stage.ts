@@ -8,18 +8,25 @@ import type { AuthEvent } from '../auth-event/schema.ts';
 import { spillRecord } from '../publish/spill.ts';
 import { RuleTarget, loadRules } from '../routing/rules.ts';
 import { createLocalBus, type LocalBus } from './local-bus.ts';
-import { createNdjsonFile, storePaths } from './local-store.ts';
+import { createNdjsonFile, storePaths, StoreWriteError, type StoreFs } from './local-store.ts';
 
 export interface LocalStageSinks {
   bus: LocalBus;
   spill: (events: readonly AuthEvent[], reason: string) => void;
   /** Where each rule target writes. */
   files: Readonly<Record<RuleTarget, string>>;
-  /** Writes out the buffered lines. */
-  close: () => void;
+  /** Writes out the buffered lines and syncs; says what could not be stored (a full disk), per file. */
+  close: () => StoreShortfall[];
 }
 
-export const createLocalStageSinks = (storeDir: string, stage: string): LocalStageSinks => {
+/** A store file that did not take every line it was given. */
+export interface StoreShortfall {
+  file: string;
+  notStored: number;
+  error: StoreWriteError;
+}
+
+export const createLocalStageSinks = (storeDir: string, stage: string, options: { fs?: StoreFs } = {}): LocalStageSinks => {
   const paths = storePaths(storeDir, stage);
   // An envelope both rules match goes to both files: serialized once (it was a tenth of replay time twice).
   const serialized = new WeakMap<object, string>();
@@ -33,9 +40,9 @@ export const createLocalStageSinks = (storeDir: string, stage: string): LocalSta
     return text;
   };
   // Bulk writers: buffered, flushed by close().
-  const log = createNdjsonFile(paths[RuleTarget.EventsLog], { buffered: true, serialize });
-  const queue = createNdjsonFile(paths[RuleTarget.SiemQueue], { buffered: true, serialize });
-  const spillFile = createNdjsonFile(paths.spill);
+  const log = createNdjsonFile(paths[RuleTarget.EventsLog], { buffered: true, serialize, ...options });
+  const queue = createNdjsonFile(paths[RuleTarget.SiemQueue], { buffered: true, serialize, ...options });
+  const spillFile = createNdjsonFile(paths.spill, options);
   const bus = createLocalBus({
     rules: loadRules(),
     targets: {
@@ -47,13 +54,18 @@ export const createLocalStageSinks = (storeDir: string, stage: string): LocalSta
     bus,
     spill: (events, reason) => {
       const at = new Date();
-      spillFile.append(events.map((event) => spillRecord(event, reason, at)));
+      try {
+        spillFile.append(events.map((event) => spillRecord(event, reason, at)));
+      } catch (error) {
+        // Counted in the file's shortfall, which close() reports: the run fails at its end, loudly.
+        if (!(error instanceof StoreWriteError)) throw error;
+      }
     },
     files: { [RuleTarget.EventsLog]: log.file, [RuleTarget.SiemQueue]: queue.file },
     close: () => {
-      log.close();
-      queue.close();
-      spillFile.close();
+      const files = [log, queue, spillFile];
+      for (const file of files) file.close();
+      return files.flatMap((file) => (file.error === undefined ? [] : [{ file: file.file, notStored: file.notStored, error: file.error }]));
     },
   };
 };

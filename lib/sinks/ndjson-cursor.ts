@@ -8,9 +8,21 @@
  * AuthEvents under deterministic ids, which the readers' consumers (the SIEM
  * receiver, the inference state) take once per id, so reading twice repeats
  * work and loses nothing, while refusing to read would leave the file stuck.
+ * A cursor that points past the end of the file, or into the middle of a line,
+ * is an error (CursorError): reading on from there would skip events silently.
  */
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+
+/** A cursor that cannot be where the reader stopped: past the end of its file, or inside a line. */
+export class CursorError extends Error {
+  readonly code: 'CURSOR_PAST_END' | 'CURSOR_MID_LINE';
+  constructor(code: CursorError['code'], message: string) {
+    super(message);
+    this.name = 'CursorError';
+    this.code = code;
+  }
+}
 
 export const readCursor = (file: string): number => {
   if (!existsSync(file)) return 0;
@@ -37,9 +49,10 @@ export interface Line {
 
 /**
  * The complete, non-blank lines from `offset` on. A last line without its
- * newline is still being written and waits for the next read; a file shorter
- * than the offset was emptied or replaced (e.g. `npm start --fresh`) and is read
- * from the start.
+ * newline is still being written and waits for the next read. An offset past
+ * the end (the file was cut or replaced, or the cursor edited) or not just
+ * after a newline throws CursorError: `npm start --fresh` removes cursor and
+ * file together, so neither happens in a run that loses nothing.
  */
 export const linesFrom = (file: string, offset: number): Line[] => {
   let content: Buffer;
@@ -54,7 +67,17 @@ export const linesFrom = (file: string, offset: number): Line[] => {
   }
   try {
     const size = fstatSync(fd).size;
-    start = offset > size ? 0 : offset;
+    if (offset > size) {
+      throw new CursorError('CURSOR_PAST_END', `cursor at byte ${offset} is past the end of ${file} (${size} bytes): the file was cut or replaced; delete the cursor to read it from the start`);
+    }
+    if (offset > 0) {
+      const before = Buffer.alloc(1);
+      readSync(fd, before, 0, 1, offset - 1);
+      if (before[0] !== 0x0a) {
+        throw new CursorError('CURSOR_MID_LINE', `cursor at byte ${offset} of ${file} is inside a line, not after one: delete the cursor to read the file from the start`);
+      }
+    }
+    start = offset;
     content = Buffer.alloc(size - start);
     let read = 0;
     while (read < content.length) {

@@ -51,7 +51,7 @@ describe('Cognito logs: a subscription delivery goes through the pipeline', () =
     // Prepare
     const { ingest, published, problems, logged } = setUp();
     const lines = sampleLines();
-    const notJson = 'ip=192.0.2.250 not json';
+    const notJson = '{"email":"alice@example.com","phone":+15551234567, ip=192.0.2.250}';
     const notCognito = JSON.stringify({ eventSource: 'SOMETHING_ELSE', message: { ipAddress: '192.0.2.251' } });
 
     // Act
@@ -62,6 +62,8 @@ describe('Cognito logs: a subscription delivery goes through the pipeline', () =
     expect(published).toHaveLength(2);
     expect(problems.map((problem) => problem.code)).toEqual(['INVALID_JSON', 'INVALID_RECORD']);
     expect(JSON.stringify(logged)).not.toMatch(/192\.0\.2\.25[01]/);
+    expect(JSON.stringify([logged, problems])).not.toMatch(/alice|example\.com|555123|\+1/);
+    expect(problems[0]?.message).toBe('the log message is not valid JSON: unexpected character at position 37 (line 1, column 38)');
   });
 
   it('never publishes a raw IP under the default policy: it keeps the network only', async () => {

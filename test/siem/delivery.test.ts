@@ -239,7 +239,7 @@ describe('Delivery: retries', () => {
     expect(report.results[0]).toMatchObject({ reason: expect.stringContaining('Retry-After 3600 s is longer than') });
   });
 
-  it.each([400, 401, 403, 404, 422])('%i: not retried, every event rejected with the reason', async (status) => {
+  it.each([400, 401, 403, 404, 422])('%i: not retried, every event rejected with the status and the answer\'s size (never its text)', async (status) => {
     // Prepare
     receiver.setFaults([{ kind: 'status', status, body: 'schema mismatch' }]);
     const { waits, sleep } = recordingSleep();
@@ -253,7 +253,7 @@ describe('Delivery: retries', () => {
     expect(waits).toEqual([]);
     expect(report.results[0]).toEqual({
       status: 'rejected',
-      reason: `HTTP ${status}: {"error":"schema mismatch"} (not retried)`,
+      reason: `HTTP ${status} (27-byte body) (not retried)`,
     });
   });
 

@@ -107,7 +107,7 @@ describe('Forwarder: SQS batches to the SIEM', () => {
     expect(sent[0]?.QueueUrl).toBe(SIEM_DLQ_URL);
     expect(sent[0]?.Entries?.map((entry) => entry.MessageBody)).toEqual(bodies);
     expect(sent[0]?.Entries?.[0]?.MessageAttributes).toMatchObject({
-      'authtrail-reason': { DataType: 'String', StringValue: 'HTTP 400: {"error":"unknown sourcetype"} (not retried)' },
+      'authtrail-reason': { DataType: 'String', StringValue: 'HTTP 400 (30-byte body) (not retried)' },
       'authtrail-source-message-id': { DataType: 'String', StringValue: event.Records[0]?.messageId },
     });
   });
@@ -127,7 +127,9 @@ describe('Forwarder: SQS batches to the SIEM', () => {
     const entries = sqs.commandCalls(SendMessageBatchCommand)[0]?.args[0].input.Entries ?? [];
     expect(entries.map((entry) => entry.MessageBody)).toEqual(['{"detail":{"id":"nope"}}', 'not json']);
     expect(entries[0]?.MessageAttributes?.['authtrail-reason']?.StringValue).toMatch(/^invalid message: /);
-    expect(entries[1]?.MessageAttributes?.['authtrail-reason']?.StringValue).toMatch(/^invalid message: not JSON/);
+    expect(entries[1]?.MessageAttributes?.['authtrail-reason']?.StringValue).toBe(
+      'invalid message: the message is not valid JSON: unexpected character at position 1 (line 1, column 2)',
+    );
   });
 
   it('when the DLQ cannot take a rejected message, it is reported as a failure instead: never dropped', async () => {
@@ -202,5 +204,25 @@ describe('Forwarder: SQS batches to the SIEM', () => {
     // Assess
     await expect(loading).rejects.toThrow(message);
     await expect(loading).rejects.toMatchObject({ name: 'ConfigError' });
+  });
+});
+
+describe('Forwarder: a slow 200 (issue 16, item 10)', () => {
+  it('a SIEM answering 200 after 3.5 s (past the old 3 s client timeout): delivered once, nothing dead-lettered or redelivered', async () => {
+    // Prepare
+    bed.receiver.setFaults([{ kind: 'delay', ms: 3_500 }]);
+    const handler = await loadForwarder(forwarderEnv(bed.receiver.url));
+    const bodies = freshBodies(4);
+    const requestsBefore = bed.receiver.stats.requests;
+
+    // Act
+    const response = await handler(sqsEvent(bodies), contextWith(30_000));
+
+    // Assess: one request, answered (a timeout would have sent it again)
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
+    expect(bed.receiver.stats.requests - requestsBefore).toBe(1);
+    expect(bed.receiver.requests.map((request) => request.status)).toEqual([200]);
+    expect(bodies.every((body) => bed.receiver.has(idOf(body)))).toBe(true);
   });
 });

@@ -8,7 +8,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSiemSender, systemDeliveryIo, type DeliveryIo, type SinkSettings } from '../../lib/siem/delivery.ts';
 import { toSplunkHec } from '../../lib/siem/formats.ts';
-import { hecAckUrl, parseHecAnswer } from '../../lib/siem/hec.ts';
+import { HecCode, hecAckUrl, parseHecAnswer } from '../../lib/siem/hec.ts';
 import { createHttpTransport } from '../../lib/siem/http.ts';
 import type { HecAckSimulation, SiemReceiver } from '../../lib/siem/receiver.ts';
 import { goldenEventsWithIds, newSecret, sinkFor, startReceiver } from './helpers.ts';
@@ -66,7 +66,7 @@ describe('HEC: channels', () => {
 
     // Assess
     expect(withoutChannel).toMatchObject({ delivered: 0, rejected: 3 });
-    expect(withoutChannel.results[0]).toMatchObject({ reason: expect.stringContaining('Data channel is missing') });
+    expect(withoutChannel.results[0]).toMatchObject({ reason: expect.stringContaining(`HEC code ${HecCode.DataChannelMissing}`) });
     expect(withChannel).toMatchObject({ delivered: 3, rejected: 0, failed: 0 });
     expect(receiver.stats.stored).toBe(3);
   });

@@ -4,7 +4,7 @@
  * drops connections and refuses content; dead letters redriven; every AuthEvent
  * id stored exactly once.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ import { receivedFile, startSiemReceiver, type SiemReceiver } from '../../lib/si
 import { deliverToLocalReceiver } from '../../lib/siem/local-siem.ts';
 import { redriveLocal } from '../../lib/siem/redrive.ts';
 import { createNdjsonFile } from '../../lib/sinks/local-store.ts';
+import { readCursor } from '../../lib/sinks/ndjson-cursor.ts';
 import { goldenEvents, newSecret, startReceiver } from './helpers.ts';
 
 const STAGE = 'dev';
@@ -138,7 +139,7 @@ describe('Local forwarder: the local SIEM queue to the receiver', () => {
     // Assess
     expect(refused).toMatchObject({ read: 31, delivered: 21, rejected: 10, failed: 0 });
     expect(lettered).toHaveLength(10);
-    expect(lettered[0]).toMatchObject({ retryable: false, reason: 'HTTP 400: {"error":"field too long"} (not retried)' });
+    expect(lettered[0]).toMatchObject({ retryable: false, reason: 'HTTP 400 (26-byte body) (not retried)' });
     expect(refused.delivered + lettered.length).toBe(emitted.length);
     expect(redriven.moved).toBe(10);
     expect(completed).toMatchObject({ read: 10, delivered: 10 });
@@ -193,5 +194,27 @@ describe('Local SIEM in one call (npm start)', () => {
     expect(result.received).toMatchObject({ stored: 31, duplicates: 0, rejectedSignature: 0 });
     const lines = readFileSync(result.storeFile, 'utf8').trim().split('\n');
     expect(lines.map((line) => (JSON.parse(line) as { id: string }).id)).toEqual(emitted.map((event) => event.id));
+  });
+});
+
+describe('Local forwarder: a DLQ the disk cannot take (issue 16, item 8)', () => {
+  it('stops with the ENOSPC error and leaves the cursor before the lines it could not dead-letter', async () => {
+    // Prepare: the SIEM refuses everything; the DLQ file is /dev/full (every write: ENOSPC from the kernel)
+    enqueue(goldenEvents().slice(0, 3));
+    receiver.setFaults([], { kind: 'status', status: 422 });
+    const paths = siemStorePaths(storeDir, STAGE);
+    symlinkSync('/dev/full', paths.dlq);
+
+    // Act
+    const full = await deliver().catch((error: unknown) => error);
+    const cursorWhenFull = readCursor(paths.cursor);
+    unlinkSync(paths.dlq);
+    const retried = await deliver();
+
+    // Assess: nothing skipped; the second run dead-letters all three
+    expect(full).toMatchObject({ name: 'StoreWriteError', code: 'ENOSPC', linesNotStored: 3 });
+    expect(cursorWhenFull).toBe(0);
+    expect(retried).toMatchObject({ read: 3, rejected: 3 });
+    expect(deadLetters()).toHaveLength(3);
   });
 });

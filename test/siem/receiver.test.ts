@@ -12,9 +12,11 @@ import { goldenEvents, goldenEventsWithIds, newSecret, startReceiver } from './h
 const secret = newSecret();
 const rotatedIn = newSecret();
 let receiver: SiemReceiver;
+const ADMIN_TOKEN = 'admin-token-receiver-test';
+const ADMIN_HEADERS = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
 
 beforeAll(async () => {
-  receiver = await startReceiver({ secrets: [secret, rotatedIn], hecToken: 'hec-1' });
+  receiver = await startReceiver({ secrets: [secret, rotatedIn], hecToken: 'hec-1', adminToken: ADMIN_TOKEN });
 });
 afterAll(async () => {
   await receiver.close();
@@ -106,6 +108,7 @@ describe('Receiver: admin endpoint', () => {
     // Prepare
     const planned = await fetch(new URL('/_admin/faults', receiver.url), {
       method: 'POST',
+      headers: ADMIN_HEADERS,
       body: JSON.stringify({ plan: [{ kind: 'status', status: 503, retryAfter: '7' }] }),
     });
 
@@ -113,7 +116,7 @@ describe('Receiver: admin endpoint', () => {
     const faulted = await post(ndjson(1, 'e1'));
     const healthy = await post(ndjson(1, 'e1'));
     const again = await post(ndjson(1, 'e1'));
-    const stats = (await (await fetch(new URL('/_admin/stats', receiver.url))).json()) as Record<string, unknown>;
+    const stats = (await (await fetch(new URL('/_admin/stats', receiver.url), { headers: ADMIN_HEADERS })).json()) as Record<string, unknown>;
 
     // Assess
     expect(await planned.json()).toEqual({ planned: 1 });
@@ -127,6 +130,7 @@ describe('Receiver: admin endpoint', () => {
     // Act
     const response = await fetch(new URL('/_admin/faults', receiver.url), {
       method: 'POST',
+      headers: ADMIN_HEADERS,
       body: JSON.stringify({ plan: [{ kind: 'explode' }] }),
     });
 

@@ -28,7 +28,7 @@ describe('Reading an appended NDJSON file from a cursor', () => {
     expect(second.map((line) => line.text)).toEqual(['{"n":3}', '{"n":4}']);
   });
 
-  it('reads from the start when the cursor file is missing, corrupt or out of range, or the file was replaced by a shorter one', () => {
+  it('reads from the start when the cursor file is missing, corrupt or negative (reading twice loses nothing)', () => {
     // Prepare
     const file = join(dir, 'log.ndjson');
     const cursor = join(dir, 'log.cursor.json');
@@ -40,10 +40,22 @@ describe('Reading an appended NDJSON file from a cursor', () => {
     const corrupt = readCursor(cursor);
     writeFileSync(cursor, '{"offset": -3}');
     const negative = readCursor(cursor);
-    const beyondEnd = linesFrom(file, 4_096);
 
     // Assess
     expect([missing, corrupt, negative]).toEqual([0, 0, 0]);
-    expect(beyondEnd.map((line) => line.text)).toEqual(['{"n":1}']);
+    expect(linesFrom(file, negative).map((line) => line.text)).toEqual(['{"n":1}']);
+  });
+
+  it('refuses a cursor past the end of the file or inside a line: reading on would skip events', () => {
+    // Prepare
+    const file = join(dir, 'log.ndjson');
+    writeFileSync(file, '{"n":1}\n{"n":2}\n{"n":3}\n');
+
+    // Act / Assess
+    expect(() => linesFrom(file, 4_096)).toThrow(expect.objectContaining({ name: 'CursorError', code: 'CURSOR_PAST_END' }));
+    expect(() => linesFrom(file, 10)).toThrow(expect.objectContaining({ name: 'CursorError', code: 'CURSOR_MID_LINE' }));
+    expect(() => linesFrom(file, 10)).toThrow(/cursor at byte 10 of .* is inside a line/);
+    expect(linesFrom(file, 8).map((line) => line.text)).toEqual(['{"n":2}', '{"n":3}']);
+    expect(linesFrom(file, 24)).toEqual([]);
   });
 });
