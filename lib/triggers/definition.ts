@@ -10,6 +10,7 @@ import type { TriggerName } from '../cognito/trigger-sources.ts';
 import { eventIdFor } from '../event-id.ts';
 import { identityProviderOf } from '../identity.ts';
 import { clientContextOf } from '../pii.ts';
+import { parseEmail } from '../policy/email-address.ts';
 import { own } from '../own.ts';
 
 export interface TriggerContext {
@@ -62,15 +63,18 @@ export interface CommonTrigger {
   request: { userAttributes: Record<string, string>; clientMetadata: Record<string, string> };
 }
 
+/** The email attribute whole (trimmed), or undefined when there is none. */
+export const emailOf = (attributes: Record<string, string>): string | undefined => attributes.email?.trim() || undefined;
+
 /** The user block, before the PII policy. */
 export const userOf = (userName: string | null, attributes: Record<string, string>): AuthEvent['user'] => {
-  const email = capped(attributes.email?.trim() || undefined);
-  const at = email?.lastIndexOf('@') ?? -1;
+  const whole = emailOf(attributes);
   return withoutUndefined<AuthEvent['user']>({
     sub: capped(attributes.sub),
     username: capped(userName ?? undefined),
-    email,
-    emailDomain: email !== undefined && at > 0 ? email.slice(at + 1).toLowerCase() : undefined,
+    // Only what is stored is cut; the domain comes from the whole address, normalized as the policies see it.
+    email: capped(whole),
+    emailDomain: whole === undefined ? undefined : parseEmail(whole)?.domain,
     emailVerified: flag(attributes.email_verified),
     phone: capped(attributes.phone_number?.trim() || undefined),
     phoneVerified: flag(attributes.phone_number_verified),

@@ -6,7 +6,7 @@ import { Action, Category, Outcome } from '../auth-event/schema.ts';
 import { PreSignUpTriggerSchema, type PreSignUpTrigger } from '../cognito/schemas.ts';
 import { TriggerName, TriggerSource } from '../cognito/trigger-sources.ts';
 import { decideSignUp } from '../policy/sign-up.ts';
-import { commonEventOf, type TriggerDefinition } from './definition.ts';
+import { commonEventOf, emailOf, type TriggerDefinition } from './definition.ts';
 
 const ACTION_BY_SOURCE = {
   [TriggerSource.PreSignUpSignUp]: Action.SelfSignUp,
@@ -23,8 +23,7 @@ export const preSignUp: TriggerDefinition<PreSignUpTrigger> = {
       context.config.signUp,
       {
         source: trigger.triggerSource,
-        email: common.user.email ?? null,
-        emailDomain: common.user.emailDomain ?? null,
+        email: emailOf(trigger.request.userAttributes) ?? null,
         hasPhone: common.user.phone !== undefined,
         provider: common.identityProvider,
       },
