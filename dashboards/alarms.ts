@@ -114,6 +114,13 @@ export const stageAlarms = (ctx: RenderContext): AlarmDefinition[] => {
       ComparisonOperator: 'GreaterThanThreshold',
       TreatMissingData: 'notBreaching',
     }),
+    alarm('PolicyErrors', 'policy-errors', 'A trigger policy step threw: the action was denied or allowed as docs/configuration.md ("Policy errors") says, with an event of outcome "error". Any one is a bug or a hostile payload to look at.', {
+      ...authtrail(MetricName.PolicyErrors),
+      ...fiveMinutes,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    }),
     alarm('PublishFailures', 'publish-failures', 'Publishing to the bus failed in two 5-minute periods out of three: the bus or its endpoint is unhealthy.', {
       ...authtrail(MetricName.PublishFailures),
       Period: 300,

@@ -9,6 +9,7 @@ import '../zod-setup.ts';
 import { Category, valuesOf } from '../auth-event/schema.ts';
 import { PRE_SIGN_UP_SOURCES, TokenLambdaVersion } from '../cognito/trigger-sources.ts';
 import { normalizeDomain } from '../policy/email-address.ts';
+import { userIdentifierForm } from '../policy/sign-in.ts';
 
 /** Whole numbers in [min, max]. */
 const intIn = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
@@ -124,10 +125,12 @@ export const StageConfigSchema = z.strictObject({
   signIn: z.prefault(
     z.strictObject({
       /**
-       * Users who may not sign in: each entry matches the user's `sub`, username or
-       * email (case-insensitive), as Cognito sends them, before the PII policy.
+       * Users who may not sign in or get tokens (refreshes included): each entry
+       * matches the user's `sub`, username or email, compared normalized (an email
+       * as lib/policy/email-address.ts normalizes it, the rest case-insensitively),
+       * before the PII policy. List the `sub`: a user can change their email.
        */
-      blockedUsers: NonEmptyList,
+      blockedUsers: z._default(z.array(nonEmpty().check(z.overwrite(userIdentifierForm))), []),
       /** App client ids through which nobody may sign in. */
       blockedClients: NonEmptyList,
       /**

@@ -6,7 +6,7 @@ import { Action, Category, Outcome } from '../auth-event/schema.ts';
 import { PreSignUpTriggerSchema, type PreSignUpTrigger } from '../cognito/schemas.ts';
 import { TriggerName, TriggerSource } from '../cognito/trigger-sources.ts';
 import { decideSignUp } from '../policy/sign-up.ts';
-import { commonEventOf, emailOf, type TriggerDefinition } from './definition.ts';
+import { commonEventOf, defineTrigger, emailOf, PolicyErrorMode } from './definition.ts';
 
 const ACTION_BY_SOURCE = {
   [TriggerSource.PreSignUpSignUp]: Action.SelfSignUp,
@@ -14,9 +14,14 @@ const ACTION_BY_SOURCE = {
   [TriggerSource.PreSignUpExternalProvider]: Action.FederatedSignUp,
 } as const;
 
-export const preSignUp: TriggerDefinition<PreSignUpTrigger> = {
+const kindOf = (trigger: PreSignUpTrigger) => ({ category: Category.SignUp, action: ACTION_BY_SOURCE[trigger.triggerSource] });
+
+export const preSignUp = defineTrigger<PreSignUpTrigger>({
   name: TriggerName.PreSignUp,
   schema: PreSignUpTriggerSchema,
+  // Fail closed: a sign-up the policy could not check might be a blocked domain auto-confirmed. The user can retry.
+  onPolicyError: PolicyErrorMode.Deny,
+  kindOf,
   run: (trigger, context) => {
     const common = commonEventOf(trigger, context, []);
     const decision = decideSignUp(
@@ -29,7 +34,7 @@ export const preSignUp: TriggerDefinition<PreSignUpTrigger> = {
       },
       context.isDisposableDomain,
     );
-    const base = { ...common, category: Category.SignUp, action: ACTION_BY_SOURCE[trigger.triggerSource] };
+    const base = { ...common, ...kindOf(trigger) };
     if (!decision.allowed) {
       const reason = { code: decision.code, message: decision.message };
       return {
@@ -40,4 +45,4 @@ export const preSignUp: TriggerDefinition<PreSignUpTrigger> = {
     }
     return { response: { ...decision.response }, event: { ...base, outcome: Outcome.Allowed } };
   },
-};
+});

@@ -820,24 +820,27 @@ describe.each(STAGES)('the %s stack', (stage) => {
       }
     });
 
-    it('ships disposable-email-domains beside the pre-signup bundle, never inside a bundle', () => {
+    it('ships disposable-email-domains beside the bundles of the triggers applying the email domain rules, never inside a bundle', () => {
       // Prepare
       const { zip } = stack(stage);
       const data = join(ROOT, 'node_modules', 'disposable-email-domains');
       const someDomain = (JSON.parse(readFileSync(join(data, 'index.json'), 'utf8')) as string[]).at(-1)!;
+      const withList = ['pre-signup', 'pre-authentication', 'pre-token-generation'];
 
       // Act
-      const preSignup = zip('pre-signup');
+      const zips = withList.map((name) => zip(name));
 
       // Assess
-      for (const file of ['index.json', 'wildcard.json', 'package.json']) {
-        const shipped = preSignup.get(`node_modules/disposable-email-domains/${file}`)?.data();
-        expect(shipped?.equals(readFileSync(join(data, file))), file).toBe(true);
+      for (const entries of zips) {
+        for (const file of ['index.json', 'wildcard.json', 'package.json']) {
+          const shipped = entries.get(`node_modules/disposable-email-domains/${file}`)?.data();
+          expect(shipped?.equals(readFileSync(join(data, file))), file).toBe(true);
+        }
       }
       for (const name of FUNCTIONS) {
         const entries = zip(name);
         expect(entries.get(`functions/${name}.mjs`)?.data().toString('utf8')).not.toContain(someDomain);
-        if (name !== 'pre-signup') {
+        if (!withList.includes(name)) {
           expect([...entries.keys()].filter((path) => path.startsWith('node_modules/'))).toEqual([]);
         }
       }
@@ -1047,7 +1050,7 @@ describe.each(STAGES)('the %s stack: dashboards, alarms and saved queries', (sta
       [
         ...deployedCognitoTriggers(template, stage).flatMap((name) => [`${name}-errors`, `${name}-duration-near-budget`]),
         'spilled-events', 'publish-failures', 'siem-dlq-not-empty', 'delivery-dlq-not-empty', 'siem-failure-rate', 'sign-up-denial-spike',
-        'cognito-sign-in-failure-rate',
+        'cognito-sign-in-failure-rate', 'policy-errors',
       ].sort(),
     );
     for (const alarm of alarms) {
