@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadStageConfigFile } from '../../lib/config/load.ts';
+import { claimSources, writableBy } from '../../lib/cognito/pool-check.ts';
 import { TriggerName } from '../../lib/cognito/trigger-sources.ts';
 import { toBusEnvelope } from '../../lib/routing/bus-entry.ts';
 import { matchesEventPattern, validateEventPattern } from '../../lib/routing/event-pattern.ts';
@@ -910,6 +911,25 @@ describe('Cognito wiring', () => {
     });
     expect(resourcesOfType(template, 'Custom::CognitoUserPool')).toEqual([]);
     expect(template.Outputs.UserPoolId?.Value).toEqual(ref(poolId));
+  });
+
+  it('gives the dev pool app clients that let no user write a claim source, with revocation, rotation and no existence errors', () => {
+    // Prepare
+    const { template } = stack('dev');
+    const sources = claimSources(loadStageConfigFile(join(ROOT, 'config', 'dev.json')).tokens);
+
+    // Act
+    const clients = resourcesOfType(template, 'AWS::Cognito::UserPoolClient').map(([, client]) => client.Properties);
+
+    // Assess
+    expect(sources.length).toBeGreaterThan(0);
+    expect(clients.map((client) => client.ClientName).sort()).toEqual(['mobile-app', 'web-app']);
+    for (const client of clients) {
+      expect(client.UserPoolId).toEqual(ref('UserPool'));
+      expect(Array.isArray(client.WriteAttributes) && client.WriteAttributes.length > 0).toBe(true);
+      expect(writableBy({ writeAttributes: client.WriteAttributes as string[] }).filter((attribute) => sources.includes(attribute))).toEqual([]);
+      expect(client).toMatchObject({ PreventUserExistenceErrors: 'ENABLED', EnableTokenRevocation: true, RefreshTokenRotation: { Feature: 'ENABLED' } });
+    }
   });
 
   it('lets only the dev pool invoke each trigger', () => {
