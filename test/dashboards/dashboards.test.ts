@@ -111,7 +111,7 @@ describe('Alarms', () => {
         ...TRIGGER_FUNCTIONS.flatMap((name) => [`authtrail-prod-${name}-errors`, `authtrail-prod-${name}-duration-near-budget`]),
         'authtrail-prod-spilled-events', 'authtrail-prod-publish-failures', 'authtrail-prod-siem-dlq-not-empty', 'authtrail-prod-delivery-dlq-not-empty',
         'authtrail-prod-siem-failure-rate', 'authtrail-prod-sign-up-denial-spike', 'authtrail-prod-cognito-sign-in-failure-rate',
-        'authtrail-prod-policy-errors',
+        'authtrail-prod-policy-errors', 'authtrail-prod-changed-email-denied',
       ].sort(),
     );
     for (const { properties } of alarms) {

@@ -1070,7 +1070,7 @@ describe.each(STAGES)('the %s stack: dashboards, alarms and saved queries', (sta
       [
         ...deployedCognitoTriggers(template, stage).flatMap((name) => [`${name}-errors`, `${name}-duration-near-budget`]),
         'spilled-events', 'publish-failures', 'siem-dlq-not-empty', 'delivery-dlq-not-empty', 'siem-failure-rate', 'sign-up-denial-spike',
-        'cognito-sign-in-failure-rate', 'policy-errors',
+        'cognito-sign-in-failure-rate', 'policy-errors', 'changed-email-denied',
       ].sort(),
     );
     for (const alarm of alarms) {
