@@ -12,6 +12,7 @@ import { eventIdFor } from '../event-id.ts';
 import { COGNITO, identityProviderOf } from '../identity.ts';
 import { clientContextOf } from '../pii.ts';
 import { parseEmail } from '../policy/email-address.ts';
+import { decideSignIn, type SignInDecision } from '../policy/sign-in.ts';
 import { own } from '../own.ts';
 
 export interface TriggerContext {
@@ -138,6 +139,28 @@ export const commonEventOf = (
         : { ...context.pipeline, replay: trigger.authtrailReplay },
   };
 };
+
+/**
+ * The sign-in policy over a user's payload (pre authentication, and pre token
+ * generation at every token issue): the identifiers and current email as Cognito
+ * sends them, federated or not as the common event read it.
+ */
+export const signInDecisionOf = (
+  trigger: Pick<CommonTrigger, 'callerContext' | 'request'> & { userName: string },
+  common: Pick<AuthEvent, 'identityProvider'>,
+  context: TriggerContext,
+): SignInDecision =>
+  decideSignIn(
+    context.config,
+    {
+      clientId: trigger.callerContext.clientId,
+      userName: trigger.userName,
+      sub: trigger.request.userAttributes.sub,
+      email: trigger.request.userAttributes.email,
+      federated: common.identityProvider.type === 'federated',
+    },
+    context.isDisposableDomain,
+  );
 
 /** The code of a policy error, in the event's reason and in the denial Cognito shows. */
 export const POLICY_ERROR = 'POLICY_ERROR' as const;

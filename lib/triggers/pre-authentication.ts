@@ -7,8 +7,7 @@
 import { Action, Category, Outcome } from '../auth-event/schema.ts';
 import { PreAuthenticationTriggerSchema, type PreAuthenticationTrigger } from '../cognito/schemas.ts';
 import { TriggerName } from '../cognito/trigger-sources.ts';
-import { decideSignIn } from '../policy/sign-in.ts';
-import { commonEventOf, defineTrigger, PolicyErrorMode } from './definition.ts';
+import { commonEventOf, defineTrigger, PolicyErrorMode, signInDecisionOf } from './definition.ts';
 
 const KIND = { category: Category.SignIn, action: Action.Attempt } as const;
 
@@ -23,17 +22,7 @@ export const preAuthentication = defineTrigger<PreAuthenticationTrigger>({
     // same untrusted, client-set data as clientMetadata elsewhere, so it goes through the same allow-list.
     const metadata = { ...trigger.request.validationData, ...trigger.request.clientMetadata };
     const common = commonEventOf({ ...trigger, request: { ...trigger.request, clientMetadata: metadata } }, context, []);
-    const decision = decideSignIn(
-      context.config,
-      {
-        clientId: trigger.callerContext.clientId,
-        userName: trigger.userName,
-        sub: trigger.request.userAttributes.sub,
-        email: trigger.request.userAttributes.email,
-        federated: common.identityProvider.type === 'federated',
-      },
-      context.isDisposableDomain,
-    );
+    const decision = signInDecisionOf({ ...trigger, userName: trigger.userName }, common, context);
     const base = { ...common, ...KIND };
     if (!decision.allowed) {
       const reason = { code: decision.code, message: decision.message };

@@ -6,9 +6,9 @@ import { Action, Category, Outcome } from '../auth-event/schema.ts';
 import { PreTokenGenerationTriggerSchema, type PreTokenGenerationTrigger } from '../cognito/schemas.ts';
 import { TokenLambdaVersion, TriggerName, TriggerSource } from '../cognito/trigger-sources.ts';
 import { TriggerEventError, ProblemCode } from '../errors.ts';
-import { decideClient, decideSignIn } from '../policy/sign-in.ts';
+import { decideClient } from '../policy/sign-in.ts';
 import { planTokenChanges } from '../policy/token-claims.ts';
-import { commonEventOf, defineTrigger, PolicyErrorMode } from './definition.ts';
+import { commonEventOf, defineTrigger, PolicyErrorMode, signInDecisionOf } from './definition.ts';
 import { own } from '../own.ts';
 
 const VERSION_FIELD: Readonly<Record<string, TokenLambdaVersion>> = {
@@ -69,17 +69,7 @@ export const preTokenGeneration = defineTrigger<PreTokenGenerationTrigger>({
     const decision =
       machineToMachine || trigger.userName === null
         ? decideClient(context.config.signIn, trigger.callerContext.clientId)
-        : decideSignIn(
-            context.config,
-            {
-              clientId: trigger.callerContext.clientId,
-              userName: trigger.userName,
-              sub: trigger.request.userAttributes.sub,
-              email: trigger.request.userAttributes.email,
-              federated: common.identityProvider.type === 'federated',
-            },
-            context.isDisposableDomain,
-          );
+        : signInDecisionOf({ ...trigger, userName: trigger.userName }, common, context);
     if (!decision.allowed) {
       const reason = { code: decision.code, message: decision.message };
       const token = { version, source, claimsAdded: [], claimsSuppressed: [], scopesAdded: [], scopesSuppressed: [], tokens: [] };
