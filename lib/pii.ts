@@ -153,15 +153,24 @@ export const applyPiiPolicy = (event: AuthEvent, policy: StageConfig['pii'], key
   const user = parts.user as User;
   const withheld = {
     ...(event.reason === undefined ? {} : { reason: { ...event.reason, message: withheldDomain(event.reason.message, event.user.emailDomain, user.emailDomain) } }),
-    // Key names are client-chosen text too (an email, a token pasted as a key): only their hashes leave.
+    // Key names are client-chosen text too (an email, a token pasted as a key): only their hashes leave, and
+    // without a key (empty: a run that could not read it) not even those, since anyone can hash with no key.
     ...(event.clientContext === undefined
       ? {}
-      : { clientContext: { ...event.clientContext, droppedKeys: event.clientContext.droppedKeys.map((name) => hashText(key, name)) } }),
+      : {
+          clientContext: {
+            ...event.clientContext,
+            droppedKeys: event.clientContext.droppedKeys.map((name) => (key === '' ? WITHHELD : hashText(key, name))),
+          },
+        }),
   };
   return parts.network === undefined
     ? { ...event, ...withheld, user }
     : { ...event, ...withheld, user, network: parts.network as AuthEvent['network'] };
 };
+
+/** What stands in for a value the policy does not let out. */
+const WITHHELD = 'withheld';
 
 /**
  * A denial's message names the email domain (lib/policy/sign-up.ts): in the event
@@ -169,7 +178,7 @@ export const applyPiiPolicy = (event: AuthEvent, policy: StageConfig['pii'], key
  * mask, or "withheld" when dropped).
  */
 const withheldDomain = (message: string, clear: string | undefined, shown: string | undefined): string =>
-  clear === undefined || clear === '' || clear === shown ? message : message.split(clear).join(shown ?? 'withheld');
+  clear === undefined || clear === '' || clear === shown ? message : message.split(clear).join(shown ?? WITHHELD);
 
 const MAX_DROPPED_KEYS = 50;
 

@@ -130,6 +130,17 @@ describe('PII: what a denial and the client context let out', () => {
       droppedKeys: [hashOfKey('eyJhbGciOiJIUzI1NiJ9.token'), hashOfKey('mallory@evil.example')],
     });
   });
+  it('withholds dropped key names altogether without a key: an empty key hashes nothing anyone cannot reverse', () => {
+    // Prepare
+    const payload = loadEvent('pre-signup/sign-up-with-client-metadata.json');
+    payload.request.clientMetadata = { 'mallory@evil.example': 'x', platform: 'ios' };
+
+    // Act
+    const event = processTrigger(preSignUp, payload, processContext({ piiKey: '' })).events[0];
+
+    // Assess
+    expect(event?.clientContext?.droppedKeys).toEqual(['withheld']);
+  });
 });
 
 describe('PII: IP masking of what log sources send', () => {
