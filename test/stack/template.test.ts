@@ -1068,9 +1068,10 @@ describe.each(STAGES)('the %s stack: dashboards, alarms and saved queries', (sta
     // Assess
     expect(alarms.map((alarm) => (alarm.AlarmName as string).replace(`authtrail-${stage}-`, '')).sort()).toEqual(
       [
+        'policy-errors', 'changed-email-denied',
         ...deployedCognitoTriggers(template, stage).flatMap((name) => [`${name}-errors`, `${name}-duration-near-budget`]),
         'spilled-events', 'publish-failures', 'siem-dlq-not-empty', 'delivery-dlq-not-empty', 'siem-failure-rate', 'sign-up-denial-spike',
-        'cognito-sign-in-failure-rate', 'policy-errors', 'changed-email-denied',
+        'cognito-sign-in-failure-rate',
       ].sort(),
     );
     for (const alarm of alarms) {
