@@ -3,7 +3,8 @@
  * Notifications go to the SNS topic of the stage param `alarmTopicArn`
  * (serverless.yml; empty: the alarms exist without actions).
  */
-import { BASE_DIMENSIONS, METRICS_NAMESPACE, MetricName, SERVICE_NAME } from '../lib/metrics/catalog.ts';
+import { BASE_DIMENSIONS, Dimension, METRICS_NAMESPACE, MetricName, SERVICE_NAME } from '../lib/metrics/catalog.ts';
+import { DenialCode } from '../lib/policy/sign-up.ts';
 import { TRIGGER_DURATION_ALARM_MS, TRIGGER_FUNCTIONS, namesFor, pascal, type RenderContext } from './context.ts';
 
 /** Thresholds, per 5 minutes unless said otherwise. */
@@ -17,6 +18,9 @@ export const ALARM_THRESHOLDS = {
   /** Fewer attempts than this in 5 minutes never alarm on the Cognito failure rate. */
   cognitoMinimumSignInAttempts: 20,
 } as const;
+
+/** The denial codes of the email domain rules, which sign-in and token issue apply to the current email. */
+const EMAIL_RULE_CODES = [DenialCode.InvalidEmail, DenialCode.EmailDomainBlocked, DenialCode.DisposableEmailDomain, DenialCode.EmailDomainNotAllowed] as const;
 
 /** Cognito alarm math takes at most this many clients (two metrics each; an alarm allows 10). */
 export const MAX_ALARM_CLIENTS = 4;
@@ -114,6 +118,13 @@ export const stageAlarms = (ctx: RenderContext): AlarmDefinition[] => {
       ComparisonOperator: 'GreaterThanThreshold',
       TreatMissingData: 'notBreaching',
     }),
+    alarm('PolicyErrors', 'policy-errors', 'A trigger policy step threw: the action was denied or allowed as docs/configuration.md ("Policy errors") says, with an event of outcome "error". Any one is a bug or a hostile payload to look at.', {
+      ...authtrail(MetricName.PolicyErrors),
+      ...fiveMinutes,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    }),
     alarm('PublishFailures', 'publish-failures', 'Publishing to the bus failed in two 5-minute periods out of three: the bus or its endpoint is unhealthy.', {
       ...authtrail(MetricName.PublishFailures),
       Period: 300,
@@ -174,6 +185,21 @@ export const stageAlarms = (ctx: RenderContext): AlarmDefinition[] => {
       ...authtrail(MetricName.SignUpsDenied),
       ...fiveMinutes,
       Threshold: ALARM_THRESHOLDS.signUpDenialSpike,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    }),
+    // No trigger sees UpdateUserAttributes; the next sign-in or token refresh re-checks the email, and a
+    // denial there by the email domain rules means an address was changed to one sign-up would refuse.
+    alarm('ChangedEmailDenied', 'changed-email-denied', 'A sign-in or token refresh was denied by the email domain rules: a user changed their email to a domain sign-up refuses (or the rules tightened).', {
+      Metrics: [
+        ...EMAIL_RULE_CODES.map((code, index) =>
+          stat(`email${index}`, METRICS_NAMESPACE, MetricName.SignInsDenied, [...authtrailDims, { Name: Dimension.Reason, Value: code }], 'Sum'),
+        ),
+        { Id: 'denied', Expression: `SUM([${EMAIL_RULE_CODES.map((_, index) => `email${index}`).join(', ')}])`, Label: 'denied by the email rules', ReturnData: true },
+      ],
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
+      Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
       TreatMissingData: 'notBreaching',
     }),

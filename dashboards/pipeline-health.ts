@@ -67,6 +67,10 @@ export const pipelineHealthDashboard = (ctx: RenderContext): DashboardBody => {
         ],
         { stat: 'Maximum' },
       ),
+      chart(
+        'Policy errors (denied or allowed per trigger, docs/configuration.md)',
+        TRIGGER_FUNCTIONS.map((trigger) => authtrailMetric(stage, MetricName.PolicyErrors, { [Dimension.Trigger]: trigger }, { label: trigger })),
+      ),
     ]),
   };
 };

@@ -8,6 +8,7 @@
  * the first place, and neither are passwords, codes or token material.
  */
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { AuthEvent } from './auth-event/schema.ts';
 import type { PiiAction, StageConfig } from './config/schema.ts';
 
@@ -37,8 +38,10 @@ const keyObjectFor = (key: string): KeyObject => {
   return lastKey.object;
 };
 
-export const hashValue = (key: string, field: PiiField, value: string): string =>
-  HASH_PREFIX + createHmac('sha256', keyObjectFor(key)).update(canonical(field, value)).digest('hex').slice(0, 32);
+const hashText = (key: string, text: string): string =>
+  HASH_PREFIX + createHmac('sha256', keyObjectFor(key)).update(text).digest('hex').slice(0, 32);
+
+export const hashValue = (key: string, field: PiiField, value: string): string => hashText(key, canonical(field, value));
 
 const maskEmail = (email: string): string => {
   const at = email.lastIndexOf('@');
@@ -51,18 +54,54 @@ const maskPhone = (phone: string): string =>
 
 const maskText = (text: string): string => (text.length <= 2 ? '***' : `${text.slice(0, 2)}***`);
 
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** The address of `ip`, `ip:port`, `[v6]` or `[v6]:port`, without a zone (`%eth0`); undefined when it is none. */
+const addressOf = (text: string): { version: 4 | 6; address: string } | undefined => {
+  const trimmed = text.trim();
+  const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(trimmed);
+  const v4WithPort = /^(\d{1,3}(?:\.\d{1,3}){3})(?::\d{1,5})?$/.exec(trimmed);
+  const candidate = (bracketed?.[1] ?? v4WithPort?.[1] ?? trimmed).replace(/%.*$/, '');
+  const version = isIP(candidate);
+  if (version === 4 || version === 6) return { version, address: candidate };
+  return undefined;
+};
+
+/** The eight 16-bit groups of an IPv6 address (an embedded IPv4 tail as two), `::` expanded. */
+const ipv6Groups = (address: string): number[] => {
+  const [head = '', tail] = address.split('::');
+  const groupsOf = (part: string): number[] =>
+    part === ''
+      ? []
+      : part.split(':').flatMap((group) => {
+          const v4 = IPV4.exec(group);
+          if (v4 === null) return [Number.parseInt(group, 16)];
+          const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+          return [(a << 8) | b, (c << 8) | d];
+        });
+  const front = groupsOf(head);
+  const back = tail === undefined ? [] : groupsOf(tail);
+  return [...front, ...Array<number>(8 - front.length - back.length).fill(0), ...back];
+};
+
 /**
  * An IP keeps its network (/24 for IPv4, /48 for IPv6): enough for the SOC to
  * see a burst from one network or a new country, not enough to single out a host.
+ * A port is dropped, brackets and zones too; an IPv4-mapped IPv6 address masks as
+ * the IPv4 address it is. What is not an address at all keeps two characters.
  */
 export const maskIp = (ip: string): string => {
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.\d{1,3}$/.exec(ip);
-  if (v4 !== null) return `${v4[1]}.${v4[2]}.${v4[3]}.0/24`;
-  if (ip.includes(':')) {
-    const groups = ip.split('::')[0]?.split(':').filter((group) => group !== '') ?? [];
-    return `${[...groups, '0', '0', '0'].slice(0, 3).join(':')}::/48`;
+  const parsed = addressOf(ip);
+  if (parsed === undefined) return maskText(ip);
+  if (parsed.version === 4) {
+    const [a, b, c] = parsed.address.split('.');
+    return `${a}.${b}.${c}.0/24`;
   }
-  return maskText(ip);
+  const groups = ipv6Groups(parsed.address.toLowerCase());
+  if (groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff) {
+    return `${groups[6]! >> 8}.${groups[6]! & 0xff}.${groups[7]! >> 8}.0/24`;
+  }
+  return `${groups.slice(0, 3).map((group) => group.toString(16)).join(':')}::/48`;
 };
 
 const mask = (field: PiiField, value: string): string => {
@@ -117,11 +156,35 @@ export const applyPiiPolicy = (event: AuthEvent, policy: StageConfig['pii'], key
     else target[property] = result;
   }
   const user = parts.user as User;
-  const changed: AuthEvent = { ...event, user };
+  const withheld = {
+    ...(event.reason === undefined ? {} : { reason: { ...event.reason, message: withheldDomain(event.reason.message, event.user.emailDomain, user.emailDomain) } }),
+    // Key names are client-chosen text too (an email, a token pasted as a key): only their hashes leave, and
+    // without a key (empty: a run that could not read it) not even those, since anyone can hash with no key.
+    ...(event.clientContext === undefined
+      ? {}
+      : {
+          clientContext: {
+            ...event.clientContext,
+            droppedKeys: event.clientContext.droppedKeys.map((name) => (key === '' ? WITHHELD : hashText(key, name))),
+          },
+        }),
+  };
+  const changed: AuthEvent = { ...event, ...withheld, user };
   if (parts.network !== undefined) changed.network = parts.network as AuthEvent['network'];
   if (parts.actor !== undefined) changed.actor = parts.actor as AuthEvent['actor'];
   return changed;
 };
+
+/** What stands in for a value the policy does not let out. */
+const WITHHELD = 'withheld';
+
+/**
+ * A denial's message names the email domain (lib/policy/sign-up.ts): in the event
+ * it shows only what the policy lets out for `user.emailDomain` (its hash, its
+ * mask, or "withheld" when dropped).
+ */
+const withheldDomain = (message: string, clear: string | undefined, shown: string | undefined): string =>
+  clear === undefined || clear === '' || clear === shown ? message : message.split(clear).join(shown ?? WITHHELD);
 
 const MAX_DROPPED_KEYS = 50;
 
@@ -145,7 +208,7 @@ export const clientContextOf = (
     if (policy.allowedKeys.includes(key) && !SECRET_KEY.test(key)) {
       values[key] = value.slice(0, policy.maxValueLength);
     } else if (droppedKeys.length < MAX_DROPPED_KEYS) {
-      droppedKeys.push(key.slice(0, 64));
+      droppedKeys.push(key.slice(0, 256));
     }
   }
   return { trusted: false, values, droppedKeys };

@@ -69,6 +69,11 @@ export const Outcome = {
   Attempted: 'attempted',
   /** An attempt with no success within the window (inferred downstream, lib/inference/). */
   Failed: 'failed',
+  /**
+   * The trigger's policy step threw: `reason.message` says whether the action was
+   * denied or allowed, as docs/configuration.md ("Policy errors") decides per trigger.
+   */
+  Error: 'error',
 } as const;
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
@@ -103,7 +108,7 @@ export const AuthEventSchema = described(
     outcome: z.enum(valuesOf(Outcome)),
     reason: described(
       z.optional(z.strictObject({ code: z.string(), message: z.string() })),
-      'Present when outcome is "denied" or "failed".',
+      'Present when outcome is "denied", "failed" or "error".',
     ),
     trigger: z.strictObject({
       source: described(z.string(), 'Cognito triggerSource, e.g. PreSignUp_SignUp.'),

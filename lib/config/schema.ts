@@ -8,14 +8,24 @@ import * as z from 'zod/mini';
 import '../zod-setup.ts';
 import { Category, valuesOf } from '../auth-event/schema.ts';
 import { PRE_SIGN_UP_SOURCES, TokenLambdaVersion } from '../cognito/trigger-sources.ts';
+import { normalizeDomain } from '../policy/email-address.ts';
+import { userIdentifierForm } from '../policy/sign-in.ts';
 
 /** Whole numbers in [min, max]. */
 const intIn = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
 const nonEmpty = () => z.string().check(z.minLength(1));
 
+/**
+ * A domain in a policy list, normalized the way addresses are (lib/policy/email-address.ts:
+ * UTS #46, punycode, no trailing dot), so `Blocked.Example.` and `bücher.example` in a
+ * config match what users type; what cannot be a host name is refused.
+ */
 const Domain = z
   .string()
-  .check(z.regex(/^(?=.{1,253}$)([a-z0-9-]+\.)+[a-z0-9-]+$/, 'must be a lower-case domain name such as "example.com"'));
+  .check(
+    z.overwrite((value) => normalizeDomain(value) ?? value),
+    z.regex(/^(?=.{1,253}$)([a-z0-9-]+\.)+[a-z0-9-]+$/, 'must be a domain name such as "example.com"'),
+  );
 
 const DomainList = z._default(z.array(Domain), []);
 
@@ -115,10 +125,12 @@ export const StageConfigSchema = z.strictObject({
   signIn: z.prefault(
     z.strictObject({
       /**
-       * Users who may not sign in: each entry matches the user's `sub`, username or
-       * email (case-insensitive), as Cognito sends them, before the PII policy.
+       * Users who may not sign in or get tokens (refreshes included): each entry
+       * matches the user's `sub`, username or email, compared normalized (an email
+       * as lib/policy/email-address.ts normalizes it, the rest case-insensitively),
+       * before the PII policy. List the `sub`: a user can change their email.
        */
-      blockedUsers: NonEmptyList,
+      blockedUsers: z._default(z.array(nonEmpty().check(z.overwrite(userIdentifierForm))), []),
       /** App client ids through which nobody may sign in. */
       blockedClients: NonEmptyList,
       /**
@@ -137,6 +149,13 @@ export const StageConfigSchema = z.strictObject({
   ),
   tokens: z.prefault(
     z.strictObject({
+      /**
+       * User attributes that only an administrator can write: no app client of the
+       * pool lists them in its WriteAttributes (the stack's own clients do not, and
+       * `npm run check-pool` checks an existing pool). A claim may only come from one
+       * of these: a claim from an attribute users can write is a claim users choose.
+       */
+      adminOnlyAttributes: NonEmptyList,
       /** Must match the user pool's pre token generation LambdaVersion; used when a payload does not say. */
       lambdaVersion: z._default(z.enum(valuesOf(TokenLambdaVersion)), TokenLambdaVersion.V2),
       claims: z._default(z.array(ClaimRule), []),
@@ -146,7 +165,20 @@ export const StageConfigSchema = z.strictObject({
       suppressScopes: NonEmptyList,
       /** Static claims per app client, for client-credentials (M2M) tokens. */
       clientClaims: z._default(z.record(z.string(), z.record(ClaimName, z.string())), {}),
-    }),
+    }).check(
+      z.superRefine((tokens, context) => {
+        tokens.claims.forEach((rule, index) => {
+          if (rule.from === 'attribute' && !tokens.adminOnlyAttributes.includes(rule.attribute)) {
+            context.addIssue({
+              code: 'custom',
+              path: ['claims', index, 'attribute'],
+              message: `"${rule.attribute.slice(0, 40)}" is not in tokens.adminOnlyAttributes: users could write the claim "${rule.claim.slice(0, 40)}" themselves`,
+              input: rule.attribute,
+            });
+          }
+        });
+      }),
+    ),
     {},
   ),
   pii: z.prefault(

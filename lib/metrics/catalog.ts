@@ -10,6 +10,7 @@
  * id, a username, an email or a client id.
  */
 import type { AuthEvent } from '../auth-event/schema.ts';
+import { triggerNameFor } from '../cognito/trigger-sources.ts';
 
 export const METRICS_NAMESPACE = 'authtrail' as const;
 /** Powertools' `service` dimension: with `stage`, on every dimension set of every metric. */
@@ -50,6 +51,7 @@ export const MetricName = {
   TokensIssued: 'TokensIssued',
   SignInAttempts: 'SignInAttempts',
   SignInsDenied: 'SignInsDenied',
+  PolicyErrors: 'PolicyErrors',
   // failed sign-in inference (failed-sign-ins consumer)
   FailedSignIns: 'FailedSignIns',
   // SIEM forwarder
@@ -126,6 +128,12 @@ export const METRICS = {
     emittedBy: 'triggers',
     description: 'Sign-in attempts the sign-in policy denied, by reason code',
   },
+  PolicyErrors: {
+    unit: 'Count',
+    dimensionSets: [[], [D.Trigger]],
+    emittedBy: 'triggers',
+    description: 'Invocations whose policy step threw: denied or allowed as the trigger decides (docs/configuration.md), never silently',
+  },
   FailedSignIns: {
     unit: 'Count',
     dimensionSets: [[], [D.Client]],
@@ -188,6 +196,9 @@ const newDeviceOf = (event: AuthEvent): string =>
 
 /** The auth-activity points one AuthEvent stands for. */
 export const authEventMetrics = (event: AuthEvent): MetricPoint[] => {
+  if (event.outcome === 'error') {
+    return [{ name: MetricName.PolicyErrors, value: 1, dimensions: { [D.Trigger]: triggerNameFor(event.trigger.source) ?? UNKNOWN } }];
+  }
   const dimensions = dimensionsOf(event);
   switch (event.category) {
     case 'signup':
@@ -213,6 +224,10 @@ export const authEventMetrics = (event: AuthEvent): MetricPoint[] => {
         ...(event.device?.newDeviceUsed === true ? [{ name: MetricName.NewDeviceSignIns, value: 1, dimensions }] : []),
       ];
     case 'token':
+      // A token the sign-in policy refused counts as a denied sign-in, by reason: no token was issued.
+      if (event.outcome === 'denied') {
+        return [{ name: MetricName.SignInsDenied, value: 1, dimensions: { [D.Reason]: event.reason?.code ?? UNKNOWN } }];
+      }
       return [{ name: MetricName.TokensIssued, value: 1, dimensions }];
     default:
       return [];

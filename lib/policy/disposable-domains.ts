@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { domainAndParents, normalizeDomain, unicodeFormOf } from './email-address.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -69,13 +70,19 @@ const isListed = ({ text, first, end }: DisposableList, domain: string): boolean
   return false;
 };
 
-/** The domain itself and each parent domain: a.b.example.com -> [a.b.example.com, b.example.com, example.com]. */
-export const domainAndParents = (domain: string): string[] => {
-  const labels = domain.split('.');
-  return labels.slice(0, -1).map((_, index) => labels.slice(index).join('.'));
-};
-
+/**
+ * Whether a domain, or a parent of it, is disposable, however it is spelled: the
+ * domain is normalized (lib/policy/email-address.ts) and looked up in ASCII
+ * form, which is how the list spells its 872 IDNs (`5801000.xn--p1ai`), and in
+ * Unicode form, which is how it spells a dozen others (`gmaıl.net`).
+ */
 export const isDisposableDomain = (domain: string): boolean => {
   const list = disposableList();
-  return domainAndParents(domain).some((candidate) => list.wildcard.has(candidate) || isListed(list, candidate));
+  const normalized = normalizeDomain(domain);
+  if (normalized === undefined) return false;
+  const candidates = domainAndParents(normalized);
+  return candidates.some((candidate) => {
+    const unicode = unicodeFormOf(candidate);
+    return list.wildcard.has(candidate) || isListed(list, candidate) || (unicode !== candidate && (list.wildcard.has(unicode) || isListed(list, unicode)));
+  });
 };

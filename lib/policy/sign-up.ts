@@ -7,7 +7,7 @@
 import type { AuthEvent } from '../auth-event/schema.ts';
 import type { StageConfig } from '../config/schema.ts';
 import { TriggerSource } from '../cognito/trigger-sources.ts';
-import { domainAndParents } from './disposable-domains.ts';
+import { inDomains, parseEmail } from './email-address.ts';
 
 export const DenialCode = {
   EmailRequired: 'EMAIL_REQUIRED',
@@ -21,8 +21,8 @@ export type DenialCode = (typeof DenialCode)[keyof typeof DenialCode];
 
 export interface SignUpFacts {
   source: string;
+  /** The email attribute whole, as Cognito sent it: decisions parse and normalize it, never a cut copy. */
   email: string | null;
-  emailDomain: string | null;
   hasPhone: boolean;
   provider: AuthEvent['identityProvider'];
 }
@@ -37,12 +37,36 @@ export type SignUpDecision =
   | { allowed: true; response: PreSignUpResponse }
   | { allowed: false; code: DenialCode; message: string };
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
-const inDomains = (domain: string, listed: readonly string[]): boolean =>
-  domainAndParents(domain).some((candidate) => listed.includes(candidate));
-
 const deny = (code: DenialCode, message: string): SignUpDecision => ({ allowed: false, code, message });
+
+/**
+ * The email domain rules (blocked, disposable, allow-list) over the whole,
+ * normalized address. Pre sign-up applies them to a new user; pre authentication
+ * and pre token generation apply them again to the current email, which a user
+ * can change after sign-up (UpdateUserAttributes).
+ */
+export const emailDomainDenial = (
+  policy: StageConfig['signUp'],
+  email: string,
+  isDisposable: (domain: string) => boolean,
+): { code: DenialCode; message: string } | undefined => {
+  const address = parseEmail(email);
+  if (address === undefined) return { code: DenialCode.InvalidEmail, message: 'The email address is not valid.' };
+  const { domain } = address;
+  if (inDomains(domain, policy.blockedEmailDomains)) {
+    return { code: DenialCode.EmailDomainBlocked, message: `Sign-up with email domain ${domain} is not allowed.` };
+  }
+  if (policy.blockDisposableEmailDomains && isDisposable(domain)) {
+    return {
+      code: DenialCode.DisposableEmailDomain,
+      message: `Sign-up with disposable email domain ${domain} is not allowed. Please use a permanent email address.`,
+    };
+  }
+  if (policy.allowedEmailDomains.length > 0 && !inDomains(domain, policy.allowedEmailDomains)) {
+    return { code: DenialCode.EmailDomainNotAllowed, message: `Sign-up with email domain ${domain} is not allowed.` };
+  }
+  return undefined;
+};
 
 const emailDenial = (
   policy: StageConfig['signUp'],
@@ -52,23 +76,8 @@ const emailDenial = (
   if (facts.email === null) {
     return policy.requireEmail ? deny(DenialCode.EmailRequired, 'An email address is required to sign up.') : undefined;
   }
-  const domain = facts.emailDomain;
-  if (domain === null || !EMAIL.test(facts.email)) {
-    return deny(DenialCode.InvalidEmail, 'The email address is not valid.');
-  }
-  if (inDomains(domain, policy.blockedEmailDomains)) {
-    return deny(DenialCode.EmailDomainBlocked, `Sign-up with email domain ${domain} is not allowed.`);
-  }
-  if (policy.blockDisposableEmailDomains && isDisposable(domain)) {
-    return deny(
-      DenialCode.DisposableEmailDomain,
-      `Sign-up with disposable email domain ${domain} is not allowed. Please use a permanent email address.`,
-    );
-  }
-  if (policy.allowedEmailDomains.length > 0 && !inDomains(domain, policy.allowedEmailDomains)) {
-    return deny(DenialCode.EmailDomainNotAllowed, `Sign-up with email domain ${domain} is not allowed.`);
-  }
-  return undefined;
+  const denial = emailDomainDenial(policy, facts.email, isDisposable);
+  return denial === undefined ? undefined : deny(denial.code, denial.message);
 };
 
 export const decideSignUp = (
@@ -89,9 +98,10 @@ export const decideSignUp = (
     if (denial !== undefined) return denial;
   }
 
+  const domain = facts.email === null ? undefined : parseEmail(facts.email)?.domain;
   const autoConfirmUser =
     (policy.autoConfirm.triggerSources as readonly string[]).includes(facts.source) ||
-    (facts.emailDomain !== null && inDomains(facts.emailDomain, policy.autoConfirm.emailDomains));
+    (domain !== undefined && inDomains(domain, policy.autoConfirm.emailDomains));
   const hasEmail = facts.email !== null;
   return {
     allowed: true,

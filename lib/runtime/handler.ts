@@ -95,6 +95,8 @@ const failOpen = (runtime: TriggerRuntime, trigger: TriggerName): MiddlewareObj<
       code: ProblemCode.HandlerFailed,
       message: `${request.error?.name ?? 'Error'}: ${messageOf(request.error)}`,
     });
+    // Outside the guarded policy step (lib/triggers/definition.ts) nothing decided either: counted with its errors.
+    runtime.metrics?.record?.([{ name: MetricName.PolicyErrors, value: 1, dimensions: { trigger } }]);
     request.response = request.event;
   },
 });

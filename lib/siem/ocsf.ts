@@ -153,6 +153,8 @@ const STATUS: Readonly<Record<Outcome, { id: number; name: string }>> = {
   failed: { id: OcsfStatus.Failure, name: 'Failure' },
   // The password check has not happened yet when pre authentication runs.
   attempted: { id: OcsfStatus.Unknown, name: 'Unknown' },
+  // The policy could not decide; whether the action went on is in the reason, not a status.
+  error: { id: OcsfStatus.Unknown, name: 'Unknown' },
 };
 
 /** A readable address only: hashed values are not email addresses (email_t), they stay in `unmapped`. */

@@ -6,8 +6,9 @@ import { Action, Category, Outcome } from '../auth-event/schema.ts';
 import { PreTokenGenerationTriggerSchema, type PreTokenGenerationTrigger } from '../cognito/schemas.ts';
 import { TokenLambdaVersion, TriggerName, TriggerSource } from '../cognito/trigger-sources.ts';
 import { TriggerEventError, ProblemCode } from '../errors.ts';
+import { decideClient } from '../policy/sign-in.ts';
 import { planTokenChanges } from '../policy/token-claims.ts';
-import { commonEventOf, type TriggerDefinition } from './definition.ts';
+import { commonEventOf, defineTrigger, PolicyErrorMode, signInDecisionOf } from './definition.ts';
 import { own } from '../own.ts';
 
 const VERSION_FIELD: Readonly<Record<string, TokenLambdaVersion>> = {
@@ -45,9 +46,14 @@ const actionOf = (source: string) => {
   return Action.Issue;
 };
 
-export const preTokenGeneration: TriggerDefinition<PreTokenGenerationTrigger> = {
+const kindOf = (trigger: PreTokenGenerationTrigger) => ({ category: Category.Token, action: actionOf(trigger.triggerSource) });
+
+export const preTokenGeneration = defineTrigger<PreTokenGenerationTrigger>({
   name: TriggerName.PreTokenGeneration,
   schema: PreTokenGenerationTriggerSchema,
+  // Fail closed: tokens must not go to a blocked user, nor carry claims the mapping could not compute.
+  onPolicyError: PolicyErrorMode.Deny,
+  kindOf,
   run: (trigger, context) => {
     const machineToMachine = trigger.triggerSource === TriggerSource.TokenClientCredentials;
     if (!machineToMachine && trigger.userName === null) {
@@ -55,6 +61,20 @@ export const preTokenGeneration: TriggerDefinition<PreTokenGenerationTrigger> = 
     }
     const version = tokenVersionOf(trigger, context.config.tokens.lambdaVersion);
     const groups = trigger.request.groupConfiguration.groupsToOverride;
+    const common = commonEventOf(trigger, context, groups);
+    const base = { ...common, ...kindOf(trigger) };
+    const source = trigger.triggerSource.replace(/^TokenGeneration_/, '');
+    // The sign-in policy again at every token issue: a refresh (TokenGeneration_RefreshTokens) never passes
+    // pre authentication, so a user blocked after signing in would otherwise keep getting tokens.
+    const decision =
+      machineToMachine || trigger.userName === null
+        ? decideClient(context.config.signIn, trigger.callerContext.clientId)
+        : signInDecisionOf({ ...trigger, userName: trigger.userName }, common, context);
+    if (!decision.allowed) {
+      const reason = { code: decision.code, message: decision.message };
+      const token = { version, source, claimsAdded: [], claimsSuppressed: [], scopesAdded: [], scopesSuppressed: [], tokens: [] };
+      return { response: {}, event: { ...base, outcome: Outcome.Denied, reason, token }, denial: reason };
+    }
     const plan = planTokenChanges(context.config.tokens, {
       version,
       machineToMachine,
@@ -65,17 +85,7 @@ export const preTokenGeneration: TriggerDefinition<PreTokenGenerationTrigger> = 
     });
     return {
       response: plan.response,
-      event: {
-        ...commonEventOf(trigger, context, groups),
-        category: Category.Token,
-        action: actionOf(trigger.triggerSource),
-        outcome: Outcome.Issued,
-        token: {
-          version,
-          source: trigger.triggerSource.replace(/^TokenGeneration_/, ''),
-          ...plan.summary,
-        },
-      },
+      event: { ...base, outcome: Outcome.Issued, token: { version, source, ...plan.summary } },
     };
   },
-};
+});

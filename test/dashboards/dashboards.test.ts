@@ -91,6 +91,7 @@ describe('Dashboards: the issue’s widgets', () => {
         'AWS/Lambda/Duration', 'AWS/Lambda/Errors', 'AWS/Lambda/Throttles', 'authtrail/PublishLatency', 'authtrail/EventsPublished',
         'authtrail/PublishFailures', 'authtrail/SpilledEvents', 'AWS/Events/FailedInvocations', 'authtrail/SiemDelivered',
         'authtrail/SiemFailed', 'authtrail/SiemRejected', 'authtrail/SiemRetried', 'authtrail/SiemRequests', 'AWS/SQS/ApproximateNumberOfMessagesVisible',
+        'authtrail/PolicyErrors',
       ]),
     );
     expect(text).toContain('"stat":"p99"');
@@ -111,6 +112,7 @@ describe('Alarms', () => {
         'authtrail-prod-spilled-events', 'authtrail-prod-publish-failures', 'authtrail-prod-siem-dlq-not-empty', 'authtrail-prod-delivery-dlq-not-empty',
         'authtrail-prod-async-failures-not-empty', 'authtrail-prod-recovery-backlog',
         'authtrail-prod-siem-failure-rate', 'authtrail-prod-sign-up-denial-spike', 'authtrail-prod-cognito-sign-in-failure-rate',
+        'authtrail-prod-policy-errors', 'authtrail-prod-changed-email-denied',
       ].sort(),
     );
     for (const { properties } of alarms) {

@@ -103,6 +103,11 @@ beforeAll(async () => {
     }
     bus.plan([], { kind: 'throttle' });
     await captureStdout(() => handler(loadEvent(relative(join(ROOT, 'events'), triggerFiles[0]!)), context(trigger)));
+    // A policy step that throws (PolicyErrors): a request member whose keys cannot be read, as a bug would throw.
+    bus.plan([], { kind: 'accept' });
+    const hostile = loadEvent<{ request: Record<string, unknown> }>(relative(join(ROOT, 'events'), triggerFiles[0]!));
+    hostile.request.unreadable = new Proxy({}, { ownKeys: () => { throw new TypeError('keys withheld'); } });
+    await captureStdout(() => handler(hostile, context(trigger)));
   }
 
   // Act: the SIEM forwarder, a first delivery, a redelivery and a refusal.

@@ -18,8 +18,11 @@
  * ones when unset). Everything started is stopped in afterAll, also on failure.
  */
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   AdminGetUserCommand,
+  AdminUpdateUserAttributesCommand,
   CognitoIdentityProviderClient,
   ConfirmSignUpCommand,
   CreateUserPoolClientCommand,
@@ -31,6 +34,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthEvent } from '../../lib/auth-event/schema.ts';
+import { runCheckPoolCli } from '../../lib/cli/check-pool-cli.ts';
 import { runLocalInference } from '../../lib/inference/local-consumer.ts';
 import { createEventBridgePublisher } from '../../lib/publish/eventbridge.ts';
 import { RuleTarget } from '../../lib/routing/rules.ts';
@@ -48,6 +52,8 @@ const { functionName, busName } = namesFor(STAGE);
 const DELIVERY_TIMEOUT_MS = 15_000;
 const PASSWORD = 'Corr3ct-Horse-Battery!';
 
+// Her tenant and plan are set by an administrator (AdminUpdateUserAttributes), never by her: the claims
+// come only from tokens.adminOnlyAttributes, which no app client may write (see the pool's clients below).
 const CAROL = { email: 'carol@gmail.com', tenant: 'acme', plan: 'free' };
 const DENIED = { email: 'temp.user@mailinator.com' };
 
@@ -87,8 +93,17 @@ beforeAll(async () => {
     }),
   );
   poolId = pool.UserPool?.Id as string;
+  // As the stack's clients (serverless.yml): explicit WriteAttributes that leave out every claim source.
   const client = (name: string) =>
-    idp.send(new CreateUserPoolClientCommand({ UserPoolId: poolId, ClientName: name, ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] }));
+    idp.send(
+      new CreateUserPoolClientCommand({
+        UserPoolId: poolId,
+        ClientName: name,
+        ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+        ReadAttributes: ['email', 'email_verified', ...CONFIG.tokens.adminOnlyAttributes],
+        WriteAttributes: ['email'],
+      }),
+    );
   webClientId = (await client('web-app')).UserPoolClient?.ClientId as string;
   mobileClientId = (await client('mobile-app')).UserPoolClient?.ClientId as string;
 }, 120_000);
@@ -194,8 +209,14 @@ describe('e2e: a user journey through cognito-local, our functions, the bus, the
         ClientId: webClientId,
         Username: CAROL.email,
         Password: PASSWORD,
+        UserAttributes: [{ Name: 'email', Value: CAROL.email }],
+      }),
+    );
+    await idp.send(
+      new AdminUpdateUserAttributesCommand({
+        UserPoolId: poolId,
+        Username: CAROL.email,
         UserAttributes: [
-          { Name: 'email', Value: CAROL.email },
           { Name: 'custom:tenant_id', Value: CAROL.tenant },
           { Name: 'custom:plan', Value: CAROL.plan },
         ],
@@ -245,7 +266,8 @@ describe('e2e: a user journey through cognito-local, our functions, the bus, the
     const tokens = auth.AuthenticationResult;
     expect(tokens?.IdToken).toBeDefined();
     refreshToken = tokens?.RefreshToken as string;
-    // tokens.claims of config/dev.json: tenant from custom:tenant_id (id and access), plan from custom:plan (id).
+    // tokens.claims of config/dev.json: tenant from custom:tenant_id (id and access), plan from custom:plan (id),
+    // both set by the administrator above.
     // cognito-local sends pre token generation V1_0, which customises the ID token only.
     expect(claimsOf(tokens?.IdToken as string)).toMatchObject({ sub: carolSub, email: CAROL.email, tenant: CAROL.tenant, plan: CAROL.plan });
     const forCarol = isFor(carolSub);
@@ -348,5 +370,31 @@ describe('e2e: a user journey through cognito-local, our functions, the bus, the
     // The retried attempt arrived once.
     expect(received.filter((event) => event.action === 'attempt' && event.client.id === mobileClientId)).toHaveLength(1);
     expect(received.find((event) => event.outcome === 'failed')?.id).toBe(failed.id);
+  });
+
+  it('lets no app client of the pool write a claim source: check-pool reads the clients and passes', async () => {
+    // Prepare
+    const out: string[] = [];
+
+    // Act
+    const code = await runCheckPoolCli({
+      stage: STAGE,
+      userPoolId: poolId,
+      eventsFile: undefined,
+      storeDir: join(tmpdir(), 'authtrail-e2e-no-store'),
+      unusedDays: 90,
+      maxSecretAgeDays: 180,
+      json: true,
+      now: new Date(),
+      cognito: idp,
+      stdout: { write: (text: string) => out.push(text) },
+      stderr: { write: (text: string) => out.push(text) },
+    });
+
+    // Assess
+    const report = JSON.parse(out.join('')) as { clients: number; findings: { code: string }[] };
+    expect(code).toBe(0);
+    expect(report.clients).toBe(2);
+    expect(report.findings.map((finding) => finding.code)).not.toContain('CLAIM_SOURCE_WRITABLE');
   });
 });

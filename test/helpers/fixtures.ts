@@ -1,4 +1,5 @@
 /** Test helpers: real fixture payloads and the dev stage config, loaded once and cloned per test. */
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { AuthEvent } from '../../lib/auth-event/schema.ts';
@@ -32,6 +33,9 @@ export const FAKE_AWS_CREDENTIALS = {
 } as const;
 
 export const TEST_PII_KEY = 'test-pii-key-0123456789abcdef';
+/** A dropped clientMetadata key name as events carry it: its HMAC under the test key (lib/pii.ts). */
+export const hashOfKey = (name: string): string => `hmac-sha256:${createHmac('sha256', TEST_PII_KEY).update(name).digest('hex').slice(0, 32)}`;
+
 export const FIXED_NOW = new Date('2026-11-27T10:00:00.000Z');
 
 export const processContext = (overrides: Partial<ProcessContext> = {}): ProcessContext => {

@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { AuthEvent } from '../../lib/auth-event/schema.ts';
+import type { MetricPoint } from '../../lib/metrics/catalog.ts';
 import { TriggerDeniedError } from '../../lib/errors.ts';
 import { createTriggerHandler, type Problem, type TriggerRuntime } from '../../lib/runtime/handler.ts';
 import { postAuthentication } from '../../lib/triggers/post-authentication.ts';
@@ -75,24 +76,31 @@ describe('Handler: the shared middy stack', () => {
     expect(problems[0]?.code).toBe('UNSUPPORTED_TRIGGER');
   });
 
-  it('fails open on a bug inside a step, naming the error but not the payload', async () => {
+  it('fails closed on a bug inside a policy step: an error event, a PolicyErrors point, a denial naming neither the error nor the payload', async () => {
     // Prepare
     const payload = loadEvent('pre-signup/sign-up-allowed.json');
-    const { runtime, problems, logs } = recordingRuntime(async () => undefined, {
+    const published: AuthEvent[] = [];
+    const points: MetricPoint[] = [];
+    const { runtime, problems, logs } = recordingRuntime(async (events) => void published.push(...events), {
       isDisposableDomain: () => {
         throw new TypeError('domain list unavailable');
       },
+      metrics: { count: () => undefined, record: (recorded) => void points.push(...recorded) },
     });
 
     // Act
-    const returned = await createTriggerHandler(preSignUp, runtime)(structuredClone(payload), context);
+    const denial = createTriggerHandler(preSignUp, runtime)(structuredClone(payload), context);
 
     // Assess
-    expect(returned).toEqual(payload);
-    expect(problems).toEqual([
-      { trigger: 'pre-signup', code: 'HANDLER_FAILED', message: 'TypeError: domain list unavailable' },
-    ]);
-    expect(logs.join('\n')).not.toContain(payload.request.userAttributes.email);
+    await expect(denial).rejects.toThrow(new TriggerDeniedError('POLICY_ERROR', 'This request cannot be completed right now. Please try again later.'));
+    expect(problems).toEqual([]);
+    expect(published).toHaveLength(1);
+    expect(published[0]).toMatchObject({ category: 'signup', outcome: 'error', reason: { code: 'POLICY_ERROR' } });
+    expect(published[0]?.reason?.message).toMatch(/^The pre-signup policy failed \(TypeError at [^)]+\); the action was denied\.$/);
+    expect(points).toContainEqual({ name: 'PolicyErrors', value: 1, dimensions: { trigger: 'pre-signup' } });
+    const text = JSON.stringify(published) + logs.join('\n');
+    expect(text).not.toContain('domain list unavailable');
+    expect(text).not.toContain(payload.request.userAttributes.email);
   });
 
   it('logs nothing personal on any path', async () => {

@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadStageConfigFile } from '../../lib/config/load.ts';
+import { claimSources, writableBy } from '../../lib/cognito/pool-check.ts';
 import { TriggerName } from '../../lib/cognito/trigger-sources.ts';
 import { toBusEnvelope } from '../../lib/routing/bus-entry.ts';
 import { matchesEventPattern, validateEventPattern } from '../../lib/routing/event-pattern.ts';
@@ -845,24 +846,27 @@ describe.each(STAGES)('the %s stack', (stage) => {
       }
     });
 
-    it('ships disposable-email-domains beside the pre-signup bundle, never inside a bundle', () => {
+    it('ships disposable-email-domains beside the bundles of the triggers applying the email domain rules, never inside a bundle', () => {
       // Prepare
       const { zip } = stack(stage);
       const data = join(ROOT, 'node_modules', 'disposable-email-domains');
       const someDomain = (JSON.parse(readFileSync(join(data, 'index.json'), 'utf8')) as string[]).at(-1)!;
+      const withList = ['pre-signup', 'pre-authentication', 'pre-token-generation'];
 
       // Act
-      const preSignup = zip('pre-signup');
+      const zips = withList.map((name) => zip(name));
 
       // Assess
-      for (const file of ['index.json', 'wildcard.json', 'package.json']) {
-        const shipped = preSignup.get(`node_modules/disposable-email-domains/${file}`)?.data();
-        expect(shipped?.equals(readFileSync(join(data, file))), file).toBe(true);
+      for (const entries of zips) {
+        for (const file of ['index.json', 'wildcard.json', 'package.json']) {
+          const shipped = entries.get(`node_modules/disposable-email-domains/${file}`)?.data();
+          expect(shipped?.equals(readFileSync(join(data, file))), file).toBe(true);
+        }
       }
       for (const name of FUNCTIONS) {
         const entries = zip(name);
         expect(entries.get(`functions/${name}.mjs`)?.data().toString('utf8')).not.toContain(someDomain);
-        if (name !== 'pre-signup') {
+        if (!withList.includes(name)) {
           expect([...entries.keys()].filter((path) => path.startsWith('node_modules/'))).toEqual([]);
         }
       }
@@ -934,6 +938,25 @@ describe('Cognito wiring', () => {
     });
     expect(resourcesOfType(template, 'Custom::CognitoUserPool')).toEqual([]);
     expect(template.Outputs.UserPoolId?.Value).toEqual(ref(poolId));
+  });
+
+  it('gives the dev pool app clients that let no user write a claim source, with revocation, rotation and no existence errors', () => {
+    // Prepare
+    const { template } = stack('dev');
+    const sources = claimSources(loadStageConfigFile(join(ROOT, 'config', 'dev.json')).tokens);
+
+    // Act
+    const clients = resourcesOfType(template, 'AWS::Cognito::UserPoolClient').map(([, client]) => client.Properties);
+
+    // Assess
+    expect(sources.length).toBeGreaterThan(0);
+    expect(clients.map((client) => client.ClientName).sort()).toEqual(['mobile-app', 'web-app']);
+    for (const client of clients) {
+      expect(client.UserPoolId).toEqual(ref('UserPool'));
+      expect(Array.isArray(client.WriteAttributes) && client.WriteAttributes.length > 0).toBe(true);
+      expect(writableBy({ writeAttributes: client.WriteAttributes as string[] }).filter((attribute) => sources.includes(attribute))).toEqual([]);
+      expect(client).toMatchObject({ PreventUserExistenceErrors: 'ENABLED', EnableTokenRevocation: true, RefreshTokenRotation: { Feature: 'ENABLED' } });
+    }
   });
 
   it('lets only the dev pool invoke each trigger', () => {
@@ -1076,6 +1099,7 @@ describe.each(STAGES)('the %s stack: dashboards, alarms and saved queries', (sta
     // Assess
     expect(alarms.map((alarm) => (alarm.AlarmName as string).replace(`authtrail-${stage}-`, '')).sort()).toEqual(
       [
+        'policy-errors', 'changed-email-denied',
         ...deployedCognitoTriggers(template, stage).flatMap((name) => [`${name}-errors`, `${name}-duration-near-budget`]),
         'spilled-events', 'publish-failures', 'siem-dlq-not-empty', 'delivery-dlq-not-empty', 'siem-failure-rate', 'sign-up-denial-spike',
         'cognito-sign-in-failure-rate', 'async-failures-not-empty', 'recovery-backlog',

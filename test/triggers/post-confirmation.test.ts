@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { processTrigger } from '../../lib/runtime/process.ts';
 import { postConfirmation } from '../../lib/triggers/post-confirmation.ts';
-import { loadEvent, processContext } from '../helpers/fixtures.ts';
+import { hashOfKey, loadEvent, processContext } from '../helpers/fixtures.ts';
 
 describe('Trigger: post confirmation', () => {
   it.each([
@@ -29,7 +29,7 @@ describe('Trigger: post confirmation', () => {
 
     // Assess
     expect(event?.client).toEqual({ id: null });
-    expect(event?.clientContext?.droppedKeys).toEqual(['console_user', 'reason']);
+    expect(event?.clientContext?.droppedKeys).toEqual([hashOfKey('console_user'), hashOfKey('reason')]);
   });
 
   it('accepts what cognito-local sends on ConfirmSignUp: version "0", region "local", a null client id', () => {

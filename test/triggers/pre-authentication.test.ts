@@ -5,7 +5,7 @@ import { TriggerDeniedError } from '../../lib/errors.ts';
 import { createTriggerHandler, SILENT_LOGGER } from '../../lib/runtime/handler.ts';
 import { processTrigger } from '../../lib/runtime/process.ts';
 import { preAuthentication } from '../../lib/triggers/pre-authentication.ts';
-import { configWith, devConfig, loadEvent, processContext } from '../helpers/fixtures.ts';
+import { configWith, hashOfKey, devConfig, loadEvent, processContext } from '../helpers/fixtures.ts';
 
 
 describe('Trigger: pre authentication', () => {
@@ -40,7 +40,7 @@ describe('Trigger: pre authentication', () => {
     expect(event?.clientContext).toEqual({
       trusted: false,
       values: { app_version: '4.2.1', locale: 'en-US', platform: 'android' },
-      droppedKeys: ['device_fingerprint'],
+      droppedKeys: [hashOfKey('device_fingerprint')],
     });
   });
 
@@ -133,5 +133,34 @@ describe('Trigger: pre authentication', () => {
 
     // Assess
     expect(retry?.id).toBe(first?.id);
+  });
+});
+
+describe('Trigger: pre authentication re-checks what can change after sign-up', () => {
+  it('denies a sign-in once the email was changed to a blocked domain, with the same message as any account rule', () => {
+    // Prepare
+    const payload = loadEvent('pre-authentication/sign-in-attempt-web.json');
+    payload.request.userAttributes.email = 'someone@BLOCKED.example.';
+
+    // Act
+    const result = processTrigger(preAuthentication, payload, processContext());
+
+    // Assess
+    expect(result.denial).toEqual({ code: 'EMAIL_DOMAIN_BLOCKED', message: 'Sign-in is not allowed for this account.' });
+    expect(result.events[0]).toMatchObject({ outcome: 'denied', reason: { code: 'EMAIL_DOMAIN_BLOCKED' } });
+  });
+
+  it('still denies a user blocked by sub after their email changed', () => {
+    // Prepare
+    const payload = loadEvent('pre-authentication/sign-in-attempt-web.json');
+    const config = devConfig();
+    config.signIn.blockedUsers = [payload.request.userAttributes.sub as string];
+    payload.request.userAttributes.email = 'new-address@example.com';
+
+    // Act
+    const result = processTrigger(preAuthentication, payload, processContext({ config }));
+
+    // Assess
+    expect(result.denial?.code).toBe('USER_BLOCKED');
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { processTrigger } from '../../lib/runtime/process.ts';
 import { preTokenGeneration } from '../../lib/triggers/pre-token-generation.ts';
+import { userIdentifierForm } from '../../lib/policy/sign-in.ts';
 import { configWith, devConfig, loadEvent, processContext } from '../helpers/fixtures.ts';
 
 describe('Trigger: pre token generation', () => {
@@ -118,5 +119,79 @@ describe('Trigger: pre token generation', () => {
 
     // Assess
     expect(process).toThrow('userName: required for TokenGeneration_RefreshTokens');
+  });
+});
+
+describe('Trigger: pre token generation applies the sign-in policy at every token issue', () => {
+  const blocking = (blockedUsers: string[]) => {
+    const config = devConfig();
+    config.signIn.blockedUsers = blockedUsers.map(userIdentifierForm);
+    return processContext({ config });
+  };
+
+  it.each([
+    ['the sub', 'b4e8c4a8-5021-70f3-a61d-0c7f2e9b3d84'],
+    ['the email, spelled differently', 'CAROL@Gmail.com.'],
+  ])('refuses a refresh of a user blocked by %s, recording a denied token event', (_, identifier) => {
+    // Prepare
+    const payload = loadEvent('pre-token-generation/v2/refresh-tokens.json');
+
+    // Act
+    const result = processTrigger(preTokenGeneration, payload, blocking([identifier]));
+
+    // Assess
+    expect(result.denial).toEqual({ code: 'USER_BLOCKED', message: 'Sign-in is not allowed for this account.' });
+    expect(result.events[0]).toMatchObject({
+      category: 'token',
+      action: 'refresh',
+      outcome: 'denied',
+      reason: { code: 'USER_BLOCKED' },
+      token: { source: 'RefreshTokens', claimsAdded: [], tokens: [] },
+    });
+  });
+
+  it.each(['v1/refresh-tokens.json', 'v1/authentication.json', 'v1/hosted-auth.json', 'v2/authenticate-device.json', 'v2/new-password-challenge.json'])(
+    'refuses %s for a user blocked by sub (every trigger source)',
+    (file) => {
+      // Prepare
+      const payload = loadEvent(`pre-token-generation/${file}`);
+      const sub = payload.request.userAttributes.sub as string;
+
+      // Act
+      const result = processTrigger(preTokenGeneration, payload, blocking([sub]));
+
+      // Assess
+      expect(result.denial?.code).toBe('USER_BLOCKED');
+    },
+  );
+
+  it('refuses tokens to a user whose email was changed to a blocked or disposable domain after sign-up', () => {
+    // Prepare
+    const blocked = loadEvent('pre-token-generation/v2/refresh-tokens.json');
+    blocked.request.userAttributes.email = 'carol@blocked\u3002example';
+    const disposable = loadEvent('pre-token-generation/v2/refresh-tokens.json');
+    disposable.request.userAttributes.email = 'carol@5801000.рф';
+
+    // Act
+    const results = [blocked, disposable].map((payload) => processTrigger(preTokenGeneration, payload, processContext()));
+
+    // Assess
+    expect(results.map((result) => result.denial?.code)).toEqual(['EMAIL_DOMAIN_BLOCKED', 'DISPOSABLE_EMAIL_DOMAIN']);
+    expect(results.map((result) => result.denial?.message)).toEqual(['Sign-in is not allowed for this account.', 'Sign-in is not allowed for this account.']);
+  });
+
+  it('refuses client-credentials tokens to a blocked client, and issues them otherwise', () => {
+    // Prepare
+    const payload = loadEvent('pre-token-generation/v3/client-credentials.json');
+    const config = devConfig();
+    config.signIn.blockedClients = [payload.callerContext.clientId as string];
+
+    // Act
+    const blocked = processTrigger(preTokenGeneration, payload, processContext({ config }));
+    const issued = processTrigger(preTokenGeneration, loadEvent('pre-token-generation/v3/client-credentials.json'), processContext());
+
+    // Assess
+    expect(blocked.denial?.code).toBe('CLIENT_BLOCKED');
+    expect(issued.denial).toBeUndefined();
   });
 });

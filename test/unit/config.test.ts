@@ -54,13 +54,13 @@ describe('Config: mistakes fail loudly with the field named', () => {
     expect(error.message).toBe('Invalid config in config/dev.json: signUp: Unrecognized key: "blockedEmailDomain"');
   });
 
-  it('rejects a domain that is not a lower-case domain name', () => {
+  it('rejects a domain that is not a domain name', () => {
     // Act
     const error = errorOf(() => parseStageConfig({ signUp: { blockedEmailDomains: ['ok.example', '@Bad.com'] } }, 'x'));
 
     // Assess
     expect(error.message).toBe(
-      'Invalid config x: signUp.blockedEmailDomains.1: must be a lower-case domain name such as "example.com"',
+      'Invalid config x: signUp.blockedEmailDomains.1: must be a domain name such as "example.com"',
     );
   });
 
@@ -102,5 +102,62 @@ describe('Config: mistakes fail loudly with the field named', () => {
 
     // Assess
     expect(error.message).toBe('Missing required environment variable AUTHTRAIL_STAGE');
+  });
+});
+
+describe('Config: lists and claims in the form policies decide on', () => {
+  it('normalizes domain lists as addresses are normalized (case, trailing dot, Unicode full stops, IDN)', () => {
+    // Act
+    const config = parseStageConfig(
+      { signUp: { blockedEmailDomains: ['Blocked.Example.', 'eu\u3002blocked.example', '5801000.рф'], autoConfirm: { emailDomains: ['ACME-corp.com'] } } },
+      'x',
+    );
+
+    // Assess
+    expect(config.signUp.blockedEmailDomains).toEqual(['blocked.example', 'eu.blocked.example', '5801000.xn--p1ai']);
+    expect(config.signUp.autoConfirm.emailDomains).toEqual(['acme-corp.com']);
+  });
+
+  it('refuses a claim from an attribute not declared admin-only, naming the rule', () => {
+    // Act
+    const error = errorOf(() =>
+      parseStageConfig(
+        {
+          tokens: {
+            adminOnlyAttributes: ['custom:plan'],
+            claims: [
+              { claim: 'plan', from: 'attribute', attribute: 'custom:plan' },
+              { claim: 'tenant', from: 'attribute', attribute: 'custom:tenant_id' },
+            ],
+          },
+        },
+        'x',
+      ),
+    );
+
+    // Assess
+    expect(error.message).toBe(
+      'Invalid config x: tokens.claims.1.attribute: "custom:tenant_id" is not in tokens.adminOnlyAttributes: users could write the claim "tenant" themselves',
+    );
+  });
+
+  it('accepts claims from groups, static values and admin-only attributes', () => {
+    // Act
+    const config = parseStageConfig(
+      {
+        tokens: {
+          adminOnlyAttributes: ['custom:tenant_id'],
+          claims: [
+            { claim: 'roles', from: 'groups' },
+            { claim: 'tier', from: 'static', value: 'gold' },
+            { claim: 'tenant', from: 'attribute', attribute: 'custom:tenant_id' },
+          ],
+        },
+      },
+      'x',
+    );
+
+    // Assess
+    expect(config.tokens.claims.map((rule) => rule.claim)).toEqual(['roles', 'tier', 'tenant']);
   });
 });

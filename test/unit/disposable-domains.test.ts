@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { domainAndParents, isDisposableDomain } from '../../lib/policy/disposable-domains.ts';
+import { isDisposableDomain } from '../../lib/policy/disposable-domains.ts';
+import { domainAndParents } from '../../lib/policy/email-address.ts';
 import { ROOT } from '../helpers/fixtures.ts';
 
 const listOf = (file: string) => JSON.parse(readFileSync(join(ROOT, 'node_modules', 'disposable-email-domains', file), 'utf8')) as string[];

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, eventIdFor } from '../../lib/event-id.ts';
 import { processTrigger } from '../../lib/runtime/process.ts';
@@ -64,5 +65,62 @@ describe('Event ids', () => {
 
     // Assess
     expect(text).toBe('{"a":{"d":[2,{"e":"x","f":null}]},"b":1}');
+  });
+});
+
+describe('Event ids over hostile input', () => {
+  /** The reference: sorted-key JSON written recursively (fine for the shallow values fast-check makes). */
+  const reference = (value: unknown): string => {
+    if (Array.isArray(value)) return `[${value.map(reference).join(',')}]`;
+    if (value === null || typeof value !== 'object') return JSON.stringify(value);
+    const record = value as Record<string, unknown>;
+    return `{${Object.keys(record).sort().map((key) => `${JSON.stringify(key)}:${reference(record[key])}`).join(',')}}`;
+  };
+
+  it('writes any JSON value as sorted-key JSON, the same as a plain recursive writer', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        // Act
+        const text = canonicalJson(value);
+
+        // Assess
+        expect(text).toBe(reference(value));
+        // Through JSON both ways, as -0 and 0 are one number in JSON.
+        expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(value)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('hashes a request nested 20,000 levels deep (objects and arrays) without overflowing the stack', () => {
+    // Prepare
+    const identityWith = (leaf: string) => {
+      let request: unknown = leaf;
+      for (let level = 0; level < 20_000; level += 1) request = level % 2 === 0 ? { a: request } : [request];
+      return { stage: 'dev', userPoolId: 'p', triggerSource: 'PreSignUp_SignUp', userName: 'u', clientId: null, request };
+    };
+
+    // Act
+    const first = eventIdFor(identityWith('leaf'), new Date('2026-11-27T10:00:00Z'), 60);
+    const again = eventIdFor(identityWith('leaf'), new Date('2026-11-27T10:00:00Z'), 60);
+    const other = eventIdFor(identityWith('other leaf'), new Date('2026-11-27T10:00:00Z'), 60);
+
+    // Assess
+    expect(first).toMatch(/^[0-9a-f]{32}$/);
+    expect(again).toBe(first);
+    expect(other).not.toBe(first);
+  });
+
+  it('gives a defined result for a container inside itself, a bigint and a function', () => {
+    // Prepare
+    const cyclic: Record<string, unknown> = { b: 1n, f: () => 1 };
+    cyclic.self = cyclic;
+    const shared = { q: 1 };
+
+    // Act
+    const text = canonicalJson({ cyclic, twice: [shared, shared] });
+
+    // Assess
+    expect(text).toBe('{"cyclic":{"b":"1","f":null,"self":"[cycle]"},"twice":[{"q":1},{"q":1}]}');
   });
 });

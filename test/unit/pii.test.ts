@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { applyPiiPolicy, clientContextOf, hashValue } from '../../lib/pii.ts';
-import { configWith, processContext, loadEvent, TEST_PII_KEY } from '../helpers/fixtures.ts';
+import { applyPiiPolicy, clientContextOf, hashValue, maskIp } from '../../lib/pii.ts';
+import { configWith, devConfig, hashOfKey, processContext, loadEvent, TEST_PII_KEY } from '../helpers/fixtures.ts';
+import { preSignUp } from '../../lib/triggers/pre-signup.ts';
 import { processTrigger } from '../../lib/runtime/process.ts';
 import { postAuthentication } from '../../lib/triggers/post-authentication.ts';
 import type { AuthEvent } from '../../lib/auth-event/schema.ts';
@@ -93,5 +94,70 @@ describe('PII policy', () => {
     }
     // This pool signs in by email, so the username is the sub, which the policy keeps.
     expect(payload.userName).toBe(attributes.sub);
+  });
+});
+
+describe('PII: what a denial and the client context let out', () => {
+  it.each([
+    ['drop', 'Sign-up with email domain withheld is not allowed.'],
+    ['hash', /^Sign-up with email domain hmac-sha256:[0-9a-f]{32} is not allowed\.$/],
+    ['keep', 'Sign-up with email domain blocked.example is not allowed.'],
+  ] as const)('with user.emailDomain "%s", the denial message shows the domain as the policy does', (action, message) => {
+    // Prepare
+    const config = devConfig();
+    config.pii.fields['user.emailDomain'] = action;
+
+    // Act
+    const event = processTrigger(preSignUp, loadEvent('pre-signup/sign-up-denied-blocked-domain.json'), processContext({ config })).events[0];
+
+    // Assess
+    expect(event?.reason?.message).toEqual(typeof message === 'string' ? message : expect.stringMatching(message));
+    if (action !== 'keep') expect(JSON.stringify(event)).not.toContain('blocked.example');
+  });
+
+  it('names dropped clientMetadata keys by their hash, never the client-chosen text', () => {
+    // Prepare
+    const payload = loadEvent('pre-signup/sign-up-with-client-metadata.json');
+    payload.request.clientMetadata = { 'mallory@evil.example': 'x', 'eyJhbGciOiJIUzI1NiJ9.token': 'y', platform: 'ios' };
+
+    // Act
+    const event = processTrigger(preSignUp, payload, processContext()).events[0];
+
+    // Assess
+    expect(event?.clientContext).toEqual({
+      trusted: false,
+      values: { platform: 'ios' },
+      droppedKeys: [hashOfKey('eyJhbGciOiJIUzI1NiJ9.token'), hashOfKey('mallory@evil.example')],
+    });
+  });
+  it('withholds dropped key names altogether without a key: an empty key hashes nothing anyone cannot reverse', () => {
+    // Prepare
+    const payload = loadEvent('pre-signup/sign-up-with-client-metadata.json');
+    payload.request.clientMetadata = { 'mallory@evil.example': 'x', platform: 'ios' };
+
+    // Act
+    const event = processTrigger(preSignUp, payload, processContext({ piiKey: '' })).events[0];
+
+    // Assess
+    expect(event?.clientContext?.droppedKeys).toEqual(['withheld']);
+  });
+});
+
+describe('PII: IP masking of what log sources send', () => {
+  it.each([
+    ['203.0.113.77:443', '203.0.113.0/24'],
+    ['[2001:db8:85a3::8a2e:370:7334]:8443', '2001:db8:85a3::/48'],
+    ['[2001:db8::1]', '2001:db8:0::/48'],
+    ['fe80::1%eth0', 'fe80:0:0::/48'],
+    ['::1', '0:0:0::/48'],
+    ['::ffff:203.0.113.77', '203.0.113.0/24'],
+    ['2001:DB8:85A3:0000:0000:8A2E:0370:7334', '2001:db8:85a3::/48'],
+    ['999.1.1.1:80', '99***'],
+  ])('masks %s as %s', (ip, masked) => {
+    // Act
+    const result = maskIp(ip);
+
+    // Assess
+    expect(result).toBe(masked);
   });
 });

@@ -10,7 +10,6 @@ const never = () => false;
 const facts = (overrides: Partial<SignUpFacts> = {}): SignUpFacts => ({
   source: 'PreSignUp_SignUp',
   email: 'carol@gmail.com',
-  emailDomain: 'gmail.com',
   hasPhone: false,
   provider: COGNITO,
   ...overrides,
@@ -36,8 +35,8 @@ describe('Policy: sign-up', () => {
     const policy = configWith({ signUp: { blockedEmailDomains: ['blocked.example'] } }).signUp;
 
     // Act
-    const exact = decideSignUp(policy, facts({ email: 'm@blocked.example', emailDomain: 'blocked.example' }), never);
-    const sub = decideSignUp(policy, facts({ email: 'm@eu.blocked.example', emailDomain: 'eu.blocked.example' }), never);
+    const exact = decideSignUp(policy, facts({ email: 'm@blocked.example' }), never);
+    const sub = decideSignUp(policy, facts({ email: 'm@eu.blocked.example' }), never);
 
     // Assess
     expect(exact).toEqual({
@@ -50,7 +49,7 @@ describe('Policy: sign-up', () => {
 
   it('denies disposable domains only when the policy says so', () => {
     // Prepare
-    const disposable = facts({ email: 'temp@mailinator.com', emailDomain: 'mailinator.com' });
+    const disposable = facts({ email: 'temp@mailinator.com' });
     const isDisposable = (domain: string) => domain === 'mailinator.com';
 
     // Act
@@ -68,7 +67,7 @@ describe('Policy: sign-up', () => {
 
     // Act
     const outside = decideSignUp(policy, facts(), never);
-    const inside = decideSignUp(policy, facts({ email: 'bob@acme-corp.com', emailDomain: 'acme-corp.com' }), never);
+    const inside = decideSignUp(policy, facts({ email: 'bob@acme-corp.com' }), never);
 
     // Assess
     expect(outside).toMatchObject({ allowed: false, code: DenialCode.EmailDomainNotAllowed });
@@ -80,8 +79,8 @@ describe('Policy: sign-up', () => {
     const policy = configWith({ signUp: { requireEmail: true } }).signUp;
 
     // Act
-    const missing = decideSignUp(policy, facts({ email: null, emailDomain: null }), never);
-    const malformed = decideSignUp(policy, facts({ email: 'not-an-email', emailDomain: null }), never);
+    const missing = decideSignUp(policy, facts({ email: null }), never);
+    const malformed = decideSignUp(policy, facts({ email: 'not-an-email' }), never);
 
     // Assess
     expect(missing).toEqual({ allowed: false, code: DenialCode.EmailRequired, message: 'An email address is required to sign up.' });
@@ -95,7 +94,7 @@ describe('Policy: sign-up', () => {
     }).signUp;
 
     // Act
-    const corporate = decideSignUp(policy, facts({ email: 'a@acme-corp.com', emailDomain: 'acme-corp.com', hasPhone: true }), never);
+    const corporate = decideSignUp(policy, facts({ email: 'a@acme-corp.com', hasPhone: true }), never);
     const admin = decideSignUp(policy, facts({ source: 'PreSignUp_AdminCreateUser' }), never);
 
     // Assess

@@ -4,6 +4,7 @@ import { configWith } from '../helpers/fixtures.ts';
 
 const tokens = configWith({
   tokens: {
+    adminOnlyAttributes: ['custom:tenant_id', 'custom:plan'],
     claims: [
       { claim: 'roles', from: 'groups', map: { admins: 'admin', staff: 'staff' } },
       { claim: 'tenant', from: 'attribute', attribute: 'custom:tenant_id' },
