@@ -11,13 +11,27 @@ import { METRICS, dimensionSetsOf, type MetricPoint, type MetricsRecorder } from
 
 const UNIT = { Count: MetricUnit.Count, Milliseconds: MetricUnit.Milliseconds, Seconds: MetricUnit.Seconds } as const;
 
+/**
+ * One single-metric instance per Metrics, reused for every point: `singleMetric()` builds a new Metrics (and a new
+ * Console with its bound methods) per call, allocation the sign-in path pays on every invocation. A single-metric
+ * instance publishes on addMetric and then clears its metrics, dimension sets and metadata; the default dimensions
+ * (`stage`) stay, which is what every point wants.
+ */
+const singles = new WeakMap<Metrics, Metrics>();
+
 const emitPoint = (metrics: Metrics, point: MetricPoint): void => {
   const sets = dimensionSetsOf(point);
   if (sets.length === 0) return;
-  const single = metrics.singleMetric();
-  for (const set of sets) single.addDimensions(set);
-  // singleMetric() flushes on addMetric: the document is written now.
-  single.addMetric(point.name, UNIT[METRICS[point.name].unit], point.value);
+  let single = singles.get(metrics);
+  if (single === undefined) singles.set(metrics, (single = metrics.singleMetric()));
+  try {
+    for (const set of sets) single.addDimensions(set);
+    // A single-metric instance flushes on addMetric: the document is written now.
+    single.addMetric(point.name, UNIT[METRICS[point.name].unit], point.value);
+  } finally {
+    // After a refused dimension nothing was published: its sets must not leak into the next point.
+    single.clearDimensions();
+  }
 };
 
 /**
