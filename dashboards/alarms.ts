@@ -138,7 +138,7 @@ export const stageAlarms = (ctx: RenderContext): AlarmDefinition[] => {
       [
         ['SiemDeadLetterQueueNotEmpty', 'siem-dlq-not-empty', names.siemDeadLetterQueue, 'The SIEM refused events or gave up on them: they wait in the SIEM DLQ (npm run redrive; docs/siem.md).'],
         ['DeliveryDeadLetterQueueNotEmpty', 'delivery-dlq-not-empty', names.deliveryDeadLetterQueue, 'EventBridge could not deliver events to the log group or the SIEM queue (docs/deploy.md).'],
-        ['AsyncFailureQueueNotEmpty', 'async-failures-not-empty', names.asyncFailureQueue, 'An asynchronous invocation (failed-sign-ins, recover-spilled, cognito-log-events) failed all its attempts: its payload waits in the async failure queue (replay: docs/deploy.md).'],
+        ['AsyncFailureQueueNotEmpty', 'async-failures-not-empty', names.asyncFailureQueue, 'An asynchronous invocation (failed-sign-ins, recover-spilled, cognito-log-events, cloudtrail-events, event-log-forwarder) failed all its attempts: its payload waits in the async failure queue (replay: docs/deploy.md).'],
       ] as const
     ).map(([id, title, queue, description]) =>
       alarm(id, title, description, {
@@ -152,6 +152,28 @@ export const stageAlarms = (ctx: RenderContext): AlarmDefinition[] => {
         TreatMissingData: 'notBreaching',
       }),
     ),
+    // Log-first delivery (docs/delivery.md): the triggers only log, and the log subscriptions invoke the forwarder
+    // within seconds. Triggers running for 15 minutes with no forwarder invocation means the subscriptions stopped
+    // delivering (a filter deleted, its permission gone): events pile up in the trigger logs, on no bus.
+    alarm('LogFirstDeliveryStalled', 'log-first-delivery-stalled', 'The triggers ran but event-log-forwarder was not invoked for 15 minutes: the log subscriptions are not delivering, and no event reaches the bus (docs/delivery.md, "Log-first").', {
+      Metrics: [
+        ...TRIGGER_FUNCTIONS.map((name, index) =>
+          stat(`t${index}`, 'AWS/Lambda', 'Invocations', [{ Name: 'FunctionName', Value: names.functionName(name) }], 'Sum'),
+        ),
+        stat('forwarder', 'AWS/Lambda', 'Invocations', [{ Name: 'FunctionName', Value: names.functionName('event-log-forwarder') }], 'Sum'),
+        {
+          Id: 'stalled',
+          Expression: `IF(SUM([${TRIGGER_FUNCTIONS.map((_, index) => `t${index}`).join(', ')}]) > 0 AND FILL(forwarder, 0) == 0, 1, 0)`,
+          Label: 'triggers ran, forwarder idle',
+          ReturnData: true,
+        },
+      ],
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    }),
     // A run that caught up reports 0; a backlog left by two runs in a row means recovery is not keeping up.
     alarm('RecoveryBacklog', 'recovery-backlog', 'Spill recovery did not catch up in two runs in a row: the bus still refuses events, or a backlog is being worked off (docs/delivery.md).', {
       ...authtrail(MetricName.RecoveryBacklog),

@@ -112,7 +112,7 @@ describe('Alarms', () => {
         'authtrail-prod-spilled-events', 'authtrail-prod-publish-failures', 'authtrail-prod-siem-dlq-not-empty', 'authtrail-prod-delivery-dlq-not-empty',
         'authtrail-prod-async-failures-not-empty', 'authtrail-prod-recovery-backlog',
         'authtrail-prod-siem-failure-rate', 'authtrail-prod-sign-up-denial-spike', 'authtrail-prod-cognito-sign-in-failure-rate',
-        'authtrail-prod-policy-errors', 'authtrail-prod-changed-email-denied',
+        'authtrail-prod-policy-errors', 'authtrail-prod-changed-email-denied', 'authtrail-prod-log-first-delivery-stalled',
       ].sort(),
     );
     for (const { properties } of alarms) {
@@ -123,6 +123,19 @@ describe('Alarms', () => {
       if (properties.Metrics === undefined) expect(properties.MetricName).toBeDefined();
       else expect(properties.Metrics.filter((query) => 'Expression' in query && query.ReturnData)).toHaveLength(1);
     }
+  });
+
+  it('alarms when the triggers ran for 15 minutes and the log-first forwarder was never invoked', () => {
+    // Act
+    const alarm = stageAlarms(ctx('prod')).find((candidate) => candidate.logicalId === 'AlarmLogFirstDeliveryStalled')!;
+    const queries = alarm.properties.Metrics ?? [];
+    const invoked = queries.flatMap((query) => ('MetricStat' in query ? [query.MetricStat.Metric.Dimensions[0]?.Value] : []));
+
+    // Assess
+    expect(invoked.sort()).toEqual([...TRIGGER_FUNCTIONS, 'event-log-forwarder'].map((name) => `authtrail-prod-${name}`).sort());
+    expect(queries.every((query) => !('MetricStat' in query) || (query.MetricStat.Metric.MetricName === 'Invocations' && query.MetricStat.Stat === 'Sum'))).toBe(true);
+    expect(queries.find((query) => 'Expression' in query)).toMatchObject({ Expression: expect.stringMatching(/> 0 AND FILL\(forwarder, 0\) == 0/), ReturnData: true });
+    expect(alarm.properties).toMatchObject({ EvaluationPeriods: 3, DatapointsToAlarm: 3, Threshold: 0, TreatMissingData: 'notBreaching' });
   });
 
   it('computes the Cognito failed sign-in rate as SampleCount − Sum over at most 4 configured clients (10 metrics per alarm)', () => {
