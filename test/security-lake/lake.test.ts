@@ -15,8 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthEvent } from '../../lib/auth-event/schema.ts';
 import { LOCAL_ACCOUNT_ID, securityLakeDir, writeLocalSecurityLake } from '../../lib/security-lake/local-sink.ts';
 import { DEFAULT_SOURCES, eventDayOf, securityLakeObjects } from '../../lib/security-lake/objects.ts';
+import { CLASS_COLUMNS, type Column } from '../../lib/security-lake/columns.ts';
 import { encodeParquet, SecurityLakeProblem, SecurityLakeSchemaError } from '../../lib/security-lake/parquet.ts';
-import { toOcsf } from '../../lib/siem/ocsf.ts';
+import { OCSF_PROFILES, toOcsf } from '../../lib/siem/ocsf.ts';
 import { loadOcsfSchema, OCSF_SCHEMA_DIR } from '../siem/ocsf-validator.ts';
 import { pipelineEvents } from '../siem/pipeline-events.ts';
 
@@ -142,6 +143,27 @@ describe('Security Lake: the local objects, read back by DuckDB', () => {
 
     // Assess
     expect(codecs).toEqual(new Set(['ZSTD']));
+  });
+});
+
+/** Dotted attribute paths of a column set, down to its leaves (a list's items share the list's path, as in OCSF). */
+const leafPaths = (columns: Readonly<Record<string, Column>>, prefix = ''): string[] =>
+  Object.entries(columns).flatMap(([name, column]) => {
+    let inner: Column = column;
+    while (inner.kind === 'list') inner = inner.of;
+    return inner.kind === 'struct' ? leafPaths(inner.fields, `${prefix}${name}.`) : [`${prefix}${name}`];
+  });
+
+describe('Security Lake: the column set of each class', () => {
+  it('names only attributes of its class in the official OCSF 1.3.0 schema (with the cloud profile)', () => {
+    // Act
+    const strays = Object.entries(CLASS_COLUMNS).flatMap(([classUid, columns]) =>
+      leafPaths(columns).filter((path) => !schema.hasAttributePath(Number(classUid), path, OCSF_PROFILES)).map((path) => `${classUid}: ${path}`),
+    );
+
+    // Assess
+    expect(leafPaths(CLASS_COLUMNS[3002])).toContain('session.issuer');
+    expect(strays).toEqual([]);
   });
 });
 
