@@ -8,6 +8,7 @@
  * 1.3.0 schema (test/fixtures/ocsf/1.3.0/).
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
@@ -20,6 +21,7 @@ import { encodeParquet, SecurityLakeProblem, SecurityLakeSchemaError } from '../
 import { OCSF_PROFILES, toOcsf } from '../../lib/siem/ocsf.ts';
 import { loadOcsfSchema, OCSF_SCHEMA_DIR } from '../siem/ocsf-validator.ts';
 import { pipelineEvents } from '../siem/pipeline-events.ts';
+import { ROOT } from '../helpers/fixtures.ts';
 
 const schema = loadOcsfSchema(OCSF_SCHEMA_DIR);
 const store = mkdtempSync(join(tmpdir(), 'authtrail-lake-'));
@@ -226,5 +228,31 @@ describe('Security Lake: objects and keys', () => {
 
     // Assess
     expect(act).toThrow(expect.objectContaining({ code: SecurityLakeProblem.WrongType }));
+  });
+});
+
+describe('Security Lake: npm start', () => {
+  it('writes the replayed events as lake objects under <store>/<stage>/security-lake/ and says so in the summary', () => {
+    // Prepare
+    const cliStore = mkdtempSync(join(tmpdir(), 'authtrail-lake-cli-'));
+
+    try {
+      // Act
+      const run = spawnSync(process.execPath, ['bin/replay.ts', '--store', cliStore, '--fresh', '--no-siem', 'events/'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, AUTHTRAIL_PII_HASH_KEY: 'lake-test-key-0123456789' },
+      });
+
+      // Assess
+      expect(run.status).toBe(0);
+      const root = securityLakeDir(cliStore, 'dev');
+      const keys = filesUnder(root).map((file) => relative(root, file).split(sep).join('/'));
+      expect(keys.length).toBeGreaterThanOrEqual(2);
+      for (const key of keys) expect(key).toMatch(KEY_LAYOUT);
+      expect(run.stdout).toMatch(new RegExp(`security-lake\\s+31\\s+.*security-lake \\(${keys.length} object\\(s\\)\\)`));
+    } finally {
+      rmSync(cliStore, { recursive: true, force: true });
+    }
   });
 });
