@@ -15,7 +15,7 @@ const events: AuthEvent[] = Array.from({ length: count }, (_, index) => {
   const event = corpus[index % corpus.length] as AuthEvent;
   return { ...event, id: `${event.id}-${index}` };
 });
-const objects = securityLakeObjects(events, { sources: DEFAULT_SOURCES, accountId: '000000000000' });
+const { objects } = securityLakeObjects(events, { sources: DEFAULT_SOURCES, accountId: '000000000000' });
 for (const object of objects) encodeParquet(object.classUid, object.records.slice(0, 100)); // warm-up
 const started = performance.now();
 let bytes = 0;

@@ -197,7 +197,8 @@ export const runReplayCli = async (options: ReplayCliOptions): Promise<number> =
   (options.json ? stderr : stdout).write(summary);
   if (siem !== undefined && siem.problems !== '') stderr.write(`${siem.problems}\n`);
   for (const shortfall of shortfalls) stderr.write(`error: ${shortfall.notStored} event(s) not stored in ${shortfall.file} (${shortfall.error.code})\n`);
-  const stored = shortfalls.length === 0;
+  for (const refused of lake?.refused ?? []) stderr.write(`error: event ${refused.id} not written to the Security Lake: ${refused.reason}\n`);
+  const stored = shortfalls.length === 0 && (lake?.refused.length ?? 0) === 0;
   return results.every((result) => result.ok) && (siem === undefined || siem.problems === '') && stored ? 0 : 1;
 };
 

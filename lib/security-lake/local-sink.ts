@@ -11,7 +11,7 @@ import type { AuthEvent } from '../auth-event/schema.ts';
 import { toBusEnvelope } from '../routing/bus-entry.ts';
 import { matchesEventPattern } from '../routing/event-pattern.ts';
 import { loadRules, RuleTarget } from '../routing/rules.ts';
-import { DEFAULT_SOURCES, securityLakeObjects, type SecurityLakeTarget } from './objects.ts';
+import { DEFAULT_SOURCES, securityLakeObjects, type RefusedEvent, type SecurityLakeTarget } from './objects.ts';
 import { encodeParquet } from './parquet.ts';
 
 /** The account of local runs: the placeholder serverless.yml uses where no account is known. */
@@ -24,6 +24,8 @@ export interface LocalLakeReport {
   events: number;
   objects: number;
   location: string;
+  /** Events the lake cannot take (./objects.ts), by id and reason. */
+  refused: RefusedEvent[];
 }
 
 /**
@@ -42,7 +44,7 @@ export const writeLocalSecurityLake = (
     return siemRules.some((rule) => matchesEventPattern(rule.pattern, envelope));
   });
   const root = securityLakeDir(options.storeDir, options.stage);
-  const objects = securityLakeObjects(selected, target);
+  const { objects, refused } = securityLakeObjects(selected, target);
   for (const object of objects) {
     const file = join(root, ...object.key.split('/'));
     if (existsSync(file)) continue;
@@ -50,5 +52,5 @@ export const writeLocalSecurityLake = (
     writeFileSync(`${file}.tmp`, encodeParquet(object.classUid, object.records));
     renameSync(`${file}.tmp`, file);
   }
-  return { events: objects.reduce((sum, object) => sum + object.records.length, 0), objects: objects.length, location: root };
+  return { events: objects.reduce((sum, object) => sum + object.records.length, 0), objects: objects.length, location: root, refused };
 };

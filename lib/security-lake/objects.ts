@@ -40,6 +40,20 @@ export interface SecurityLakeObject {
   records: OcsfEvent[];
 }
 
+/**
+ * What a `region=` partition may hold: an AWS region code's characters (eu-west-1,
+ * us-gov-east-1), and so also cognito-local's `local` (test/fixtures/quirks/); never
+ * a slash, a dot or anything else that could move a key out of its prefix.
+ */
+const PARTITION_VALUE = /^[a-z0-9][a-z0-9-]{0,31}$/;
+const REGION_REFUSED = 'userPool.region cannot name a partition (a-z, 0-9 and - only)';
+
+/** An event the lake cannot take, by id and why (the value is not echoed: it may be anything). */
+export interface RefusedEvent {
+  id: string;
+  reason: string;
+}
+
 /** YYYYMMDD of an OCSF time (epoch ms), in UTC. */
 export const eventDayOf = (time: number): string => new Date(time).toISOString().slice(0, 10).replaceAll('-', '');
 
@@ -54,19 +68,33 @@ const objectNameOf = (records: readonly OcsfEvent[]): string => {
 /**
  * The objects to write for a batch of events: one per source, region and day. An
  * event that appears twice in the batch (an at-least-once redelivery) is written once.
+ * An event whose region or time cannot name a partition (a key must never leave its
+ * source's prefix) is refused, by id, not written elsewhere.
  */
-export const securityLakeObjects = (events: readonly AuthEvent[], target: SecurityLakeTarget): SecurityLakeObject[] => {
+export const securityLakeObjects = (
+  events: readonly AuthEvent[],
+  target: SecurityLakeTarget,
+): { objects: SecurityLakeObject[]; refused: RefusedEvent[] } => {
   const groups = new Map<string, { classUid: OcsfClass; region: string; eventDay: string; records: Map<string, OcsfEvent> }>();
+  const refused: RefusedEvent[] = [];
   for (const event of events) {
     const record = toOcsf(event);
     const region = record.cloud.region;
+    if (!PARTITION_VALUE.test(region)) {
+      refused.push({ id: event.id, reason: REGION_REFUSED });
+      continue;
+    }
+    if (!Number.isFinite(record.time)) {
+      refused.push({ id: event.id, reason: 'the event time is not a date' });
+      continue;
+    }
     const eventDay = eventDayOf(record.time);
     const group = `${record.class_uid}/${region}/${eventDay}`;
     const entry = groups.get(group) ?? { classUid: record.class_uid, region, eventDay, records: new Map() };
     entry.records.set(record.metadata.uid, record);
     groups.set(group, entry);
   }
-  return [...groups.values()]
+  const objects = [...groups.values()]
     .map(({ classUid, region, eventDay, records }) => {
       const sorted = [...records.values()].sort(byTimeThenId);
       const source = target.sources[classUid];
@@ -80,4 +108,5 @@ export const securityLakeObjects = (events: readonly AuthEvent[], target: Securi
       };
     })
     .sort((a, b) => (a.key < b.key ? -1 : 1));
+  return { objects, refused };
 };

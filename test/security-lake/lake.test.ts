@@ -25,7 +25,7 @@ import { ROOT } from '../helpers/fixtures.ts';
 
 const schema = loadOcsfSchema(OCSF_SCHEMA_DIR);
 const store = mkdtempSync(join(tmpdir(), 'authtrail-lake-'));
-const KEY_LAYOUT = /^ext\/([a-z0-9_]+)\/region=([a-z0-9-]+)\/accountId=(\d{12})\/eventDay=(\d{8})\/([0-9a-f]{32})\.parquet$/;
+const KEY_LAYOUT = /^ext\/([a-z0-9_]+)\/region=([a-z0-9][a-z0-9-]*)\/accountId=(\d{12})\/eventDay=(\d{8})\/([0-9a-f]{32})\.parquet$/;
 
 let events: AuthEvent[] = [];
 let duck: DuckDBInstance;
@@ -175,8 +175,8 @@ describe('Security Lake: objects and keys', () => {
     const target = { sources: DEFAULT_SOURCES, accountId: '111122223333' };
 
     // Act
-    const first = securityLakeObjects(events, target).map((object) => object.key);
-    const again = securityLakeObjects([...events].reverse().concat(events.slice(0, 5)), target).map((object) => object.key);
+    const first = securityLakeObjects(events, target).objects.map((object) => object.key);
+    const again = securityLakeObjects([...events].reverse().concat(events.slice(0, 5)), target).objects.map((object) => object.key);
 
     // Assess
     expect(again).toEqual(first);
@@ -189,10 +189,26 @@ describe('Security Lake: objects and keys', () => {
     const early = { ...event!, id: `${event!.id}-early`, time: '2026-03-02T00:00:00.000Z' };
 
     // Act
-    const objects = securityLakeObjects([early, late], { sources: DEFAULT_SOURCES, accountId: LOCAL_ACCOUNT_ID });
+    const { objects } = securityLakeObjects([early, late], { sources: DEFAULT_SOURCES, accountId: LOCAL_ACCOUNT_ID });
 
     // Assess
     expect(objects.map((object) => object.eventDay)).toEqual(['20260301', '20260302']);
+  });
+
+  it('refuses, by id, an event whose region would take its key out of its partition, and writes the others', () => {
+    // Prepare
+    const [event] = events.filter((candidate) => candidate.cognitoLog === undefined);
+    const regions = ['../../../etc', 'eu-west-1/../x', 'EU-WEST-1', 'eu-west-1\u0000', 'eu-west-１', ''];
+    const hostile = regions.map((region, index) => ({ ...event!, id: `hostile-${index}`, userPool: { ...event!.userPool, region } }));
+
+    // Act
+    const { objects, refused } = securityLakeObjects([event!, ...hostile], { sources: DEFAULT_SOURCES, accountId: LOCAL_ACCOUNT_ID });
+
+    // Assess
+    expect(refused.map((entry) => entry.id)).toEqual(hostile.map((entry) => entry.id));
+    for (const entry of refused) expect(entry.reason).toBe('userPool.region cannot name a partition (a-z, 0-9 and - only)');
+    expect(objects.flatMap((object) => object.records.map((record) => record.metadata.uid))).toEqual([event!.id]);
+    for (const object of objects) expect(object.key).toMatch(KEY_LAYOUT);
   });
 
   it('refuses a record with an attribute outside its class columns, naming the path, not the value', () => {
