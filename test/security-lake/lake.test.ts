@@ -9,7 +9,7 @@
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -166,6 +166,37 @@ describe('Security Lake: the column set of each class', () => {
     // Assess
     expect(leafPaths(CLASS_COLUMNS[3002])).toContain('session.issuer');
     expect(strays).toEqual([]);
+  });
+
+  it('types every column as the OCSF dictionary types its attribute (scalar kind, array or object)', () => {
+    // Prepare
+    const dictionary = JSON.parse(readFileSync(join(OCSF_SCHEMA_DIR, 'dictionary.json'), 'utf8'));
+    const baseTypes: Record<string, { type?: string }> = dictionary.types.attributes;
+    const KIND_OF_BASE: Record<string, Column['kind']> = { string_t: 'string', integer_t: 'int32', long_t: 'int64', boolean_t: 'boolean' };
+    /** What the dictionary makes of an attribute: its Parquet kind, and whether it is an array. */
+    const expectedOf = (name: string): { kind: string; isArray: boolean } => {
+      const attribute = dictionary.attributes[name];
+      const type: string = attribute.type;
+      const base = type.endsWith('_t') ? (baseTypes[type]?.type ?? type) : 'object';
+      return { kind: name === 'unmapped' ? 'stringMap' : base === 'object' ? 'struct' : (KIND_OF_BASE[base] ?? `unmapped type ${base}`), isArray: attribute.is_array === true };
+    };
+    const mismatches: string[] = [];
+    const check = (columns: Readonly<Record<string, Column>>, prefix: string) => {
+      for (const [name, column] of Object.entries(columns)) {
+        const isArray = column.kind === 'list';
+        const inner = column.kind === 'list' ? column.of : column;
+        const expected = expectedOf(name);
+        if (expected.kind !== inner.kind || expected.isArray !== isArray) mismatches.push(`${prefix}${name}: ${JSON.stringify(expected)}`);
+        if (inner.kind === 'struct') check(inner.fields, `${prefix}${name}.`);
+      }
+    };
+
+    // Act
+    for (const columns of Object.values(CLASS_COLUMNS)) check(columns, '');
+
+    // Assess
+    expect(expectedOf('time')).toEqual({ kind: 'int64', isArray: false });
+    expect(mismatches).toEqual([]);
   });
 });
 
