@@ -4,6 +4,7 @@
  * functions through the Lambda API.
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import type { AuthEvent } from '../auth-event/schema.ts';
 import { assertStageName, configFileFor, loadStageConfigFile } from '../config/load.ts';
 import type { StageConfig } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
@@ -25,6 +26,7 @@ import { clearStore, StoreWriteError } from '../sinks/local-store.ts';
 import { CursorError } from '../sinks/ndjson-cursor.ts';
 import { createLocalStageSinks, type StoreShortfall } from '../sinks/local-stage.ts';
 import { namesFor } from '../naming.ts';
+import { writeLocalSecurityLake, type LocalLakeReport } from '../security-lake/local-sink.ts';
 
 /**
  * Local runs only: a fixed, public key so local hashes are stable. Deployed
@@ -75,6 +77,8 @@ interface Target {
   siem?: StageConfig['siem'];
   /** Writes out whatever the target still holds; says what the local store could not take. */
   close: () => StoreShortfall[];
+  /** Writes the replayed events as the stage's Security Lake objects (local only). */
+  securityLake?: (events: readonly AuthEvent[]) => LocalLakeReport;
 }
 
 interface Sinks {
@@ -118,6 +122,7 @@ const localTarget = (options: ReplayCliOptions): Target => {
     sources,
     siem: config.siem,
     close: sinks.close,
+    securityLake: (events) => writeLocalSecurityLake(events, { storeDir: options.storeDir, stage }),
     sinks: Object.values(RuleTarget).map((target) => ({
       name: target,
       delivered: () => sinks.bus.delivered[target] ?? 0,
@@ -184,13 +189,16 @@ export const runReplayCli = async (options: ReplayCliOptions): Promise<number> =
   const notStoredIn = (location: string) => shortfalls.find((shortfall) => shortfall.file === location)?.notStored ?? 0;
   // What each sink holds: what the bus gave it, less what its file could not take.
   const sinks = target.sinks.map((sink) => ({ name: sink.name, events: sink.delivered() - notStoredIn(sink.location), location: sink.location }));
+  const lake = target.securityLake?.(results.flatMap((result) => result.events));
+  if (lake !== undefined) sinks.push({ name: 'security-lake', events: lake.events, location: `${lake.location} (${lake.objects} object(s))` });
   const siem = await deliverToSiem(options, target, results);
   if (siem !== undefined) sinks.push(siem.line);
   const summary = formatSummary(results, sinks, stage);
   (options.json ? stderr : stdout).write(summary);
   if (siem !== undefined && siem.problems !== '') stderr.write(`${siem.problems}\n`);
   for (const shortfall of shortfalls) stderr.write(`error: ${shortfall.notStored} event(s) not stored in ${shortfall.file} (${shortfall.error.code})\n`);
-  const stored = shortfalls.length === 0;
+  for (const refused of lake?.refused ?? []) stderr.write(`error: event ${refused.id} not written to the Security Lake: ${refused.reason}\n`);
+  const stored = shortfalls.length === 0 && (lake?.refused.length ?? 0) === 0;
   return results.every((result) => result.ok) && (siem === undefined || siem.problems === '') && stored ? 0 : 1;
 };
 

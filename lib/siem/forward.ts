@@ -20,7 +20,7 @@ const BusEnvelopeSchema = z.looseObject({
   detail: AuthEventSchema,
 });
 
-const parseEnvelope = (body: string): { ok: true; event: AuthEvent } | { ok: false; reason: string } => {
+export const parseEnvelope = (body: string): { ok: true; event: AuthEvent } | { ok: false; reason: string } => {
   let json: unknown;
   try {
     json = parseJson(body, 'the message');

@@ -1,0 +1,129 @@
+/**
+ * The Security Lake writer's step, for an SQS-batched function (not deployed yet:
+ * docs/security-lake.md, "Left to do"): queue messages (EventBridge envelopes, as
+ * the SIEM rule queues them) in, Parquet objects put to the custom sources'
+ * bucket, one verdict per message out.
+ *
+ * - A message that is no envelope of a valid AuthEvent, or whose event cannot name
+ *   a partition, is dead-lettered at once with the reason: no retry makes it valid.
+ * - A put that fails is tried again (up to `maxAttempts`, with backoff). When it
+ *   still fails, the object's messages go back to the queue; on their last receive
+ *   they are dead-lettered with the reason instead, so the DLQ says why.
+ * - Nothing is written twice for one delivery: an object's key is a hash of the
+ *   ids it holds (./objects.ts), so writing the same messages again overwrites the
+ *   same key with the same content.
+ */
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { AuthEvent } from '../auth-event/schema.ts';
+import { messageOf } from '../errors.ts';
+import type { DeadLetterSink } from '../siem/forwarder.ts';
+import { parseEnvelope } from '../siem/forward.ts';
+import { securityLakeObjects, type SecurityLakeTarget } from './objects.ts';
+import { encodeParquet } from './parquet.ts';
+
+export interface LakeMessage {
+  messageId: string;
+  body: string;
+  /** SQS ApproximateReceiveCount: 1 on the first delivery. */
+  receiveCount: number;
+}
+
+/** Puts one object under its key; rejects when the store did not take it. */
+export type PutObject = (key: string, body: Uint8Array) => Promise<void>;
+
+/**
+ * PutObject into the lake's bucket (the custom source's location from
+ * `create-custom-log-source`), with a client holding the provider role's credentials.
+ */
+export const s3PutObject =
+  (s3: S3Client, bucket: string): PutObject =>
+  async (key, body) => {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/vnd.apache.parquet' }));
+  };
+
+export interface LakeWriterDeps {
+  put: PutObject;
+  target: SecurityLakeTarget;
+  deadLetters: DeadLetterSink;
+  /** Attempts per object within one invocation. */
+  maxAttempts: number;
+  /** The queue's maxReceiveCount: a message received this often is dead-lettered, not retried. */
+  maxReceives: number;
+  baseDelayMs: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface LakeWriteResult {
+  /** Message ids for SQS to deliver again (ReportBatchItemFailures). */
+  retry: string[];
+  objects: number;
+  events: number;
+  deadLettered: number;
+  /** The first reasons, for the log (no payloads). */
+  reasons: string[];
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Puts with retries; the error of the last attempt when none took. */
+const putWithRetries = async (key: string, body: Uint8Array, deps: LakeWriterDeps): Promise<string | undefined> => {
+  const sleep = deps.sleep ?? defaultSleep;
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= deps.maxAttempts; attempt += 1) {
+    try {
+      await deps.put(key, body);
+      return undefined;
+    } catch (error) {
+      lastError = error;
+      if (attempt < deps.maxAttempts) await sleep(deps.baseDelayMs * 2 ** (attempt - 1));
+    }
+  }
+  const name = lastError instanceof Error ? lastError.name : 'Error';
+  return `put to the Security Lake failed after ${deps.maxAttempts} attempt(s): ${name}: ${messageOf(lastError).slice(0, 200)}`;
+};
+
+export const writeLakeMessages = async (messages: readonly LakeMessage[], deps: LakeWriterDeps): Promise<LakeWriteResult> => {
+  const letters: { messageId: string; body: string; reason: string }[] = [];
+  const retry = new Set<string>();
+  const events: AuthEvent[] = [];
+  const messagesOf = new Map<string, LakeMessage[]>();
+  for (const message of messages) {
+    const parsed = parseEnvelope(message.body);
+    if (!parsed.ok) {
+      letters.push({ messageId: message.messageId, body: message.body, reason: parsed.reason });
+      continue;
+    }
+    events.push(parsed.event);
+    messagesOf.set(parsed.event.id, [...(messagesOf.get(parsed.event.id) ?? []), message]);
+  }
+  const { objects, refused } = securityLakeObjects(events, deps.target);
+  for (const { id, reason } of refused) {
+    for (const message of messagesOf.get(id) ?? []) letters.push({ messageId: message.messageId, body: message.body, reason });
+  }
+  let written = 0;
+  let writtenEvents = 0;
+  for (const object of objects) {
+    const failure = await putWithRetries(object.key, encodeParquet(object.classUid, object.records), deps);
+    if (failure === undefined) {
+      written += 1;
+      writtenEvents += object.records.length;
+      continue;
+    }
+    for (const record of object.records) {
+      for (const message of messagesOf.get(record.metadata.uid) ?? []) {
+        if (message.receiveCount >= deps.maxReceives) letters.push({ messageId: message.messageId, body: message.body, reason: failure });
+        else retry.add(message.messageId);
+      }
+    }
+  }
+  // A dead letter the DLQ did not take goes back to the queue: nothing accepted is lost.
+  const unsent = await deps.deadLetters(letters);
+  for (const messageId of unsent) retry.add(messageId);
+  return {
+    retry: [...retry],
+    objects: written,
+    events: writtenEvents,
+    deadLettered: letters.length - unsent.length,
+    reasons: [...new Set(letters.map((letter) => letter.reason))].slice(0, 5),
+  };
+};
