@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { load as loadYaml } from 'js-yaml';
 import { TriggerName } from '../lib/cognito/trigger-sources.ts';
-import { collectFixtureFiles } from '../lib/replay/fixture-file.ts';
+import { collectFixtureFiles } from '../local/replay/fixture-file.ts';
 import { summarize } from './lib/stats.ts';
 import { startFakeParametersExtension } from '../test/helpers/fake-parameters-extension.ts';
 

@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadStageConfigFile } from '../lib/config/load.ts';
 import { isDisposableDomain } from '../lib/policy/disposable-domains.ts';
-import { collectFixtureFiles, readFixture } from '../lib/replay/fixture-file.ts';
-import { createLocalInvoker } from '../lib/replay/local-invoker.ts';
-import { createReplayer } from '../lib/replay/replay.ts';
+import { collectFixtureFiles, readFixture } from '../local/replay/fixture-file.ts';
+import { createLocalInvoker } from '../local/replay/local-invoker.ts';
+import { createReplayer } from '../local/replay/replay.ts';
 import { SILENT_LOGGER } from '../lib/runtime/handler.ts';
-import { createLocalStageSinks } from '../lib/sinks/local-stage.ts';
+import { createLocalStageSinks } from '../local/sinks/local-stage.ts';
 
 
 export const measureReplayThroughput = async (minEvents = 100_000) => {

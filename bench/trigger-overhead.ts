@@ -8,9 +8,9 @@ import type { AuthEvent } from '../lib/auth-event/schema.ts';
 import { TriggerName } from '../lib/cognito/trigger-sources.ts';
 import { loadStageConfigFile } from '../lib/config/load.ts';
 import { isDisposableDomain } from '../lib/policy/disposable-domains.ts';
-import { collectFixtureFiles, readFixture } from '../lib/replay/fixture-file.ts';
+import { collectFixtureFiles, readFixture } from '../local/replay/fixture-file.ts';
 import { type TriggerRuntime, SILENT_LOGGER } from '../lib/runtime/handler.ts';
-import { triggerHandlersFor } from '../lib/triggers/all.ts';
+import { triggerHandlersFor } from '../local/triggers/all.ts';
 import { PIPELINE_VERSION } from '../lib/version.ts';
 import { summarize } from './lib/stats.ts';
 

@@ -10,9 +10,9 @@
  * may come from AUTHTRAIL_USER_POOL_ID instead. docs/deploy.md, "Checking the user pool".
  */
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import { parseCommandLine } from '../lib/cli/args.ts';
-import { runCheckPoolCli } from '../lib/cli/check-pool-cli.ts';
-import { DEFAULT_STORE_DIR } from '../lib/sinks/local-store.ts';
+import { parseCommandLine } from '../local/cli/args.ts';
+import { runCheckPoolCli } from '../local/cli/check-pool-cli.ts';
+import { DEFAULT_STORE_DIR } from '../local/sinks/local-store.ts';
 
 const usage =
   'usage: npm run check-pool -- --stage <stage> --user-pool-id <id> [--events <events.ndjson>] [--unused-days <n>] [--secret-max-age-days <n>] [--json]';

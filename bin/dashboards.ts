@@ -12,9 +12,9 @@ import { namesFor } from '../dashboards/context.ts';
 import { screenshot } from '../dashboards/preview/chromium.ts';
 import { readLocalData } from '../dashboards/preview/local-data.ts';
 import { renderPage } from '../dashboards/preview/render-html.ts';
-import { parseCommandLine } from '../lib/cli/args.ts';
+import { parseCommandLine } from '../local/cli/args.ts';
 import { configFileFor, loadStageConfigFile } from '../lib/config/load.ts';
-import { DEFAULT_STORE_DIR } from '../lib/sinks/local-store.ts';
+import { DEFAULT_STORE_DIR } from '../local/sinks/local-store.ts';
 
 const PAGE_WIDTH = 1600;
 

@@ -7,9 +7,9 @@
  * become failed sign-in events on the local bus. --at sweeps as if it were that
  * time (to see the failures of a replay without waiting for the window).
  */
-import { parseCommandLine } from '../lib/cli/args.ts';
-import { runInferCli } from '../lib/cli/infer-cli.ts';
-import { DEFAULT_STORE_DIR } from '../lib/sinks/local-store.ts';
+import { parseCommandLine } from '../local/cli/args.ts';
+import { runInferCli } from '../local/cli/infer-cli.ts';
+import { DEFAULT_STORE_DIR } from '../local/sinks/local-store.ts';
 
 const usage = 'usage: npm run infer -- [--stage <stage>] [--store <dir>] [--at <ISO 8601 time>]';
 

@@ -6,8 +6,8 @@
  * unreachable. Times are ISO 8601 or durations back from now (30m, 2h, 7d).
  * Uses the default AWS credential chain and region. See docs/delivery.md.
  */
-import { parseCommandLine } from '../lib/cli/args.ts';
-import { runRecoverCli } from '../lib/cli/recover-cli.ts';
+import { parseCommandLine } from '../local/cli/args.ts';
+import { runRecoverCli } from '../local/cli/recover-cli.ts';
 
 const usage = 'usage: npm run recover -- --stage <stage> --since <time> [--until <time>] [--bus <name>] [--dry-run]';
 

@@ -8,8 +8,8 @@
  * --local it uses the default AWS credential chain and region and the queues
  * authtrail-<stage>-siem-dlq -> authtrail-<stage>-siem. See docs/siem.md.
  */
-import { parseCommandLine } from '../lib/cli/args.ts';
-import { runRedriveCli } from '../lib/siem/redrive-cli.ts';
+import { parseCommandLine } from '../local/cli/args.ts';
+import { runRedriveCli } from '../local/siem/redrive-cli.ts';
 
 const usage = 'usage: npm run redrive -- --stage <stage> [--local [--store <dir>]] [--max <n>] [--queue-url <url>] [--dlq-url <url>]';
 

@@ -8,8 +8,8 @@
  * --siem-url to any SIEM (signing secret from AUTHTRAIL_SIEM_SECRET, never argv).
  * `npm start` replays every fixture under events/. See README.md.
  */
-import { parseCommandLine } from '../lib/cli/args.ts';
-import { runReplayCli } from '../lib/cli/replay-cli.ts';
+import { parseCommandLine } from '../local/cli/args.ts';
+import { runReplayCli } from '../local/cli/replay-cli.ts';
 
 const usage = `usage: npm run replay -- [--stage <stage>] [--target local|aws] [--json] [--siem-url <url> [--siem-format ndjson|json|splunk-hec|ocsf] | --no-siem] [--fresh] [--store <dir>] [--config <file>] [--verbose] <file|dir>...`;
 

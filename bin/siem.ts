@@ -9,8 +9,8 @@
  * from the command line. The admin endpoint (/_admin/faults, /_admin/stats) is on
  * only with a token in AUTHTRAIL_SIEM_ADMIN_TOKEN (or --admin-token-env). See docs/siem.md.
  */
-import { parseCommandLine } from '../lib/cli/args.ts';
-import { receiverTotals, runReceiverCli } from '../lib/siem/receiver-cli.ts';
+import { parseCommandLine } from '../local/cli/args.ts';
+import { receiverTotals, runReceiverCli } from '../local/siem/receiver-cli.ts';
 import { SIEM_ADMIN_TOKEN_ENV, SIEM_SECRET_ENV } from '../lib/siem/secrets.ts';
 
 const usage = `usage: npm run siem -- [--port <p>] [--stage <stage>] [--store <dir>] [--secret-env NAME] [--hec-token-env NAME] [--admin-token-env NAME]

@@ -10,7 +10,7 @@
  */
 import { requiredEnv } from '../lib/config/load.ts';
 import { RuleTarget } from '../lib/routing/rules.ts';
-import { DEFAULT_STORE_DIR, createNdjsonFile, storePaths } from '../lib/sinks/local-store.ts';
+import { DEFAULT_STORE_DIR, createNdjsonFile, storePaths } from '../local/sinks/local-store.ts';
 
 /** The key of serverless.yml's `input` in the delivered event. */
 const RULE_KEY = 'authtrailOfflineRule';

@@ -18,13 +18,16 @@ import { createEventBridgeClient, createEventBridgePublisher } from '../lib/publ
 import { createDynamoDbCheckpointStore } from '../lib/recover/checkpoint.ts';
 import { spillLogGroups } from '../lib/recover/recover.ts';
 import { StopReason, recoverResumably, scheduledUntil } from '../lib/recover/resumable.ts';
+import { wholeNumberFrom } from '../lib/runtime/env.ts';
 import { createLogger, createMetrics, powertoolsMiddlewares } from '../lib/runtime/powertools.ts';
 
 /** CloudWatch Logs may take minutes to make a line searchable: recover what is older than this. */
 const LAG_MINUTES = 5;
 
 const stage = requiredEnv(process.env, 'AUTHTRAIL_STAGE');
-const rateMinutes = Number(process.env.AUTHTRAIL_RECOVER_RATE_MINUTES ?? '15');
+/** The schedule's rate (serverless.yml recoverRateMinutes): each run covers this much log time. A typo fails the cold start, naming the variable. */
+const RECOVER_RATE_MINUTES = { default: 15, min: 1, max: 1_440 } as const;
+const rateMinutes = wholeNumberFrom(process.env, 'AUTHTRAIL_RECOVER_RATE_MINUTES', RECOVER_RATE_MINUTES);
 const logGroups = spillLogGroups(stage);
 const logger = createLogger(stage);
 const metrics = createMetrics(stage);

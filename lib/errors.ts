@@ -17,8 +17,17 @@ export const ProblemCode = {
 } as const;
 export type ProblemCode = (typeof ProblemCode)[keyof typeof ProblemCode];
 
+/**
+ * The base of every named error in lib/ and local/: a subclass must declare its
+ * stable `code` (the compiler refuses one without), sets `name`, and passes
+ * `{ cause }` on. Callers branch on `code`, never on a message.
+ */
+export abstract class AuthtrailError extends Error {
+  abstract readonly code: string;
+}
+
 /** A trigger payload we cannot turn into an AuthEvent. */
-export class TriggerEventError extends Error {
+export class TriggerEventError extends AuthtrailError {
   readonly code: ProblemCode;
   constructor(code: ProblemCode, message: string, options?: ErrorOptions) {
     super(message, options);
@@ -28,7 +37,8 @@ export class TriggerEventError extends Error {
 }
 
 /** Stage configuration or environment that must not be deployed. Thrown at cold start. */
-export class ConfigError extends Error {
+export class ConfigError extends AuthtrailError {
+  readonly code = 'CONFIG_INVALID' as const;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'ConfigError';
@@ -43,10 +53,10 @@ export class ConfigError extends Error {
  * <message>."), so the message is written for people.
  *
  * It was SignUpDeniedError while pre sign-up was the only trigger that denied;
- * lib/replay/lambda-invoker.ts still recognises that name from functions deployed
+ * local/replay/lambda-invoker.ts still recognises that name from functions deployed
  * before the rename.
  */
-export class TriggerDeniedError extends Error {
+export class TriggerDeniedError extends AuthtrailError {
   readonly code: string;
   constructor(code: string, message: string) {
     super(message);
@@ -56,7 +66,7 @@ export class TriggerDeniedError extends Error {
 }
 
 /** A fixture file that could not be read or parsed. */
-export class FixtureError extends Error {
+export class FixtureError extends AuthtrailError {
   readonly code: ProblemCode;
   constructor(code: ProblemCode, message: string, options?: ErrorOptions) {
     super(message, options);

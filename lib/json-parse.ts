@@ -7,8 +7,10 @@
  * 400 answers and logs. Every parse of untrusted text goes through here.
  */
 
+import { AuthtrailError } from './errors.ts';
+
 /** Bad JSON: `message` is built from fixed words and numbers only; the V8 error is not kept as `cause`, since it quotes the input. */
-export class JsonSyntaxError extends Error {
+export class JsonSyntaxError extends AuthtrailError {
   readonly code = 'INVALID_JSON';
   /** 0-based index (UTF-16 code units) of the first character that cannot continue valid JSON; the text's length when it ends early. */
   readonly position: number;

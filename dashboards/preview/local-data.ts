@@ -1,5 +1,5 @@
 /**
- * What the local store (`npm start`, lib/sinks/local-store.ts) says about a
+ * What the local store (`npm start`, local/sinks/local-store.ts) says about a
  * stage, as the metrics the deployed functions would emit for the same traffic:
  * auth activity from the events log through the same catalog function the
  * triggers use (lib/metrics/catalog.ts), pipeline and SIEM counts from the
@@ -10,8 +10,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { AuthEvent } from '../../lib/auth-event/schema.ts';
 import { MetricName, authEventMetrics, type MetricPoint } from '../../lib/metrics/catalog.ts';
 import { RuleTarget } from '../../lib/routing/rules.ts';
-import { receivedFile } from '../../lib/siem/receiver.ts';
-import { siemStorePaths, storePaths } from '../../lib/sinks/local-store.ts';
+import { receivedFile } from '../../local/siem/receiver.ts';
+import { siemStorePaths, storePaths } from '../../local/sinks/local-store.ts';
 
 export interface LocalData {
   stage: string;

@@ -18,6 +18,7 @@ import { own } from '../own.ts';
 import { capped, withoutUndefined, type TriggerContext } from '../triggers/definition.ts';
 import { kindOf } from './kinds.ts';
 import { recordClientId, recordUserPoolId, textAt, textOf, type CloudTrailRecord } from './record.ts';
+import { AuthtrailError } from '../errors.ts';
 
 /** trigger.source of CloudTrail-derived events: tells them apart from trigger and Cognito log events. */
 export const CLOUDTRAIL_SOURCE_PREFIX = 'CloudTrail_' as const;
@@ -26,7 +27,8 @@ export const CLOUDTRAIL_SOURCE_PREFIX = 'CloudTrail_' as const;
 export const UNKNOWN_USER_POOL = 'unknown' as const;
 
 /** A record we read but do not express as an AuthEvent (its event name has no mapping). */
-export class UnmappedCloudTrailEventError extends Error {
+export class UnmappedCloudTrailEventError extends AuthtrailError {
+  readonly code = 'UNMAPPED_CLOUDTRAIL_EVENT' as const;
   readonly eventName: string;
   constructor(eventName: string) {
     super(`CloudTrail eventName "${eventName.slice(0, 64)}" has no AuthEvent mapping`);

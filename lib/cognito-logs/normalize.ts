@@ -24,9 +24,11 @@ import { COGNITO, providerTypeOf } from '../identity.ts';
 import { MAX_FIELD_LENGTH, capped, withoutUndefined, type TriggerContext } from '../triggers/definition.ts';
 import type { CognitoLogRecord } from './record.ts';
 import { own } from '../own.ts';
+import { AuthtrailError } from '../errors.ts';
 
 /** A record we read but cannot express as an AuthEvent. */
-export class UnsupportedCognitoLogEventError extends Error {
+export class UnsupportedCognitoLogEventError extends AuthtrailError {
+  readonly code = 'UNSUPPORTED_COGNITO_LOG_EVENT' as const;
   readonly eventType: string;
   constructor(eventType: string) {
     super(`Cognito log eventType "${eventType.slice(0, 64)}" has no AuthEvent mapping`);

@@ -8,7 +8,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import * as z from 'zod';
 import { formatIssues } from '../config/load.ts';
-import { messageOf } from '../errors.ts';
+import { AuthtrailError, messageOf } from '../errors.ts';
 import { parseJson } from '../json-parse.ts';
 
 export const SubscriptionEventSchema = z.object({ awslogs: z.object({ data: z.string().min(1) }) });
@@ -24,7 +24,8 @@ export const LogsDataSchema = z.object({
 export type LogsData = z.infer<typeof LogsDataSchema>;
 
 /** A subscription payload that cannot be read at all: nothing in it can be used. */
-export class SubscriptionPayloadError extends Error {
+export class SubscriptionPayloadError extends AuthtrailError {
+  readonly code = 'INVALID_SUBSCRIPTION_PAYLOAD' as const;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'SubscriptionPayloadError';

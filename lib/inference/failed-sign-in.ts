@@ -19,6 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Action, Category, Outcome, type AuthEvent } from '../auth-event/schema.ts';
+import { AuthtrailError } from '../errors.ts';
 
 export const FAILED_SIGN_IN_REASON = 'NO_SUCCESS_WITHIN_WINDOW' as const;
 
@@ -63,7 +64,7 @@ export interface KeyState {
 }
 
 /** Another invocation changed the key between our read and our write: read it again and redo the change. */
-export class StateConflictError extends Error {
+export class StateConflictError extends AuthtrailError {
   readonly code = 'STATE_CONFLICT' as const;
   constructor(key: string, options?: ErrorOptions) {
     super(`sign-in state of one key changed since it was read (key length ${key.length})`, options);

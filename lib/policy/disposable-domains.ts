@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { AuthtrailError } from '../errors.ts';
 import { domainAndParents, normalizeDomain, unicodeFormOf } from './email-address.ts';
 
 const require = createRequire(import.meta.url);
@@ -48,6 +49,15 @@ const disposableList = (): DisposableList => {
 
 const ASCII = /^[\x00-\x7f]*$/;
 
+/** The installed disposable-email-domains list is not in the shape the bisection reads (a new major version, a damaged install). */
+export class DisposableListFormatError extends AuthtrailError {
+  readonly code = 'DISPOSABLE_LIST_UNREADABLE' as const;
+  constructor(offset: number) {
+    super(`disposable-email-domains/index.json is no longer one quoted domain per line (at offset ${offset})`);
+    this.name = 'DisposableListFormatError';
+  }
+}
+
 /** Bisection over the lines between `first` and `end`: each step halves the characters left, whole lines at a time. */
 const isListed = ({ text, first, end }: DisposableList, domain: string): boolean => {
   const wanted = ASCII.test(domain) ? domain : Buffer.from(domain, 'utf8').toString('latin1');
@@ -60,7 +70,7 @@ const isListed = ({ text, first, end }: DisposableList, domain: string): boolean
     const open = text.indexOf('"', lineStart);
     const close = text.indexOf('"', open + 1);
     if (open < 0 || close < 0 || close > lineEnd) {
-      throw new Error(`disposable-email-domains/index.json is no longer one quoted domain per line (at offset ${lineStart})`);
+      throw new DisposableListFormatError(lineStart);
     }
     const candidate = text.slice(open + 1, close);
     if (candidate === wanted) return true;

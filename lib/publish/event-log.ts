@@ -10,8 +10,7 @@
  * The line shape mirrors the spill line (./spill.ts): a marker, then the event.
  */
 import { AuthEventSchema, type AuthEvent } from '../auth-event/schema.ts';
-import type { EventSink } from '../sinks/sink.ts';
-import { PublishError } from './publish-error.ts';
+import { PublishError, type EventSink } from '../sinks/sink.ts';
 import { MAX_ENTRY_BYTES, fitEntry } from './fit.ts';
 
 export const EVENT_LOG_MARKER = 'authtrail.event' as const;

@@ -17,11 +17,8 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AuthEvent } from '../auth-event/schema.ts';
 import { packBatches } from '../batches.ts';
 import { messageOf } from '../errors.ts';
-import type { EventSink } from '../sinks/sink.ts';
 import { MAX_ENTRY_BYTES, fitEntry, type Fitted } from './fit.ts';
-import { PublishError } from './publish-error.ts';
-
-export { PublishError };
+import { PublishError, type EventSink } from '../sinks/sink.ts';
 
 /** PutEvents accepts at most 10 entries and 256 KB per call. */
 const PUT_EVENTS_MAX_ENTRIES = 10;

@@ -6,6 +6,7 @@
  * and publish the events again, under their original ids.
  */
 import { AuthEventSchema, type AuthEvent } from '../auth-event/schema.ts';
+import type { Spill } from '../sinks/sink.ts';
 
 export const SPILL_MARKER = 'authtrail.spill' as const;
 
@@ -32,7 +33,7 @@ export const spillLine = (event: AuthEvent, reason: string, at: Date): string =>
  * Spill lines go straight to stdout, which Lambda sends to the function's log
  * group: no log level or logger setting can silence them.
  */
-export const spillToStdout = (events: readonly AuthEvent[], reason: string): void => {
+export const spillToStdout: Spill = (events, reason) => {
   const at = new Date();
   for (const event of events) process.stdout.write(`${spillLine(event, reason, at)}\n`);
 };

@@ -15,9 +15,8 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import type { AuthEvent } from '../auth-event/schema.ts';
 import { TriggerName } from '../cognito/trigger-sources.ts';
-import { messageOf } from '../errors.ts';
-import type { EventSink } from '../sinks/sink.ts';
-import { PublishError } from '../publish/eventbridge.ts';
+import { AuthtrailError, messageOf } from '../errors.ts';
+import { PublishError, type EventSink } from '../sinks/sink.ts';
 import { SPILL_FILTER_PATTERN, parseSpillLine, type SpillRecord } from '../publish/spill.ts';
 import { namesFor } from '../naming.ts';
 
@@ -127,7 +126,7 @@ export const republish = async (
     } catch (error) {
       const undelivered = error instanceof PublishError ? error.undelivered : chunk;
       failedIds.push(...undelivered.map((event) => event.id));
-      if (!(error instanceof PublishError)) throw new Error(`re-publish failed: ${messageOf(error)}`, { cause: error });
+      if (!(error instanceof PublishError)) throw new RepublishError(messageOf(error), { cause: error });
     }
     onProgress(Math.min(start + chunkSize, events.length), events.length);
   }
@@ -141,6 +140,24 @@ export const republish = async (
   };
 };
 
+/** The sink failed in a way that is not a PublishError (no undelivered list): the recovery stops, the spills stay where they are. */
+export class RepublishError extends AuthtrailError {
+  readonly code = 'REPUBLISH_FAILED' as const;
+  constructor(reason: string, options: ErrorOptions) {
+    super(`re-publish failed: ${reason}`, options);
+    this.name = 'RepublishError';
+  }
+}
+
+/** A --since / --until value that is neither a time nor a duration. */
+export class TimeArgumentError extends AuthtrailError {
+  readonly code = 'INVALID_TIME_ARGUMENT' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'TimeArgumentError';
+  }
+}
+
 const UNITS: Readonly<Record<string, number>> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** "2026-11-27T10:00:00Z", or a duration back from now: "30m", "2h", "7d". */
@@ -149,7 +166,7 @@ export const parseTimeArg = (value: string, now: Date, name: string): Date => {
   if (relative) return new Date(now.getTime() - Number(relative[1]) * (UNITS[relative[2] as string] ?? 0));
   const absolute = new Date(value);
   if (Number.isNaN(absolute.getTime())) {
-    throw new Error(`--${name} "${value}" is neither an ISO 8601 time nor a duration like 30m, 2h or 7d`);
+    throw new TimeArgumentError(`--${name} "${value}" is neither an ISO 8601 time nor a duration like 30m, 2h or 7d`);
   }
   return absolute;
 };

@@ -22,9 +22,8 @@
 import { ResourceNotFoundException, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { AuthEvent } from '../auth-event/schema.ts';
 import { messageOf } from '../errors.ts';
-import { PublishError } from '../publish/eventbridge.ts';
+import { PublishError, type EventSink } from '../sinks/sink.ts';
 import { SPILL_FILTER_PATTERN, parseSpillLine, type SpillRecord } from '../publish/spill.ts';
-import type { EventSink } from '../sinks/sink.ts';
 import type { CheckpointStore } from './checkpoint.ts';
 import { filterLogLines, markRecovered } from './recover.ts';
 

@@ -40,6 +40,7 @@
  */
 
 import { own } from '../own.ts';
+import { AuthtrailError } from '../errors.ts';
 
 export type ExactMatch = string | number | boolean | null;
 type OneOrMore<T> = T | readonly T[];
@@ -80,7 +81,8 @@ export interface EventPattern {
 }
 
 /** An invalid event pattern; the message starts with the JSON path of the offending part. */
-export class EventPatternError extends Error {
+export class EventPatternError extends AuthtrailError {
+  readonly code = 'INVALID_EVENT_PATTERN' as const;
   /** e.g. `detail.category[0]`; empty for the pattern itself. */
   readonly path: string;
   constructor(path: string, problem: string, options?: ErrorOptions) {

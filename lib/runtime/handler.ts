@@ -12,8 +12,7 @@ import type { TriggerName } from '../cognito/trigger-sources.ts';
 import { ProblemCode, TriggerDeniedError, TriggerEventError, messageOf } from '../errors.ts';
 import type { AuthEvent } from '../auth-event/schema.ts';
 import { MetricName, authEventMetrics, publishMetrics, type MetricsRecorder } from '../metrics/catalog.ts';
-import { PublishError } from '../publish/publish-error.ts';
-import type { EventSink } from '../sinks/sink.ts';
+import { PublishError, type EventSink, type Spill } from '../sinks/sink.ts';
 import type { TriggerDefinition } from '../triggers/definition.ts';
 import { withoutPiiKey } from './pii-key.ts';
 import { processTrigger, type ProcessContext } from './process.ts';
@@ -43,7 +42,7 @@ export interface TriggerRuntime extends ProcessContext {
    * Keeps events the sink could not take, durably, for `recover` (the function's
    * log on AWS). Must not throw.
    */
-  spill: (events: readonly AuthEvent[], reason: string) => void;
+  spill: Spill;
   metrics?: MetricsRecorder;
   /** Told of every problem the handler absorbed; the local replay turns them into results. */
   onProblem?: (problem: Problem) => void;

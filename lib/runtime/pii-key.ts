@@ -19,6 +19,7 @@
 import { request } from 'node:http';
 import type { StageConfig } from '../config/schema.ts';
 import type { ProcessContext } from './process.ts';
+import { AuthtrailError, ProblemCode } from '../errors.ts';
 
 /** AWS's default port of the extension's HTTP server (PARAMETERS_SECRETS_EXTENSION_HTTP_PORT changes it). */
 export const EXTENSION_DEFAULT_PORT = 2773;
@@ -30,7 +31,8 @@ const RETRY_AFTER_MS = 1_000;
 const MIN_KEY_LENGTH = 16;
 
 /** Why the key is not there: names the failure, never a value. */
-export class PiiKeyUnavailableError extends Error {
+export class PiiKeyUnavailableError extends AuthtrailError {
+  readonly code = ProblemCode.PiiKeyUnavailable;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'PiiKeyUnavailableError';

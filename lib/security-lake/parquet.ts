@@ -12,13 +12,14 @@
 import { zstdCompressSync } from 'node:zlib';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { OcsfClass } from '../siem/ocsf.ts';
+import { AuthtrailError } from '../errors.ts';
 import { CLASS_COLUMNS, type Column } from './columns.ts';
 
 export const SecurityLakeProblem = { NotInSchema: 'NOT_IN_SCHEMA', WrongType: 'WRONG_TYPE' } as const;
 export type SecurityLakeProblem = (typeof SecurityLakeProblem)[keyof typeof SecurityLakeProblem];
 
 /** A record that does not fit its class's columns: names the attribute path, never its value. */
-export class SecurityLakeSchemaError extends Error {
+export class SecurityLakeSchemaError extends AuthtrailError {
   readonly code: SecurityLakeProblem;
   constructor(code: SecurityLakeProblem, message: string, options?: ErrorOptions) {
     super(message, options);

@@ -6,6 +6,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { AuthtrailError } from '../errors.ts';
 
 export interface HttpRequest {
   url: string;
@@ -45,6 +46,15 @@ export interface HttpTransport {
   close(): void;
 }
 
+/** A SIEM URL this transport cannot send to (neither http: nor https:). */
+export class UnsupportedSchemeError extends AuthtrailError {
+  readonly code = 'UNSUPPORTED_URL_SCHEME' as const;
+  constructor(protocol: string) {
+    super(`unsupported URL scheme ${protocol}`);
+    this.name = 'UnsupportedSchemeError';
+  }
+}
+
 export const createHttpTransport = (options: { maxSockets?: number } = {}): HttpTransport => {
   const maxSockets = options.maxSockets ?? 16;
   const httpAgent = new HttpAgent({ keepAlive: true, maxSockets });
@@ -54,7 +64,7 @@ export const createHttpTransport = (options: { maxSockets?: number } = {}): Http
       const url = new URL(request.url);
       const secure = url.protocol === 'https:';
       if (!secure && url.protocol !== 'http:') {
-        reject(new Error(`unsupported URL scheme ${url.protocol}`));
+        reject(new UnsupportedSchemeError(url.protocol));
         return;
       }
       const body = Buffer.from(request.body, 'utf8');

@@ -13,12 +13,14 @@
  * Secrets are `whsec_<base64 of the key bytes>`.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { AuthtrailError } from '../errors.ts';
 
 const SECRET_PREFIX = 'whsec_';
 /** Receivers reject timestamps further than this from their clock (replay protection). */
 export const DEFAULT_TOLERANCE_SECONDS = 5 * 60;
 
-export class WebhookSecretError extends Error {
+export class WebhookSecretError extends AuthtrailError {
+  readonly code = 'INVALID_WEBHOOK_SECRET' as const;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'WebhookSecretError';

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AuthEvent } from '../../lib/auth-event/schema.ts';
 import { createCloudTrailIngester, type CloudTrailProblem } from '../../lib/cloudtrail/ingest.ts';
-import { PublishError } from '../../lib/publish/eventbridge.ts';
-import type { EventSink } from '../../lib/sinks/sink.ts';
+import { PublishError, type EventSink } from '../../lib/sinks/sink.ts';
 import type { StageConfig } from '../../lib/config/schema.ts';
 import { configWith, devConfig, processContext } from '../helpers/fixtures.ts';
 import { DEV_POOL, deliveries, delivery } from './helpers.ts';

@@ -3,9 +3,8 @@ import type { AuthEvent } from '../../lib/auth-event/schema.ts';
 import { createCognitoLogIngester, type CognitoLogProblem } from '../../lib/cognito-logs/ingest.ts';
 import { decodeSubscriptionEvent, encodeSubscriptionEvent } from '../../lib/cognito-logs/subscription.ts';
 import { HASH_PREFIX, maskIp } from '../../lib/pii.ts';
-import { PublishError } from '../../lib/publish/eventbridge.ts';
+import { PublishError, type EventSink } from '../../lib/sinks/sink.ts';
 import type { TriggerRuntime } from '../../lib/runtime/handler.ts';
-import type { EventSink } from '../../lib/sinks/sink.ts';
 import { configWith, processContext } from '../helpers/fixtures.ts';
 import { sampleLines, subscriptionPayload } from './helpers.ts';
 

@@ -1,7 +1,7 @@
 /**
  * The SIEM detections (Sigma) in both taxonomies: dashboards/detections/*.yml
  * over AuthEvent field names, dashboards/detections/ocsf/*.yml over OCSF field
- * names. Each rule runs (lib/detections/sigma.ts) on events the real pipeline
+ * names. Each rule runs (test/helpers/sigma.ts) on events the real pipeline
  * produced from the fixtures: trigger payloads of events/ replayed through the
  * trigger handlers, Cognito log records through the ingester, the same records
  * mapped to OCSF by lib/siem/ocsf.ts. Where a case needs more or other events
@@ -24,7 +24,7 @@ import {
   type SigmaCorrelationRule,
   type SigmaDetectionRule,
   type SigmaRule,
-} from '../../lib/detections/sigma.ts';
+} from '../helpers/sigma.ts';
 import { OCSF_PROFILES, toOcsf } from '../../lib/siem/ocsf.ts';
 import { loadOcsfSchema, OCSF_SCHEMA_DIR } from '../siem/ocsf-validator.ts';
 import { ROOT } from '../helpers/fixtures.ts';

@@ -26,15 +26,15 @@ import type { RenderContext } from '../../dashboards/context.ts';
 import { triggerNameFor } from '../../lib/cognito/trigger-sources.ts';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { createFailedSignInConsumer } from '../../lib/inference/consumer.ts';
-import { createMemoryStateStore } from '../../lib/inference/state-store.ts';
+import { createMemoryStateStore } from '../../local/inference/state-store.ts';
 import { BASE_DIMENSIONS, METRICS, METRICS_NAMESPACE, SERVICE_NAME, type MetricName } from '../../lib/metrics/catalog.ts';
 import { powertoolsRecorder } from '../../lib/metrics/emf.ts';
 import { startFakeEventBridge, type FakeEventBridge } from '../helpers/fake-eventbridge.ts';
-import { collectFixtureFiles } from '../../lib/replay/fixture-file.ts';
+import { collectFixtureFiles } from '../../local/replay/fixture-file.ts';
 import { FAKE_AWS_CREDENTIALS, loadEvent, ROOT } from '../helpers/fixtures.ts';
 import { loadFunction } from '../helpers/lambda-env.ts';
 import { envelopeBody, golden, goldenEvents, newSecret, startReceiver } from '../siem/helpers.ts';
-import type { SiemReceiver } from '../../lib/siem/receiver.ts';
+import type { SiemReceiver } from '../../local/siem/receiver.ts';
 import { alarmMetricReferences, referenceKey, widgetMetricReferences } from './references.ts';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;

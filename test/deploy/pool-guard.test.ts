@@ -1,5 +1,5 @@
 /**
- * The deploy guard of the existing-pool attachment (lib/deploy/pool-guard.ts),
+ * The deploy guard of the existing-pool attachment (deploy/pool-guard.ts),
  * driven through the osls plugin as `serverless deploy` runs it, with Cognito at
  * the SDK boundary (aws-sdk-client-mock on the CommonJS client the plugin loads).
  * DescribeUserPool answers are shaped as the Cognito API reference documents them.
@@ -8,12 +8,12 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { poolAttachProblems } from '../../lib/deploy/pool-guard.ts';
+import { poolAttachProblems } from '../../deploy/pool-guard.ts';
 import { namesFor } from '../../lib/naming.ts';
 import { ROOT } from '../helpers/fixtures.ts';
 
 const projectRequire = createRequire(join(ROOT, 'package.json'));
-const Plugin = projectRequire('./lib/deploy/serverless-plugin.cjs') as new (serverless: unknown) => { hooks: Record<string, () => Promise<void>> };
+const Plugin = projectRequire('./deploy/serverless-plugin.cjs') as new (serverless: unknown) => { hooks: Record<string, () => Promise<void>> };
 const cognitoSdk = projectRequire('@aws-sdk/client-cognito-identity-provider') as typeof import('@aws-sdk/client-cognito-identity-provider');
 
 const POOL_ID = 'eu-west-1_AbCdEf123';

@@ -19,7 +19,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCheckPoolCli, type CheckPoolOptions } from '../../lib/cli/check-pool-cli.ts';
+import { runCheckPoolCli, type CheckPoolOptions } from '../../local/cli/check-pool-cli.ts';
 import { golden } from '../helpers/fixtures.ts';
 import { startCognitoLocal, type CognitoLocal } from './cognito-local.ts';
 

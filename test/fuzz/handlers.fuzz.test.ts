@@ -1,8 +1,8 @@
 /**
- * Fuzz: random and mutated payloads never make the post-authentication,
- * pre-authentication, post-confirmation or pre-token-generation handler throw
- * (which would fail the user's sign-in) other than by a policy denial that its
- * event records, and whatever they do publish is a valid AuthEvent.
+ * Fuzz: random and mutated payloads never make a trigger's handler throw
+ * (which would fail the user's sign-up or sign-in) other than by a policy
+ * denial that its event records, and whatever they do publish is a valid
+ * AuthEvent. Every TriggerName is listed (CASES), pre-signup included.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -12,8 +12,11 @@ import { TriggerDeniedError } from '../../lib/errors.ts';
 import { postAuthentication } from '../../lib/triggers/post-authentication.ts';
 import { postConfirmation } from '../../lib/triggers/post-confirmation.ts';
 import { preAuthentication } from '../../lib/triggers/pre-authentication.ts';
+import { preSignUp } from '../../lib/triggers/pre-signup.ts';
 import { preTokenGeneration } from '../../lib/triggers/pre-token-generation.ts';
-import { collectFixtureFiles, readFixture } from '../../lib/replay/fixture-file.ts';
+import type { TriggerDefinition } from '../../lib/triggers/definition.ts';
+import { TriggerName } from '../../lib/cognito/trigger-sources.ts';
+import { collectFixtureFiles, readFixture } from '../../local/replay/fixture-file.ts';
 import { processContext } from '../helpers/fixtures.ts';
 import type { Context } from 'aws-lambda';
 
@@ -68,12 +71,15 @@ const mutatedFixture = (fixtures: Json[]) =>
       ),
   );
 
-const cases = [
-  ['post-authentication', postAuthentication, 'events/post-authentication'],
-  ['pre-token-generation', preTokenGeneration, 'events/pre-token-generation'],
-  ['pre-authentication', preAuthentication, 'events/pre-authentication'],
-  ['post-confirmation', postConfirmation, 'events/post-confirmation'],
-] as const;
+/** Every trigger, by name: a new TriggerName does not compile until it is fuzzed here. */
+const CASES: Record<TriggerName, readonly [Pick<TriggerDefinition, 'name'>, string]> = {
+  [TriggerName.PreSignUp]: [preSignUp, 'events/pre-signup'],
+  [TriggerName.PostAuthentication]: [postAuthentication, 'events/post-authentication'],
+  [TriggerName.PreTokenGeneration]: [preTokenGeneration, 'events/pre-token-generation'],
+  [TriggerName.PreAuthentication]: [preAuthentication, 'events/pre-authentication'],
+  [TriggerName.PostConfirmation]: [postConfirmation, 'events/post-confirmation'],
+};
+const cases = Object.entries(CASES).map(([name, [definition, fixtureDir]]) => [name, definition, fixtureDir] as const);
 
 describe.each(cases)('Fuzz: %s handler', (_, definition, fixtureDir) => {
   const check = async (payload: unknown) => {

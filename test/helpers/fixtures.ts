@@ -6,7 +6,7 @@ import type { AuthEvent } from '../../lib/auth-event/schema.ts';
 import { loadStageConfigFile, parseStageConfig } from '../../lib/config/load.ts';
 import type { StageConfig, StageConfigInput } from '../../lib/config/schema.ts';
 import { isDisposableDomain } from '../../lib/policy/disposable-domains.ts';
-import { collectFixtureFiles } from '../../lib/replay/fixture-file.ts';
+import { collectFixtureFiles } from '../../local/replay/fixture-file.ts';
 import type { ProcessContext } from '../../lib/runtime/process.ts';
 import { PIPELINE_VERSION } from '../../lib/version.ts';
 

@@ -5,14 +5,14 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@a
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthEventSchema, type AuthEvent } from '../../lib/auth-event/schema.ts';
-import { runInferCli } from '../../lib/cli/infer-cli.ts';
+import { runInferCli } from '../../local/cli/infer-cli.ts';
 import { createFailedSignInConsumer } from '../../lib/inference/consumer.ts';
 import { createDynamoDbStateStore } from '../../lib/inference/dynamodb-store.ts';
 import { createFailedSignInInference, failedIdOf } from '../../lib/inference/failed-sign-in.ts';
-import { runLocalInference } from '../../lib/inference/local-consumer.ts';
-import { createFileStateStore, createMemoryStateStore } from '../../lib/inference/state-store.ts';
+import { runLocalInference } from '../../local/inference/local-consumer.ts';
+import { createFileStateStore, createMemoryStateStore } from '../../local/inference/state-store.ts';
 import { toBusEnvelope } from '../../lib/routing/bus-entry.ts';
-import { createNdjsonFile, storePaths } from '../../lib/sinks/local-store.ts';
+import { createNdjsonFile, storePaths } from '../../local/sinks/local-store.ts';
 import { golden } from '../siem/helpers.ts';
 import { T0, WINDOW_SECONDS, attempt, success } from './helpers.ts';
 

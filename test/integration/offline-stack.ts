@@ -25,15 +25,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { RuleTarget } from '../../lib/routing/rules.ts';
-import { storePaths } from '../../lib/sinks/local-store.ts';
-import { linesFrom } from '../../lib/sinks/ndjson-cursor.ts';
+import { storePaths } from '../../local/sinks/local-store.ts';
+import { linesFrom } from '../../local/sinks/ndjson-cursor.ts';
 import { FAKE_AWS_CREDENTIALS, ROOT } from '../helpers/fixtures.ts';
 import { closedPort } from '../helpers/fake-eventbridge.ts';
 import { sleep, superviseGroup } from '../helpers/process-group.ts';
 import { namesFor } from '../../lib/naming.ts';
 
 /** What `serverless offline` needs from the project: the stack, the function sources and their config. */
-const COPIED = ['serverless.yml', 'package.json', 'tsconfig.json', 'functions', 'lib', 'config', 'dashboards'];
+const COPIED = ['serverless.yml', 'package.json', 'tsconfig.json', 'functions', 'lib', 'local', 'deploy', 'config', 'dashboards'];
 
 /** Fake credentials: the offline endpoints do not check signatures, but the SDK must sign. */
 export const FAKE_AWS_ENV = { ...FAKE_AWS_CREDENTIALS, AWS_EC2_METADATA_DISABLED: 'true' } as const;

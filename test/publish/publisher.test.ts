@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuthEvent } from '../../lib/auth-event/schema.ts';
-import { PublishError, batchesOf, createEventBridgeClient, createEventBridgePublisher } from '../../lib/publish/eventbridge.ts';
+import { batchesOf, createEventBridgeClient, createEventBridgePublisher } from '../../lib/publish/eventbridge.ts';
+import { PublishError } from '../../lib/sinks/sink.ts';
 import { MAX_ENTRY_BYTES, entryBytes, fitEntry } from '../../lib/publish/fit.ts';
 import { SPILL_FILTER_PATTERN, parseSpillLine, spillLine } from '../../lib/publish/spill.ts';
 import { startFakeEventBridge, type FakeEventBridge } from '../helpers/fake-eventbridge.ts';

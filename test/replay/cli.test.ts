@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { collectFixtureFiles } from '../../lib/replay/fixture-file.ts';
+import { collectFixtureFiles } from '../../local/replay/fixture-file.ts';
 import { ROOT } from '../helpers/fixtures.ts';
 
 const store = mkdtempSync(join(tmpdir(), 'authtrail-cli-'));

@@ -9,8 +9,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runReplayCli } from '../../lib/cli/replay-cli.ts';
-import { siemStorePaths, storePaths } from '../../lib/sinks/local-store.ts';
+import { runReplayCli } from '../../local/cli/replay-cli.ts';
+import { siemStorePaths, storePaths } from '../../local/sinks/local-store.ts';
 import { ROOT } from '../helpers/fixtures.ts';
 
 const FIXTURES = join(ROOT, 'events', 'post-authentication');

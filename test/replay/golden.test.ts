@@ -7,7 +7,7 @@
 import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AuthEventSchema } from '../../lib/auth-event/schema.ts';
-import { collectFixtureFiles } from '../../lib/replay/fixture-file.ts';
+import { collectFixtureFiles } from '../../local/replay/fixture-file.ts';
 import { ROOT } from '../helpers/fixtures.ts';
 import { fixtureReplayer } from '../siem/pipeline-events.ts';
 

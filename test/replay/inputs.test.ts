@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { describeInput, detectInput, InputKind } from '../../lib/replay/inputs.ts';
+import { describeInput, detectInput, InputKind } from '../../local/replay/inputs.ts';
 import { subscriptionPayload, sampleLines } from '../cognito-logs/helpers.ts';
 import { ROOT, loadEvent } from '../helpers/fixtures.ts';
 import { delivery } from '../cloudtrail/helpers.ts';

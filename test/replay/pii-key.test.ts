@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_PII_KEY_ID, runReplayCli, type ReplayCliOptions } from '../../lib/cli/replay-cli.ts';
-import type { SiemReceiver } from '../../lib/siem/receiver.ts';
+import { LOCAL_PII_KEY_ID, runReplayCli, type ReplayCliOptions } from '../../local/cli/replay-cli.ts';
+import type { SiemReceiver } from '../../local/siem/receiver.ts';
 import { ROOT } from '../helpers/fixtures.ts';
 import { newSecret, startReceiver } from '../siem/helpers.ts';
 

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeBody } from '../../lib/siem/decode.ts';
+import { decodeBody } from '../../local/siem/decode.ts';
 import { SIEM_FORMATS } from '../../lib/siem/formats.ts';
 import { ROOT } from '../helpers/fixtures.ts';
 

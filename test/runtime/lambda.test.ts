@@ -102,3 +102,14 @@ describe('Lambda: function modules', () => {
     await expect(loading).rejects.toMatchObject({ name: 'ConfigError' });
   });
 });
+
+describe('Lambda: recover-spilled reads its schedule rate as a whole number', () => {
+  it.each(['15m', 'fifteen', '0', '1.5'])('fails the cold start, naming the variable, on AUTHTRAIL_RECOVER_RATE_MINUTES=%s (was NaN or 0, silently)', async (rate) => {
+    // Act
+    const loading = loadFunction('recover-spilled', { ...ENV, AUTHTRAIL_RECOVER_CHECKPOINT_TABLE: 'authtrail-dev-recovery', AUTHTRAIL_RECOVER_RATE_MINUTES: rate });
+
+    // Assess
+    await expect(loading).rejects.toThrow(/^AUTHTRAIL_RECOVER_RATE_MINUTES must be a whole number from 1 to 1440/);
+    await expect(loading).rejects.toMatchObject({ name: 'ConfigError', code: 'CONFIG_INVALID' });
+  });
+});

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthEvent } from '../../lib/auth-event/schema.ts';
-import { LOCAL_ACCOUNT_ID, securityLakeDir, writeLocalSecurityLake } from '../../lib/security-lake/local-sink.ts';
+import { LOCAL_ACCOUNT_ID, securityLakeDir, writeLocalSecurityLake } from '../../local/security-lake/local-sink.ts';
 import { DEFAULT_SOURCES, eventDayOf, securityLakeObjects } from '../../lib/security-lake/objects.ts';
 import { CLASS_COLUMNS, type Column } from '../../lib/security-lake/columns.ts';
 import { encodeParquet, SecurityLakeProblem, SecurityLakeSchemaError } from '../../lib/security-lake/parquet.ts';

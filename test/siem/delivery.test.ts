@@ -13,10 +13,10 @@ import {
   type DeliveryIo,
   type SinkSettings,
 } from '../../lib/siem/delivery.ts';
-import { decodeBody } from '../../lib/siem/decode.ts';
+import { decodeBody } from '../../local/siem/decode.ts';
 import { SIEM_FORMATS } from '../../lib/siem/formats.ts';
 import { createHttpTransport } from '../../lib/siem/http.ts';
-import type { SiemReceiver } from '../../lib/siem/receiver.ts';
+import type { SiemReceiver } from '../../local/siem/receiver.ts';
 import { goldenEventsWithIds, newSecret, recordingSleep, sinkFor, startReceiver } from './helpers.ts';
 
 const secret = newSecret();

@@ -11,8 +11,8 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSiemSender, systemDeliveryIo, type Attempt } from '../../lib/siem/delivery.ts';
 import { createHttpTransport } from '../../lib/siem/http.ts';
-import type { SiemReceiver } from '../../lib/siem/receiver.ts';
-import { parseFixtureText } from '../../lib/replay/fixture-file.ts';
+import type { SiemReceiver } from '../../local/siem/receiver.ts';
+import { parseFixtureText } from '../../local/replay/fixture-file.ts';
 import { goldenEventsWithIds, newSecret, sinkFor, startReceiver } from './helpers.ts';
 
 const PII = /alice|example\.com|5551234/;

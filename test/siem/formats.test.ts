@@ -3,7 +3,7 @@
  * events (ids first), and the OCSF mapping holds field by field (docs/siem.md).
  */
 import { describe, expect, it } from 'vitest';
-import { decodeBody, splitConcatenatedJson } from '../../lib/siem/decode.ts';
+import { decodeBody, splitConcatenatedJson } from '../../local/siem/decode.ts';
 import { SIEM_FORMATS, encodeEvents, toSplunkHec } from '../../lib/siem/formats.ts';
 import { toOcsf } from '../../lib/siem/ocsf.ts';
 import { golden, goldenEvents } from './helpers.ts';

@@ -10,7 +10,7 @@ import { createSiemSender, systemDeliveryIo, type DeliveryIo, type SinkSettings 
 import { toSplunkHec } from '../../lib/siem/formats.ts';
 import { HecCode, hecAckUrl, parseHecAnswer } from '../../lib/siem/hec.ts';
 import { createHttpTransport } from '../../lib/siem/http.ts';
-import type { HecAckSimulation, SiemReceiver } from '../../lib/siem/receiver.ts';
+import type { HecAckSimulation, SiemReceiver } from '../../local/siem/receiver.ts';
 import { goldenEventsWithIds, newSecret, sinkFor, startReceiver } from './helpers.ts';
 import { pipelineEvents } from './pipeline-events.ts';
 

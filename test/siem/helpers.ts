@@ -9,7 +9,7 @@ import type { AuthEvent } from '../../lib/auth-event/schema.ts';
 import { StageConfigSchema } from '../../lib/config/schema.ts';
 import { toBusEnvelope } from '../../lib/routing/bus-entry.ts';
 import { sinkFromConfig, type SinkSettings } from '../../lib/siem/delivery.ts';
-import { startSiemReceiver, type ReceiverOptions, type SiemReceiver } from '../../lib/siem/receiver.ts';
+import { startSiemReceiver, type ReceiverOptions, type SiemReceiver } from '../../local/siem/receiver.ts';
 import { webhookSecretFrom } from '../../lib/siem/signing.ts';
 import { FAKE_AWS_CREDENTIALS, ROOT, goldenEvents } from '../helpers/fixtures.ts';
 import { loadFunction } from '../helpers/lambda-env.ts';

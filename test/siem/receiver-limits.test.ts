@@ -10,7 +10,7 @@ import { connect, type Socket } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeEvents } from '../../lib/siem/formats.ts';
-import type { ReceiverOptions, SiemReceiver } from '../../lib/siem/receiver.ts';
+import type { ReceiverOptions, SiemReceiver } from '../../local/siem/receiver.ts';
 import { goldenEventsWithIds, newSecret, startReceiver } from './helpers.ts';
 
 const secret = newSecret();

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeEvents } from '../../lib/siem/formats.ts';
-import type { SiemReceiver } from '../../lib/siem/receiver.ts';
-import type { StoreFs } from '../../lib/sinks/local-store.ts';
+import type { SiemReceiver } from '../../local/siem/receiver.ts';
+import type { StoreFs } from '../../local/sinks/local-store.ts';
 import { goldenEventsWithIds, newSecret, startReceiver } from './helpers.ts';
 
 const secret = newSecret();

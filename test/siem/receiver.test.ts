@@ -6,7 +6,7 @@
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { encodeEvents } from '../../lib/siem/formats.ts';
-import type { SiemReceiver } from '../../lib/siem/receiver.ts';
+import type { SiemReceiver } from '../../local/siem/receiver.ts';
 import { goldenEvents, goldenEventsWithIds, newSecret, startReceiver } from './helpers.ts';
 
 const secret = newSecret();

@@ -18,8 +18,8 @@ import {
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { runRedriveCli } from '../../lib/siem/redrive-cli.ts';
-import { redriveSqs } from '../../lib/siem/redrive.ts';
+import { runRedriveCli } from '../../local/siem/redrive-cli.ts';
+import { redriveSqs } from '../../local/siem/redrive.ts';
 import { envelopeBody, forwarderEnv, forwarderTestBed, goldenEvents, idOf, loadForwarder, SIEM_DLQ_URL as DLQ, sqsRecord } from './helpers.ts';
 
 const sqs = mockClient(SQSClient);

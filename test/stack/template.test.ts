@@ -17,7 +17,7 @@ import { dirname, join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadStageConfigFile } from '../../lib/config/load.ts';
-import { claimSources, writableBy } from '../../lib/cognito/pool-check.ts';
+import { claimSources, writableBy } from '../../local/cognito/pool-check.ts';
 import { TriggerName } from '../../lib/cognito/trigger-sources.ts';
 import { toBusEnvelope } from '../../lib/routing/bus-entry.ts';
 import { matchesEventPattern, validateEventPattern } from '../../lib/routing/event-pattern.ts';
@@ -34,9 +34,9 @@ import { clockEnv } from '../helpers/lambda-env.ts';
 const STAGES = ['dev', 'prod'] as const;
 type Stage = (typeof STAGES)[number];
 
-/** The Cognito triggers. */
-const TRIGGERS = ['pre-signup', 'post-authentication', 'pre-token-generation', 'pre-authentication', 'post-confirmation'] as const;
-type TriggerFunction = (typeof TRIGGERS)[number];
+/** The Cognito triggers: every TriggerName, so a new one is checked here (and needs its LOGICAL_ID and COGNITO_TRIGGER to compile). */
+const TRIGGERS = Object.values(TriggerName);
+type TriggerFunction = TriggerName;
 /** The scheduled re-publisher of spilled events (docs/delivery.md). */
 const RECOVER = 'recover-spilled';
 /** The SIEM queue's consumer (docs/siem.md). */

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
-import { createNdjsonFile, StoreWriteError, type StoreFs } from '../../lib/sinks/local-store.ts';
+import { createNdjsonFile, StoreWriteError, type StoreFs } from '../../local/sinks/local-store.ts';
 
 let dir: string;
 beforeEach(() => {

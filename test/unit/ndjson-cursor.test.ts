@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { linesFrom, readCursor, writeCursor } from '../../lib/sinks/ndjson-cursor.ts';
+import { linesFrom, readCursor, writeCursor } from '../../local/sinks/ndjson-cursor.ts';
 
 let dir: string;
 beforeEach(() => {
