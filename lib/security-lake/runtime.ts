@@ -3,8 +3,9 @@
  * read and checked once at cold start, and one SQS batch in, one
  * ReportBatchItemFailures response out. What it does per message: ./writer.ts.
  *
- * Credentials: the provider role Security Lake created for the custom sources
- * (`create-custom-log-source`), assumed with the external id registered there. The
+ * Credentials: the provider role Security Lake created for each custom source
+ * (`create-custom-log-source` answers one per source, allowed to write only under
+ * `ext/<source>/`), assumed with the external id registered there. The
  * external id guards against a confused deputy and is not a secret (IAM user guide,
  * "Access to AWS accounts owned by third parties"), so it comes from the environment.
  */
@@ -18,7 +19,7 @@ import { ConfigError } from '../errors.ts';
 import { OcsfClass } from '../siem/ocsf.ts';
 import { sqsDeadLetterSink } from '../siem/forwarder.ts';
 import { createLogger } from '../runtime/powertools.ts';
-import { s3PutObject, writeLakeMessages, type LakeWriterDeps } from './writer.ts';
+import { s3PutObject, writeLakeMessages, type LakeWriterDeps, type PutObject } from './writer.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -45,7 +46,8 @@ const positiveInteger = (env: Env, name: string): number => {
 export interface LakeWriterSettings {
   stage: string;
   bucket: string;
-  roleArn: string;
+  /** The provider role of each class's source. */
+  roleArns: Readonly<Record<OcsfClass, string>>;
   externalId: string;
   accountId: string;
   sources: Readonly<Record<OcsfClass, string>>;
@@ -56,7 +58,10 @@ export interface LakeWriterSettings {
 export const lakeWriterSettingsFromEnv = (env: Env): LakeWriterSettings => ({
   stage: requiredEnv(env, 'AUTHTRAIL_STAGE'),
   bucket: matching(env, 'AUTHTRAIL_SECURITY_LAKE_BUCKET', BUCKET_NAME, 'an S3 bucket name'),
-  roleArn: matching(env, 'AUTHTRAIL_SECURITY_LAKE_ROLE_ARN', ROLE_ARN, 'an IAM role ARN'),
+  roleArns: {
+    [OcsfClass.Authentication]: matching(env, 'AUTHTRAIL_SECURITY_LAKE_AUTH_ROLE_ARN', ROLE_ARN, 'an IAM role ARN'),
+    [OcsfClass.AccountChange]: matching(env, 'AUTHTRAIL_SECURITY_LAKE_ACCOUNT_ROLE_ARN', ROLE_ARN, 'an IAM role ARN'),
+  },
   externalId: requiredEnv(env, 'AUTHTRAIL_SECURITY_LAKE_EXTERNAL_ID'),
   accountId: matching(env, 'AUTHTRAIL_SECURITY_LAKE_ACCOUNT_ID', ACCOUNT_ID, 'a 12-digit AWS account id'),
   sources: {
@@ -77,13 +82,22 @@ export interface LakeWriterRuntime {
 export const createLakeWriterRuntime = (env: Env): LakeWriterRuntime => {
   const settings = lakeWriterSettingsFromEnv(env);
   const logger = createLogger(settings.stage);
-  const s3 = new S3Client({
-    credentials: fromTemporaryCredentials({
-      params: { RoleArn: settings.roleArn, ExternalId: settings.externalId, RoleSessionName: `authtrail-${settings.stage}-security-lake` },
+  // One client per source, each with its own provider role: a role may write only its own source's prefix.
+  const putBySource = new Map(
+    Object.values(OcsfClass).map((classUid) => {
+      const credentials = fromTemporaryCredentials({
+        params: { RoleArn: settings.roleArns[classUid], ExternalId: settings.externalId, RoleSessionName: `authtrail-${settings.stage}-security-lake` },
+      });
+      return [`ext/${settings.sources[classUid]}/`, s3PutObject(new S3Client({ credentials }), settings.bucket)] as const;
     }),
-  });
+  );
+  const put: PutObject = async (key, body) => {
+    const putToSource = [...putBySource].find(([prefix]) => key.startsWith(prefix))?.[1];
+    if (putToSource === undefined) throw new ConfigError('an object key under no configured custom source');
+    await putToSource(key, body);
+  };
   const deps: LakeWriterDeps = {
-    put: s3PutObject(s3, settings.bucket),
+    put,
     target: { sources: settings.sources, accountId: settings.accountId },
     deadLetters: sqsDeadLetterSink(new SQSClient({}), settings.dlqUrl),
     maxAttempts: 3,

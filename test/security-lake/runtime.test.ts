@@ -19,7 +19,8 @@ import { pipelineEvents } from '../siem/pipeline-events.ts';
 const ENV = {
   AUTHTRAIL_STAGE: 'prod',
   AUTHTRAIL_SECURITY_LAKE_BUCKET: 'aws-security-data-lake-eu-west-1-example',
-  AUTHTRAIL_SECURITY_LAKE_ROLE_ARN: 'arn:aws:iam::999988887777:role/AmazonSecurityLake-Provider-authtrail_auth-eu-west-1',
+  AUTHTRAIL_SECURITY_LAKE_AUTH_ROLE_ARN: 'arn:aws:iam::999988887777:role/AmazonSecurityLake-Provider-authtrail_auth-eu-west-1',
+  AUTHTRAIL_SECURITY_LAKE_ACCOUNT_ROLE_ARN: 'arn:aws:iam::999988887777:role/AmazonSecurityLake-Provider-authtrail_account-eu-west-1',
   AUTHTRAIL_SECURITY_LAKE_EXTERNAL_ID: 'authtrail-prod-external-id',
   AUTHTRAIL_SECURITY_LAKE_ACCOUNT_ID: '111122223333',
   AUTHTRAIL_SECURITY_LAKE_AUTH_SOURCE: 'authtrail_auth',
@@ -64,7 +65,8 @@ const sqsEvent = (batch: readonly AuthEvent[], receiveCount: number): SQSEvent =
 describe('Security Lake writer runtime: settings at cold start', () => {
   it.each([
     ['AUTHTRAIL_SECURITY_LAKE_BUCKET', 'arn:aws:s3:::bucket/*', 'an S3 bucket name'],
-    ['AUTHTRAIL_SECURITY_LAKE_ROLE_ARN', 'arn:aws:iam::999988887777:user/someone', 'an IAM role ARN'],
+    ['AUTHTRAIL_SECURITY_LAKE_AUTH_ROLE_ARN', 'arn:aws:iam::999988887777:user/someone', 'an IAM role ARN'],
+    ['AUTHTRAIL_SECURITY_LAKE_ACCOUNT_ROLE_ARN', 'AmazonSecurityLake-Provider-authtrail_account', 'an IAM role ARN'],
     ['AUTHTRAIL_SECURITY_LAKE_ACCOUNT_ID', '11112222333', 'a 12-digit AWS account id'],
     ['AUTHTRAIL_SECURITY_LAKE_AUTH_SOURCE', '../authtrail_auth', 'a custom source name'],
     ['AUTHTRAIL_SECURITY_LAKE_ACCOUNT_SOURCE', 'authtrail/account', 'a custom source name'],
