@@ -1,6 +1,6 @@
 /**
- * The Security Lake writer's step, for an SQS-batched function (not deployed yet:
- * docs/security-lake.md, "Left to do"): queue messages (EventBridge envelopes, as
+ * The step of the `security-lake-writer` function (functions/security-lake-writer.ts,
+ * docs/security-lake.md): queue messages (EventBridge envelopes, as
  * the SIEM rule queues them) in, Parquet objects put to the custom sources'
  * bucket, one verdict per message out.
  *

@@ -46,7 +46,7 @@ export type DeadLetterSink = (letters: readonly DeadLetter[]) => Promise<string[
 /** SQS attribute values are capped at 256 KB with the body; a reason is a short sentence. */
 const MAX_REASON = 1000;
 
-const sqsDeadLetterSink = (sqs: SQSClient, queueUrl: string, clock: () => Date = () => new Date()): DeadLetterSink =>
+export const sqsDeadLetterSink = (sqs: SQSClient, queueUrl: string, clock: () => Date = () => new Date()): DeadLetterSink =>
   async (letters) => {
     const unsent: string[] = [];
     for (let start = 0; start < letters.length; start += 10) {

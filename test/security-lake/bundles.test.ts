@@ -12,8 +12,10 @@ import { ROOT } from '../helpers/fixtures.ts';
 
 const PARQUET_PACKAGES = /^(hyparquet|hyparquet-writer|@duckdb\/)/;
 
+const LAKE_WRITER = 'functions/security-lake-writer.ts';
+
 describe('Security Lake: bundles', () => {
-  it('no function imports the Parquet writer or lib/security-lake/', async () => {
+  it('no function but the lake writer imports the Parquet writer or lib/security-lake/; the lake writer does', async () => {
     // Prepare
     const functions = readdirSync(join(ROOT, 'functions')).filter((file) => file.endsWith('.ts'));
 
@@ -29,13 +31,26 @@ describe('Security Lake: bundles', () => {
       outdir: join(ROOT, '.bundle-check'),
       logLevel: 'silent',
     });
-    const inputs = Object.entries(metafile.inputs);
-    const packages = new Set(inputs.flatMap(([, input]) => input.imports.filter((imported) => imported.external).map((imported) => imported.path)));
+    const bundles = Object.values(metafile.outputs).filter((output) => output.entryPoint !== undefined);
+    const reachOf = (entry: string) => {
+      const output = bundles.find((bundle) => bundle.entryPoint === entry);
+      if (output === undefined) throw new Error(`no bundle for ${entry}`);
+      return {
+        packages: output.imports.filter((imported) => imported.external).map((imported) => imported.path),
+        files: Object.keys(output.inputs),
+      };
+    };
+    const others = functions.filter((file) => `functions/${file}` !== LAKE_WRITER).map((file) => reachOf(`functions/${file}`));
+    const lakeWriter = reachOf(LAKE_WRITER);
 
     // Assess
     expect(functions).toContain('pre-authentication.ts');
-    expect(packages).toContain('@middy/core');
-    expect([...packages].filter((name) => PARQUET_PACKAGES.test(name))).toEqual([]);
-    expect(inputs.map(([path]) => path).filter((path) => path.includes('security-lake'))).toEqual([]);
+    expect(others).toHaveLength(functions.length - 1);
+    expect(others.flatMap(({ packages }) => packages)).toContain('@middy/core');
+    expect(others.flatMap(({ packages }) => packages).filter((name) => PARQUET_PACKAGES.test(name))).toEqual([]);
+    expect(others.flatMap(({ files }) => files).filter((path) => path.includes('security-lake'))).toEqual([]);
+    expect(lakeWriter.packages).toContain('hyparquet-writer');
+    // The lake writer is no trigger: none of the Cognito trigger handlers' modules is bundled into it.
+    expect(lakeWriter.files.filter((path) => /^(functions\/(pre|post)-|lib\/triggers\/)/.test(path))).toEqual([]);
   });
 });

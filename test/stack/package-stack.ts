@@ -75,11 +75,15 @@ const run = async (args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise
   if (code !== 0) throw new Error(`serverless ${args.join(' ')} exited with ${code}:\n${stdout}\n${stderr}`);
 };
 
-/** Packages `stage` from a fresh copy of the project under `workRoot` (one directory per stage). */
-export const packageStage = async (stage: string, workRoot: string): Promise<PackagedStage> => {
+/**
+ * Packages `stage` from a fresh copy of the project under `workRoot` (one directory per stage),
+ * with `params` given as `--param name=value` (they override the stage's `params:` entries).
+ */
+export const packageStage = async (stage: string, workRoot: string, params: Readonly<Record<string, string>> = {}): Promise<PackagedStage> => {
   const project = copyProject(workRoot);
   const dir = join(workRoot, 'package');
-  await run(['package', '--stage', stage, '--package', dir], project, offlineEnv(workRoot));
+  const paramArgs = Object.entries(params).flatMap(([name, value]) => ['--param', `${name}=${value}`]);
+  await run(['package', '--stage', stage, '--package', dir, ...paramArgs], project, offlineEnv(workRoot));
   const templateFile = join(dir, 'cloudformation-template-update-stack.json');
   if (!existsSync(templateFile)) throw new Error(`No ${basename(templateFile)} in ${dir}`);
   const zips = new Map<string, Map<string, ZipEntry>>();

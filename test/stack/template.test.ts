@@ -25,6 +25,7 @@ import { sampleLines, subscriptionPayload } from '../cognito-logs/helpers.ts';
 import { envelopeBody, golden, sqsRecord } from '../siem/helpers.ts';
 import type { InvokeOutcome } from './invoke-packaged.ts';
 import { packageStage, type CfnResource, type CfnTemplate, type PackagedStage } from './package-stack.ts';
+import { conditionHolds } from './cfn-schema.ts';
 import { describeDeployChecks } from './deploy-checks.ts';
 import { ROOT } from '../helpers/fixtures.ts';
 import { clockEnv } from '../helpers/lambda-env.ts';
@@ -192,6 +193,17 @@ const queuePolicyFor = (template: CfnTemplate, queueLogicalId: string): PolicyDo
   expect(policies, `queue policies of ${queueLogicalId}`).toHaveLength(1);
   return policies[0]![1].Properties.PolicyDocument as PolicyDocument;
 };
+type WithConditions = CfnTemplate & { Conditions?: Record<string, unknown> };
+/** Resources CloudFormation creates for this template: those without a Condition, or whose Condition holds. */
+const deployed = (template: CfnTemplate) => ([, candidate]: [string, CfnResource]): boolean =>
+  candidate.Condition === undefined || conditionHolds((template as WithConditions).Conditions ?? {}, candidate.Condition);
+/** A rule's targets as CloudFormation creates them: an `Fn::If` target resolved by its condition, `AWS::NoValue` dropped. */
+const deployedTargets = (template: CfnTemplate, rule: CfnResource): RuleTarget[] =>
+  (rule.Properties.Targets as unknown[]).flatMap((target) => {
+    const choice = (target as { 'Fn::If'?: [string, RuleTarget, unknown] })['Fn::If'];
+    if (choice === undefined) return [target as RuleTarget];
+    return conditionHolds((template as WithConditions).Conditions ?? {}, choice[0]) ? [choice[1]] : [];
+  });
 /** The logical id of an `{ "Fn::GetAtt": [id, "Arn"] }`. */
 const getAttTarget = (value: unknown): string => {
   const parts = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
@@ -262,7 +274,7 @@ describe.each(STAGES)('the %s stack', (stage) => {
       const { template } = stack(stage);
 
       // Act
-      const rules = busRules(template).map(([, rule]) => rule.Properties);
+      const rules = busRules(template).map(([, rule]): Record<string, unknown> => ({ ...rule.Properties, Targets: deployedTargets(template, rule) }));
 
       // Assess
       const expected = { ...RULES, ...CONSUMER_RULES };
@@ -279,7 +291,7 @@ describe.each(STAGES)('the %s stack', (stage) => {
     it('sends the events-log target to the events log group and the siem-queue target to the SIEM queue', () => {
       // Prepare
       const { template } = stack(stage);
-      const targets = busRules(template).flatMap(([, rule]) => rule.Properties.Targets as RuleTarget[]);
+      const targets = busRules(template).flatMap(([, rule]) => deployedTargets(template, rule));
 
       // Act
       const byId = new Map(targets.map((target) => [target.Id, target]));
@@ -298,7 +310,7 @@ describe.each(STAGES)('the %s stack', (stage) => {
       const { template } = stack(stage);
 
       for (const [ruleId, rule] of busRules(template)) {
-        for (const target of rule.Properties.Targets as RuleTarget[]) {
+        for (const target of deployedTargets(template, rule)) {
           // Act
           const deadLetterQueue = getAttTarget(target.DeadLetterConfig?.Arn);
           const allowed = queuePolicyFor(template, deadLetterQueue).Statement.filter(
@@ -728,7 +740,7 @@ describe.each(STAGES)('the %s stack', (stage) => {
       const { template } = stack(stage);
 
       // Act
-      const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping');
+      const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').filter(deployed(template));
 
       // Assess
       expect(mappings).toHaveLength(1);
@@ -1094,7 +1106,7 @@ describe.each(STAGES)('the %s stack: dashboards, alarms and saved queries', (sta
     const topic = ALARM_TOPIC[stage];
 
     // Act
-    const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
+    const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').filter(deployed(template)).map(([, alarm]) => alarm.Properties);
 
     // Assess
     expect(alarms.map((alarm) => (alarm.AlarmName as string).replace(`authtrail-${stage}-`, '')).sort()).toEqual(

@@ -1,0 +1,17 @@
+/**
+ * The Security Lake writer: consumes its queue (the siem-events rule's events, SQS
+ * batches, ReportBatchItemFailures) and puts them as OCSF Parquet objects into the
+ * custom sources' bucket with the provider role. Settings are checked at cold start.
+ * Per batch: lib/security-lake/runtime.ts; per message: lib/security-lake/writer.ts.
+ * Deployed only on a stage that sets securityLakeBucket (docs/security-lake.md).
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createLakeWriterRuntime } from '../lib/security-lake/runtime.ts';
+
+const runtime = createLakeWriterRuntime(process.env);
+
+const write = (event: SQSEvent): Promise<SQSBatchResponse> => runtime.handle(event);
+
+export const handler = middy(write).use(injectLambdaContext(runtime.logger));

@@ -1,0 +1,125 @@
+/**
+ * The Security Lake writer on AWS (functions/security-lake-writer.ts): its settings,
+ * read and checked once at cold start, and one SQS batch in, one
+ * ReportBatchItemFailures response out. What it does per message: ./writer.ts.
+ *
+ * Credentials: the provider role Security Lake created for each custom source
+ * (`create-custom-log-source` answers one per source, allowed to write only under
+ * `ext/<source>/`), assumed with the external id registered there. The
+ * external id guards against a confused deputy and is not a secret (IAM user guide,
+ * "Access to AWS accounts owned by third parties"), so it comes from the environment.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { requiredEnv } from '../config/load.ts';
+import { ConfigError } from '../errors.ts';
+import { OcsfClass } from '../siem/ocsf.ts';
+import { sqsDeadLetterSink } from '../siem/forwarder.ts';
+import { createLogger } from '../runtime/powertools.ts';
+import { s3PutObject, writeLakeMessages, type LakeWriterDeps, type PutObject } from './writer.ts';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** S3 bucket names (S3 user guide, "Bucket naming rules"): what may follow arn:aws:s3:::. */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const ACCOUNT_ID = /^\d{12}$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+/** Security Lake custom source names: 1-64 of these (CreateCustomLogSource sourceName). */
+const SOURCE_NAME = /^[\w-]{1,64}$/;
+
+const matching = (env: Env, name: string, pattern: RegExp, what: string): string => {
+  const value = requiredEnv(env, name);
+  // The value is not echoed: the variable's name and what it must be are enough to fix it.
+  if (!pattern.test(value)) throw new ConfigError(`${name} must be ${what}`);
+  return value;
+};
+
+const positiveInteger = (env: Env, name: string): number => {
+  const value = Number(requiredEnv(env, name));
+  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be a positive integer`);
+  return value;
+};
+
+export interface LakeWriterSettings {
+  stage: string;
+  bucket: string;
+  /** The provider role of each class's source. */
+  roleArns: Readonly<Record<OcsfClass, string>>;
+  externalId: string;
+  accountId: string;
+  sources: Readonly<Record<OcsfClass, string>>;
+  dlqUrl: string;
+  maxReceives: number;
+}
+
+export const lakeWriterSettingsFromEnv = (env: Env): LakeWriterSettings => ({
+  stage: requiredEnv(env, 'AUTHTRAIL_STAGE'),
+  bucket: matching(env, 'AUTHTRAIL_SECURITY_LAKE_BUCKET', BUCKET_NAME, 'an S3 bucket name'),
+  roleArns: {
+    [OcsfClass.Authentication]: matching(env, 'AUTHTRAIL_SECURITY_LAKE_AUTH_ROLE_ARN', ROLE_ARN, 'an IAM role ARN'),
+    [OcsfClass.AccountChange]: matching(env, 'AUTHTRAIL_SECURITY_LAKE_ACCOUNT_ROLE_ARN', ROLE_ARN, 'an IAM role ARN'),
+  },
+  externalId: requiredEnv(env, 'AUTHTRAIL_SECURITY_LAKE_EXTERNAL_ID'),
+  accountId: matching(env, 'AUTHTRAIL_SECURITY_LAKE_ACCOUNT_ID', ACCOUNT_ID, 'a 12-digit AWS account id'),
+  sources: {
+    [OcsfClass.Authentication]: matching(env, 'AUTHTRAIL_SECURITY_LAKE_AUTH_SOURCE', SOURCE_NAME, 'a custom source name'),
+    [OcsfClass.AccountChange]: matching(env, 'AUTHTRAIL_SECURITY_LAKE_ACCOUNT_SOURCE', SOURCE_NAME, 'a custom source name'),
+  },
+  dlqUrl: requiredEnv(env, 'AUTHTRAIL_SECURITY_LAKE_DLQ_URL'),
+  // = the queue's redrive maxReceiveCount (serverless.yml): the last receive dead-letters with the reason.
+  maxReceives: positiveInteger(env, 'AUTHTRAIL_SECURITY_LAKE_MAX_RECEIVES'),
+});
+
+export interface LakeWriterRuntime {
+  logger: Logger;
+  handle(event: SQSEvent): Promise<SQSBatchResponse>;
+}
+
+/** Cold start: a bad setting fails here, naming the variable, before any message is taken. */
+export const createLakeWriterRuntime = (env: Env): LakeWriterRuntime => {
+  const settings = lakeWriterSettingsFromEnv(env);
+  const logger = createLogger(settings.stage);
+  // One client per source, each with its own provider role: a role may write only its own source's prefix.
+  const putBySource = new Map(
+    Object.values(OcsfClass).map((classUid) => {
+      const credentials = fromTemporaryCredentials({
+        params: { RoleArn: settings.roleArns[classUid], ExternalId: settings.externalId, RoleSessionName: `authtrail-${settings.stage}-security-lake` },
+      });
+      return [`ext/${settings.sources[classUid]}/`, s3PutObject(new S3Client({ credentials }), settings.bucket)] as const;
+    }),
+  );
+  const put: PutObject = async (key, body) => {
+    const putToSource = [...putBySource].find(([prefix]) => key.startsWith(prefix))?.[1];
+    if (putToSource === undefined) throw new ConfigError('an object key under no configured custom source');
+    await putToSource(key, body);
+  };
+  const deps: LakeWriterDeps = {
+    put,
+    target: { sources: settings.sources, accountId: settings.accountId },
+    deadLetters: sqsDeadLetterSink(new SQSClient({}), settings.dlqUrl),
+    maxAttempts: 3,
+    maxReceives: settings.maxReceives,
+    baseDelayMs: 200,
+  };
+  return {
+    logger,
+    handle: async (event) => {
+      const messages = event.Records.map((record) => ({
+        messageId: record.messageId,
+        body: record.body,
+        receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? '1'),
+      }));
+      const result = await writeLakeMessages(messages, deps);
+      const { retry, ...counts } = result;
+      (retry.length + result.deadLettered > 0 ? logger.warn : logger.info).call(logger, 'authtrail.security-lake.write', {
+        messages: messages.length,
+        retried: retry.length,
+        ...counts,
+      });
+      return { batchItemFailures: retry.map((itemIdentifier) => ({ itemIdentifier })) };
+    },
+  };
+};
