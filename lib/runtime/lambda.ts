@@ -13,6 +13,7 @@ import { createEventBridgeClient, createEventBridgePublisher } from '../publish/
 import type { Env } from './env.ts';
 import type { TriggerRuntime } from './handler.ts';
 import { lambdaRuntimeBase, type LambdaRuntimeBase } from './lambda-base.ts';
+import { MIN_PII_KEY_LENGTH } from './pii-key.ts';
 
 /**
  * The PII hash key: from an SSM SecureString parameter (deployed functions, whose
@@ -23,11 +24,11 @@ import { lambdaRuntimeBase, type LambdaRuntimeBase } from './lambda-base.ts';
 const piiKeyFrom = async (env: Env): Promise<string> => {
   const parameter = env.AUTHTRAIL_PII_HASH_KEY ? undefined : env.AUTHTRAIL_PII_HASH_KEY_PARAMETER;
   const key = parameter ? await getParameter(parameter, { decrypt: true }) : env.AUTHTRAIL_PII_HASH_KEY;
-  if (typeof key !== 'string' || key.length < 16) {
+  if (typeof key !== 'string' || key.length < MIN_PII_KEY_LENGTH) {
     throw new ConfigError(
       parameter
-        ? `PII hash key parameter ${parameter} is missing or shorter than 16 characters`
-        : 'Set AUTHTRAIL_PII_HASH_KEY_PARAMETER (an SSM SecureString name) or AUTHTRAIL_PII_HASH_KEY (at least 16 characters)',
+        ? `PII hash key parameter ${parameter} is missing or shorter than ${MIN_PII_KEY_LENGTH} characters`
+        : `Set AUTHTRAIL_PII_HASH_KEY_PARAMETER (an SSM SecureString name) or AUTHTRAIL_PII_HASH_KEY (at least ${MIN_PII_KEY_LENGTH} characters)`,
     );
   }
   return key;

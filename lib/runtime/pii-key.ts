@@ -28,7 +28,8 @@ export const EXTENSION_DEFAULT_PORT = 2773;
 export const PII_KEY_WAIT_MS = { default: 500, min: 10, max: 2000 } as const;
 const REQUEST_TIMEOUT_MS = 3_000;
 const RETRY_AFTER_MS = 1_000;
-const MIN_KEY_LENGTH = 16;
+/** The shortest PII hash key accepted, from any source (env, SSM, the extension). */
+export const MIN_PII_KEY_LENGTH = 16;
 
 /** Why the key is not there: names the failure, never a value. */
 export class PiiKeyUnavailableError extends AuthtrailError {
@@ -77,8 +78,8 @@ export const readKeyFromExtension = (options: ExtensionKeyOptions): Promise<stri
           } catch {
             return fail('the extension answered with something that is not JSON');
           }
-          if (typeof value !== 'string' || value.length < MIN_KEY_LENGTH) {
-            return fail(`the parameter is missing a value of at least ${MIN_KEY_LENGTH} characters`);
+          if (typeof value !== 'string' || value.length < MIN_PII_KEY_LENGTH) {
+            return fail(`the parameter is missing a value of at least ${MIN_PII_KEY_LENGTH} characters`);
           }
           resolve(value);
         });

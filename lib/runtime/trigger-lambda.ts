@@ -18,16 +18,14 @@ import { ConfigError, ProblemCode, messageOf } from '../errors.ts';
 import { createEventLogSink } from '../publish/event-log.ts';
 import type { TriggerDefinition } from '../triggers/definition.ts';
 import { createTriggerHandler, type TriggerHandler, type TriggerRuntime } from './handler.ts';
-import { PII_KEY_WAIT_MS, cachedKey, fixedKey, readKeyFromExtension, type PiiKeySource } from './pii-key.ts';
+import { EXTENSION_DEFAULT_PORT, MIN_PII_KEY_LENGTH, PII_KEY_WAIT_MS, cachedKey, fixedKey, readKeyFromExtension, type PiiKeySource } from './pii-key.ts';
 import { lambdaRuntimeBase, type LambdaRuntimeBase } from './lambda-base.ts';
 import { powertoolsMiddlewares } from './powertools.ts';
 import { wholeNumberFrom, type Env } from './env.ts';
 
 export type TriggerLambdaRuntime = TriggerRuntime & LambdaRuntimeBase;
 
-const MIN_KEY_LENGTH = 16;
-
-const EXTENSION_PORT = { default: 2773, min: 1, max: 65_535 } as const;
+const EXTENSION_PORT = { default: EXTENSION_DEFAULT_PORT, min: 1, max: 65_535 } as const;
 
 /**
  * AUTHTRAIL_PII_HASH_KEY wins when set (offline runs, tests); otherwise the SSM
@@ -36,12 +34,12 @@ const EXTENSION_PORT = { default: 2773, min: 1, max: 65_535 } as const;
 const piiKeySourceFrom = (env: Env, logger: Pick<Logger, 'error'>): PiiKeySource => {
   const key = env.AUTHTRAIL_PII_HASH_KEY;
   if (key !== undefined && key !== '') {
-    if (key.length < MIN_KEY_LENGTH) throw new ConfigError(`AUTHTRAIL_PII_HASH_KEY must have at least ${MIN_KEY_LENGTH} characters`);
+    if (key.length < MIN_PII_KEY_LENGTH) throw new ConfigError(`AUTHTRAIL_PII_HASH_KEY must have at least ${MIN_PII_KEY_LENGTH} characters`);
     return fixedKey(key);
   }
   const parameter = env.AUTHTRAIL_PII_HASH_KEY_PARAMETER;
   if (parameter === undefined || parameter === '') {
-    throw new ConfigError('Set AUTHTRAIL_PII_HASH_KEY_PARAMETER (an SSM SecureString name) or AUTHTRAIL_PII_HASH_KEY (at least 16 characters)');
+    throw new ConfigError(`Set AUTHTRAIL_PII_HASH_KEY_PARAMETER (an SSM SecureString name) or AUTHTRAIL_PII_HASH_KEY (at least ${MIN_PII_KEY_LENGTH} characters)`);
   }
   const port = wholeNumberFrom(env, 'PARAMETERS_SECRETS_EXTENSION_HTTP_PORT', EXTENSION_PORT);
   return cachedKey({
