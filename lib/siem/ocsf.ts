@@ -26,6 +26,7 @@
  */
 import { isIP } from 'node:net';
 import type { Action, AuthEvent, Outcome, ProviderType } from '../auth-event/schema.ts';
+import { occurredAt } from '../auth-event/occurred-at.ts';
 import { HASH_PREFIX } from '../pii.ts';
 
 export const OCSF_VERSION = '1.3.0';
@@ -276,8 +277,14 @@ const Observable = {
   Country: { type_id: 14, type: 'Country' },
 } as const;
 
-/** The event time: when Cognito logged it for Cognito log events, else when the trigger ran. */
-const eventTimeOf = (event: AuthEvent): string => event.cognitoLog?.at ?? event.time;
+
+/** Which log the event was read from (OCSF metadata.log_name / log_provider): a trigger's own, Cognito's userAuthEvents, or CloudTrail. */
+const logOf = (event: AuthEvent): { log_name: string; log_provider: string } =>
+  event.cognitoLog !== undefined
+    ? { log_name: 'userAuthEvents', log_provider: 'Amazon Cognito' }
+    : event.cloudTrail !== undefined
+      ? { log_name: 'CloudTrail management events', log_provider: 'AWS CloudTrail' }
+      : { log_name: 'authtrail.cognito', log_provider: 'Amazon Cognito Lambda triggers' };
 
 /** OCSF logon type 3 Network: credentials sent to a remote service (Cognito's API) over the network. */
 const LOGON_TYPE_NETWORK = { id: 3, name: 'Network' } as const;
@@ -292,7 +299,7 @@ export const toOcsf = (event: AuthEvent) => {
   const sourceEndpoint = sourceEndpointOf(event);
   const user = userOf(event);
   const isMfa = isMfaOf(event);
-  const eventTime = eventTimeOf(event);
+  const eventTime = occurredAt(event);
   const labels = [
     ...(event.pipeline.replay === undefined ? [] : ['replay']),
     ...(event.pipeline.recovered === undefined ? [] : ['recovered']),
@@ -330,10 +337,9 @@ export const toOcsf = (event: AuthEvent) => {
       profiles: [...OCSF_PROFILES],
       uid: event.id,
       product: { name: 'authtrail', vendor_name: 'authtrail', version: event.pipeline.version },
-      log_name: event.cognitoLog === undefined ? 'authtrail.cognito' : 'userAuthEvents',
-      log_provider: event.cognitoLog === undefined ? 'Amazon Cognito Lambda triggers' : 'Amazon Cognito',
+      ...logOf(event),
       original_time: eventTime,
-      // When authtrail processed it, when that differs from the event time (Cognito log events are read later).
+      // When authtrail processed it, when that differs from the event time (Cognito log and CloudTrail events are read later).
       ...(eventTime === event.time ? {} : { processed_time: Date.parse(event.time) }),
       tenant_uid: event.userPool.id,
       ...(labels.length === 0 ? {} : { labels }),

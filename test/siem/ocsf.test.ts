@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OCSF_VERSION, toOcsf } from '../../lib/siem/ocsf.ts';
 import { loadOcsfSchema, OCSF_SCHEMA_DIR } from './ocsf-validator.ts';
-import { cognitoLogEvents, pipelineEvents, type SourcedEvent } from './pipeline-events.ts';
+import { cloudTrailEvents, cognitoLogEvents, pipelineEvents, type SourcedEvent } from './pipeline-events.ts';
 import { golden } from './helpers.ts';
 
 const schema = loadOcsfSchema(OCSF_SCHEMA_DIR);
@@ -137,6 +137,26 @@ describe('OCSF: semantics the schema cannot check', () => {
     expect(fromMasked).not.toHaveProperty('src_endpoint');
     expect(fromMasked.unmapped.network).toEqual({ ip: '192.0.2.0/24', city: 'Dublin', country: 'Ireland' });
     expect(fromKept.is_mfa).toBe(false); // "Password:Success": a single factor
+  });
+
+  it('a CloudTrail record: event time from CloudTrail (eventTime), not when authtrail read it; CloudTrail as the log', async () => {
+    // Prepare: sign-in.ndjson line 1, a wrong password at 2026-11-27T09:58:40Z, read by the ingester on the fixture clock
+    const sourced = await cloudTrailEvents();
+    const wrongPassword = sourced.find(({ source }) => source === 'cloudtrail sign-in.ndjson line 1 InitiateAuth')!.event;
+
+    // Act
+    const record = toOcsf(wrongPassword);
+
+    // Assess
+    expect(wrongPassword.cloudTrail?.at).toBe('2026-11-27T09:58:40.000Z');
+    expect(wrongPassword.time).not.toBe(wrongPassword.cloudTrail?.at);
+    expect(record.time).toBe(Date.parse('2026-11-27T09:58:40Z'));
+    expect(record.metadata).toMatchObject({
+      original_time: wrongPassword.cloudTrail?.at,
+      processed_time: Date.parse(wrongPassword.time),
+      log_name: 'CloudTrail management events',
+      log_provider: 'AWS CloudTrail',
+    });
   });
 
   it('maps every country Cognito names in the samples to its alpha-2 code', async () => {
