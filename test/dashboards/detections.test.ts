@@ -15,6 +15,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { occurredAt } from '../../lib/auth-event/occurred-at.ts';
 import type { AuthEvent } from '../../lib/auth-event/schema.ts';
 import {
   evaluateCorrelation,
@@ -30,7 +31,8 @@ import { loadOcsfSchema, OCSF_SCHEMA_DIR } from '../siem/ocsf-validator.ts';
 import { ROOT } from '../helpers/fixtures.ts';
 import { sampleLines } from '../cognito-logs/helpers.ts';
 import { golden } from '../siem/helpers.ts';
-import { cognitoLogEvents, pipelineEvents, replayFixture } from '../siem/pipeline-events.ts';
+import { cloudTrailEventsOf, cognitoLogEvents, pipelineEvents, replayFixture } from '../siem/pipeline-events.ts';
+import { deliveries, type FixtureFile } from '../cloudtrail/helpers.ts';
 import { authEventHasField } from './references.ts';
 
 const DIR = join(ROOT, 'dashboards', 'detections');
@@ -47,7 +49,8 @@ interface Taxonomy {
 }
 
 const TAXONOMIES: Taxonomy[] = [
-  { name: 'AuthEvent', dir: DIR, service: 'authevent', record: (event) => event, timeOf: (record) => Date.parse(record.time) },
+  // A SIEM files an AuthEvent at the time it happened (HEC's envelope time, the Sentinel DCR's TimeGenerated: docs/siem.md).
+  { name: 'AuthEvent', dir: DIR, service: 'authevent', record: (event) => event, timeOf: (record) => Date.parse(occurredAt(record as AuthEvent)) },
   { name: 'OCSF', dir: join(DIR, 'ocsf'), service: 'ocsf', record: (event) => JSON.parse(JSON.stringify(toOcsf(event))), timeOf: (record) => record.time },
 ];
 
@@ -94,6 +97,38 @@ const cognitoLog = async (line: number, change: (message: Record<string, any>) =
   change(record.message);
   return cognitoLogEvents('mask', [JSON.stringify(record)]);
 };
+
+/** The first delivery of a CloudTrail fixture file whose record failed with `errorCode`. */
+const failedCall = (file: FixtureFile, eventName: string, errorCode: string): Record<string, any> => {
+  const found = deliveries(file).find((envelope) => envelope.detail.eventName === eventName && envelope.detail.errorCode === errorCode);
+  if (found === undefined) throw new Error(`no failed ${eventName} (${errorCode}) in events/cloudtrail/${file}`);
+  return found;
+};
+
+const BURST_START = Date.parse('2026-11-27T10:00:00Z');
+
+/**
+ * `count` copies of a CloudTrail delivery through the real ingester, `spacing` seconds apart, each its own
+ * CloudTrail event (eventID, request id, envelope id), with `vary` changing the record per copy.
+ */
+const cloudTrailBurst = (base: Record<string, any>, count: number, spacing: number, vary: (detail: Record<string, any>, index: number) => void = () => undefined) =>
+  cloudTrailEventsOf(
+    Array.from({ length: count }, (_, index) => {
+      const envelope = structuredClone(base);
+      const at = new Date(BURST_START + index * spacing * 1000).toISOString().replace('.000Z', 'Z');
+      const suffix = (0xb000 + index).toString(16);
+      envelope.id = `${String(envelope.id).slice(0, -4)}${suffix}`;
+      envelope.time = at;
+      envelope.detail.eventTime = at;
+      envelope.detail.eventID = `${String(envelope.detail.eventID).slice(0, -4)}${suffix}`;
+      envelope.detail.requestID = `${String(envelope.detail.requestID).slice(0, -4)}${suffix}`;
+      vary(envelope.detail, index);
+      return envelope;
+    }),
+  );
+
+/** Another user (Cognito sub) per index. */
+const userNumber = (index: number) => `0000${index.toString(16).padStart(4, '0')}-5021-70f3-a61d-0c7f2e9b3d84`;
 
 interface Case {
   positives: Record<string, AuthEvent[]>;
@@ -151,6 +186,39 @@ beforeAll(async () => {
       '30 allowed sign-ups within a minute': await signUps('pre-signup/sign-up-allowed.json', 30, 1),
     },
   });
+  const wrongPassword = failedCall('sign-in.ndjson', 'InitiateAuth', 'NotAuthorizedException');
+  const unknownUser = failedCall('sign-in.ndjson', 'InitiateAuth', 'UserNotFoundException');
+  const wrongCode = failedCall('sign-in.ndjson', 'RespondToAuthChallenge', 'CodeMismatchException');
+  const wrongCodeManagedLogin = failedCall('managed-login.ndjson', 'mfa_totp_POST', 'CodeMismatchException');
+  const fromNetwork = (network: string) => (detail: Record<string, any>, index: number) => {
+    detail.sourceIPAddress = `${network}.${10 + index}`;
+    if (detail.additionalEventData?.sub !== undefined) detail.additionalEventData.sub = userNumber(index);
+  };
+  CASES.set('sign-in-failure-burst-per-network.yml', {
+    positives: {
+      'spraying: 20 wrong passwords for 20 users from one /24 within 4 min': await cloudTrailBurst(wrongPassword, 20, 12, fromNetwork('198.51.100')),
+      'stuffing: 10 wrong passwords and 10 unknown users from one /24': [
+        ...(await cloudTrailBurst(wrongPassword, 10, 10, fromNetwork('198.51.100'))),
+        ...(await cloudTrailBurst(unknownUser, 10, 10, (detail, index) => fromNetwork('198.51.100')(detail, index + 10))),
+      ],
+    },
+    negatives: {
+      '19 wrong passwords from one /24': await cloudTrailBurst(wrongPassword, 19, 12, fromNetwork('198.51.100')),
+      '20 wrong passwords from 20 networks': await cloudTrailBurst(wrongPassword, 20, 12, (detail, index) => fromNetwork(`198.51.${index}`)(detail, index)),
+      '20 wrong passwords from one /24 over an hour': await cloudTrailBurst(wrongPassword, 20, 200, fromNetwork('198.51.100')),
+      '20 wrong MFA codes from one /24': await cloudTrailBurst(wrongCode, 20, 12, fromNetwork('198.51.100')),
+    },
+  });
+  CASES.set('mfa-failure-burst.yml', {
+    positives: { '5 wrong MFA codes for one user within 5 min': await cloudTrailBurst(wrongCode, 5, 60) },
+    negatives: {
+      '4 wrong MFA codes for one user': await cloudTrailBurst(wrongCode, 4, 60),
+      '5 wrong MFA codes for 5 users': await cloudTrailBurst(wrongCode, 5, 60, (detail, index) => void (detail.additionalEventData.sub = userNumber(index))),
+      '5 wrong MFA codes for one user over an hour': await cloudTrailBurst(wrongCode, 5, 900),
+      '5 wrong managed-login codes, no user known': await cloudTrailBurst(wrongCodeManagedLogin, 5, 60),
+      '5 wrong passwords for one user': await cloudTrailBurst(wrongPassword, 5, 60),
+    },
+  });
   CASES.set('sign-up-spike-per-domain.yml', {
     positives: { '20 sign-ups from one domain within 10 min': await signUps('pre-signup/sign-up-allowed.json', 20, 20) },
     negatives: {
@@ -161,13 +229,15 @@ beforeAll(async () => {
 });
 
 describe('Detections: the Sigma files', () => {
-  it('the same six detections in both taxonomies, every document with a unique id', () => {
+  it('the same eight detections in both taxonomies, every document with a unique id', () => {
     // Assess
     expect(FILES).toEqual([
       'client-credentials-unexpected-client.yml',
       'disposable-domain-attempt.yml',
+      'mfa-failure-burst.yml',
       'new-device-privileged-group.yml',
       'risky-password-change.yml',
+      'sign-in-failure-burst-per-network.yml',
       'sign-up-denial-burst.yml',
       'sign-up-spike-per-domain.yml',
     ]);
@@ -195,7 +265,7 @@ describe('Detections: the Sigma files', () => {
       const logsources = FILES.flatMap((file) => documentsOf(taxonomy, file)).filter((doc) => doc.detection !== undefined).map((doc) => doc.logsource);
 
       // Assess
-      expect(logsources).toHaveLength(7);
+      expect(logsources).toHaveLength(9);
       for (const logsource of logsources) expect(logsource).toMatchObject({ product: 'authtrail', service: taxonomy.service });
     },
   );

@@ -45,25 +45,39 @@ export const cognitoLogEvents = async (ipAction: IpPolicy = 'mask', lines: reado
   return published;
 };
 
-/** The CloudTrail fixtures (events/cloudtrail/) as the real ingester publishes them for the dev pool. */
-export const cloudTrailEvents = async (): Promise<SourcedEvent[]> => {
-  const sourced: SourcedEvent[] = [];
-  let source = '';
+/** A real CloudTrail ingester for the dev pool (pool-less records accepted) and what it published, in order. */
+const cloudTrailIngester = () => {
+  const published: AuthEvent[] = [];
   const runtime = {
     ...processContext({ config: configWith({ ...devConfig(), cloudTrail: { recordsWithoutPoolOrClient: 'accept' } }) }),
     userPoolId: DEV_POOL,
-    sink: { publish: async (events: readonly AuthEvent[]) => void sourced.push(...events.map((event) => ({ source, event }))) },
+    sink: { publish: async (events: readonly AuthEvent[]) => void published.push(...events) },
     spill: () => undefined,
     logger: SILENT_LOGGER,
   };
-  const ingest = createCloudTrailIngester(runtime);
+  return { ingest: createCloudTrailIngester(runtime), published };
+};
+
+/** The CloudTrail fixtures (events/cloudtrail/) as the real ingester publishes them for the dev pool. */
+export const cloudTrailEvents = async (): Promise<SourcedEvent[]> => {
+  const sourced: SourcedEvent[] = [];
+  const { ingest, published } = cloudTrailIngester();
   for (const file of FIXTURE_FILES) {
     for (const [index, envelope] of deliveries(file).entries()) {
-      source = `cloudtrail ${file} line ${index + 1} ${String(envelope.detail?.eventName)}`;
+      const before = published.length;
       await ingest(envelope);
+      const source = `cloudtrail ${file} line ${index + 1} ${String(envelope.detail?.eventName)}`;
+      sourced.push(...published.slice(before).map((event) => ({ source, event })));
     }
   }
   return sourced;
+};
+
+/** CloudTrail deliveries (EventBridge events, e.g. fixtures with inputs varied) as the real ingester publishes them. */
+export const cloudTrailEventsOf = async (envelopes: readonly Record<string, any>[]): Promise<AuthEvent[]> => {
+  const { ingest, published } = cloudTrailIngester();
+  for (const envelope of envelopes) await ingest(envelope);
+  return published;
 };
 
 /** The failed sign-in inferred for every sign-in attempt let through (120 s window). */
