@@ -83,6 +83,9 @@ export interface LakeWriterRuntime {
  * (npm run bench), far inside this; the function's 120 s leave room for three.
  */
 export const PUT_TIMEOUT_MS = 10_000;
+/** Attempts per object and the first backoff (then doubled): 200 ms, 400 ms. */
+export const PUT_ATTEMPTS = 3;
+export const PUT_BASE_DELAY_MS = 200;
 
 /** Cold start: a bad setting fails here, naming the variable, before any message is taken. */
 export const createLakeWriterRuntime = (env: Env): LakeWriterRuntime => {
@@ -106,9 +109,9 @@ export const createLakeWriterRuntime = (env: Env): LakeWriterRuntime => {
     put,
     target: { sources: settings.sources, accountId: settings.accountId },
     deadLetters: sqsDeadLetterSink(new SQSClient({}), settings.dlqUrl),
-    maxAttempts: 3,
+    maxAttempts: PUT_ATTEMPTS,
     maxReceives: settings.maxReceives,
-    baseDelayMs: 200,
+    baseDelayMs: PUT_BASE_DELAY_MS,
     putTimeoutMs: PUT_TIMEOUT_MS,
   };
   return {
