@@ -9,7 +9,7 @@
  * Only the Security Lake writer imports this module, never a trigger: the
  * triggers' bundles stay free of the Parquet writer (test/security-lake/).
  */
-import { zstdCompressSync } from 'node:zlib';
+import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { OcsfClass } from '../siem/ocsf.ts';
 import { AuthtrailError } from '../errors.ts';
@@ -138,17 +138,24 @@ export const ROW_GROUP_ROWS = 10_000;
 const zstd = (input: Uint8Array): Uint8Array => zstdCompressSync(input);
 
 /**
+ * ZSTD is what the lake gets; SNAPPY and GZIP (Firehose's Parquet codecs) exist only
+ * to compare sizes (bench/security-lake-cost.ts). SNAPPY is built into the writer.
+ */
+export type ParquetCodec = 'ZSTD' | 'SNAPPY' | 'GZIP';
+const COMPRESSORS = { ZSTD: zstd, GZIP: (input: Uint8Array): Uint8Array => gzipSync(input) } as const;
+
+/**
  * One Parquet object from OCSF records of one class (already in the order they
  * are to be stored). Refuses a record outside the class's columns.
  */
-export const encodeParquet = (classUid: OcsfClass, records: readonly object[]): Uint8Array => {
+export const encodeParquet = (classUid: OcsfClass, records: readonly object[], codec: ParquetCodec = 'ZSTD'): Uint8Array => {
   const columns = CLASS_COLUMNS[classUid];
   const rows = records.map((record) => structFor('', columns, record));
   const buffer = parquetWriteBuffer({
     schema: parquetSchemaOf(classUid),
     columnData: Object.keys(columns).map((name) => ({ name, data: rows.map((row) => row[name]) })),
-    codec: 'ZSTD',
-    compressors: { ZSTD: zstd },
+    codec,
+    compressors: COMPRESSORS,
     pageSize: PAGE_TARGET_BYTES,
     rowGroupSize: ROW_GROUP_ROWS,
     createdBy: 'authtrail',
