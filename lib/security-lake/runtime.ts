@@ -100,10 +100,10 @@ export const createLakeWriterRuntime = (env: Env): LakeWriterRuntime => {
       return [`ext/${settings.sources[classUid]}/`, s3PutObject(new S3Client({ credentials }), settings.bucket)] as const;
     }),
   );
-  const put: PutObject = async (key, body) => {
+  const put: PutObject = async (key, body, signal) => {
     const putToSource = [...putBySource].find(([prefix]) => key.startsWith(prefix))?.[1];
     if (putToSource === undefined) throw new ConfigError('an object key under no configured custom source');
-    await putToSource(key, body);
+    await putToSource(key, body, signal);
   };
   const deps: Omit<LakeWriterDeps, 'deadlineAt'> = {
     put,

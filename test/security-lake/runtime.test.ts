@@ -115,6 +115,8 @@ describe('Security Lake writer runtime: SQS event -> S3 -> batch response', () =
     expect(puts.length).toBeGreaterThanOrEqual(2);
     expect(new Set(puts.map((input) => input.Bucket))).toEqual(new Set([ENV.AUTHTRAIL_SECURITY_LAKE_BUCKET]));
     expect(puts.map((input) => input.Key).every((key) => /^ext\/authtrail_(auth|account)\/region=eu-west-1\/accountId=111122223333\//.test(key ?? ''))).toBe(true);
+    // Each put carries the abort signal of its attempt (the deadline guard, lib/security-lake/writer.ts).
+    for (const call of s3.commandCalls(PutObjectCommand)) expect(((call.args as unknown[])[1] as { abortSignal?: AbortSignal } | undefined)?.abortSignal).toBeInstanceOf(AbortSignal);
     expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
   });
 
