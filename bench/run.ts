@@ -5,7 +5,8 @@
  * authtrail's cost on the sign-in path, measured in one run on this machine:
  * warm trigger overhead, cold start per bundle against bare node, local replay
  * throughput, SIEM delivery batched vs per event, sign-in latency against a
- * stalled bus, and dollars per million events. Prints a table; with --json, one
+ * stalled bus, dollars per million events, and the Security Lake writer against
+ * Firehose (bench/security-lake-cost.ts). Prints a table; with --json, one
  * JSON object as the last line. Method and results: docs/performance.md.
  * Loopback only; every loop is bounded.
  */
@@ -17,6 +18,7 @@ import { RUNTIME_SDK_EXTERNALS, measureColdInit } from './cold-init.ts';
 import { ASSUMPTIONS, costPerMillionEvents } from './cost.ts';
 import { measureDeadlineLatency } from './deadline.ts';
 import { measureReplayThroughput } from './replay-throughput.ts';
+import { measureSecurityLake } from './security-lake-cost.ts';
 import { BUS_ROUND_TRIP_MS, measureSignInPath } from './sign-in-path.ts';
 import { round } from './lib/stats.ts';
 import { measureTriggerOverhead } from './trigger-overhead.ts';
@@ -63,6 +65,8 @@ log('SIEM delivery...');
 const siem = await measureSiem(quick ? 500 : 2_000, quick ? 1 : 3);
 log('deadline latency...');
 const deadline = await measureDeadlineLatency(quick ? 3 : 20);
+log('security lake: writer step, fidelity, cost against Firehose...');
+const securityLake = await measureSecurityLake(quick);
 const meanUs = overhead.reduce((sum, row) => sum + row.mean_us, 0) / overhead.length;
 const cost = costPerMillionEvents(meanUs, 'log');
 const costBusDirect = costPerMillionEvents(meanUs, 'bus');
@@ -99,6 +103,7 @@ const figures = {
   cost_per_million_events_bus_direct_usd: round(costBusDirect.cost_per_million_events_usd, 2),
   cost_breakdown_bus_direct_usd: Object.fromEntries(Object.entries(costBusDirect.breakdown).map(([key, value]) => [key, round(value, 3)])),
   cost_assumptions: { ...ASSUMPTIONS, billedMsPerTrigger: cost.billedMs, billedMsPerTriggerBusDirect: costBusDirect.billedMs },
+  security_lake: securityLake,
 };
 
 const TARGETS: [string, string, boolean][] = [
@@ -130,6 +135,10 @@ const table = [
   `sign-in path: ${JSON.stringify(figures.sign_in_path.rows)}`,
   `cost per million events, log-first as deployed: $${figures.cost_per_million_events_usd} ${JSON.stringify(figures.cost_breakdown_usd)}`,
   `cost per million events, trigger awaiting PutEvents: $${figures.cost_per_million_events_bus_direct_usd} ${JSON.stringify(figures.cost_breakdown_bus_direct_usd)}`,
+  `security lake writer step over loopback S3 (after a ${securityLake.latency.batching_window_s} s batching window): ${JSON.stringify(securityLake.latency.step)}`,
+  ...securityLake.cost_per_million_usd.map(
+    (row) => `security lake per million at ${row.eventsPerMonth.toExponential(0)} events/month: writer $${row.writer.total}, Firehose (arrival-time day) $${row.firehoseArrivalTime.total}, Firehose (event day, dynamic partitioning) $${row.firehoseEventDay.total} (Firehose prices are assumptions)`,
+  ),
 ];
 process.stdout.write(`${table.join('\n')}\n`);
 if (values.json) process.stdout.write(`${JSON.stringify(figures)}\n`);

@@ -7,11 +7,11 @@
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createLakeWriterRuntime } from '../lib/security-lake/runtime.ts';
 
 const runtime = createLakeWriterRuntime(process.env);
 
-const write = (event: SQSEvent): Promise<SQSBatchResponse> => runtime.handle(event);
+const write = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => runtime.handle(event, context);
 
 export const handler = middy(write).use(injectLambdaContext(runtime.logger));

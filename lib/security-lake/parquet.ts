@@ -2,14 +2,14 @@
  * OCSF records of one class -> one Parquet object, with hyparquet-writer (the
  * choice and the comparison with parquet-wasm and @dsnp/parquetjs:
  * docs/security-lake.md). Nested OCSF objects are Parquet structs and arrays are
- * LISTs (./columns.ts); pages stay at the writer's 1 MiB and objects far below
- * Security Lake's 256 MB row-group limit; compression is ZSTD, which Security Lake
- * prefers, through Node's own zlib (no native or wasm dependency).
+ * LISTs (./columns.ts); data pages stay under Security Lake's 1 MB and row groups
+ * far under its 256 MB (PAGE_TARGET_BYTES, ROW_GROUP_ROWS); compression is ZSTD,
+ * which Security Lake prefers, through Node's own zlib (no native or wasm dependency).
  *
  * Only the Security Lake writer imports this module, never a trigger: the
  * triggers' bundles stay free of the Parquet writer (test/security-lake/).
  */
-import { zstdCompressSync } from 'node:zlib';
+import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { OcsfClass } from '../siem/ocsf.ts';
 import { AuthtrailError } from '../errors.ts';
@@ -118,21 +118,46 @@ const structFor = (path: string, fields: Readonly<Record<string, Column>>, value
   return Object.fromEntries(Object.entries(fields).map(([key, field]) => [key, valueFor(path === '' ? key : `${path}.${key}`, field, (value as Record<string, unknown>)[key])]));
 };
 
+/**
+ * hyparquet-writer closes a page at the first row boundary past this many
+ * uncompressed bytes, so a page holds at most this plus one row's value of its
+ * column; one row comes from one SQS message (256 KiB at most). 512 KiB + 256 KiB
+ * stays under Security Lake's 1 MB (10^6 bytes) data page limit, which the writer's
+ * default (1 MiB, plus a row) would not.
+ */
+export const PAGE_TARGET_BYTES = 512 * 1024;
+
+/**
+ * Rows per row group: an SQS event source batch holds at most 10 000 messages (and
+ * 6 MB of them), so every object the writer makes is one row group of a few MB,
+ * far under Security Lake's 256 MB row group limit.
+ */
+export const ROW_GROUP_ROWS = 10_000;
+
 /** ZSTD at level 3, zstd's own default: Security Lake's preferred codec. */
 const zstd = (input: Uint8Array): Uint8Array => zstdCompressSync(input);
+
+/**
+ * ZSTD is what the lake gets; SNAPPY and GZIP (Firehose's Parquet codecs) exist only
+ * to compare sizes (bench/security-lake-cost.ts). SNAPPY is built into the writer.
+ */
+export type ParquetCodec = 'ZSTD' | 'SNAPPY' | 'GZIP';
+const COMPRESSORS = { ZSTD: zstd, GZIP: (input: Uint8Array): Uint8Array => gzipSync(input) } as const;
 
 /**
  * One Parquet object from OCSF records of one class (already in the order they
  * are to be stored). Refuses a record outside the class's columns.
  */
-export const encodeParquet = (classUid: OcsfClass, records: readonly object[]): Uint8Array => {
+export const encodeParquet = (classUid: OcsfClass, records: readonly object[], codec: ParquetCodec = 'ZSTD'): Uint8Array => {
   const columns = CLASS_COLUMNS[classUid];
   const rows = records.map((record) => structFor('', columns, record));
   const buffer = parquetWriteBuffer({
     schema: parquetSchemaOf(classUid),
     columnData: Object.keys(columns).map((name) => ({ name, data: rows.map((row) => row[name]) })),
-    codec: 'ZSTD',
-    compressors: { ZSTD: zstd },
+    codec,
+    compressors: COMPRESSORS,
+    pageSize: PAGE_TARGET_BYTES,
+    rowGroupSize: ROW_GROUP_ROWS,
     createdBy: 'authtrail',
   });
   return new Uint8Array(buffer);

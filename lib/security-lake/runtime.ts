@@ -13,11 +13,11 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { requiredEnv } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import { OcsfClass } from '../siem/ocsf.ts';
-import { sqsDeadLetterSink } from '../siem/forwarder.ts';
+import { deadlineFrom, sqsDeadLetterSink } from '../siem/forwarder.ts';
 import { createLogger } from '../runtime/powertools.ts';
 import { s3PutObject, writeLakeMessages, type LakeWriterDeps, type PutObject } from './writer.ts';
 
@@ -75,8 +75,17 @@ export const lakeWriterSettingsFromEnv = (env: Env): LakeWriterSettings => ({
 
 export interface LakeWriterRuntime {
   logger: Logger;
-  handle(event: SQSEvent): Promise<SQSBatchResponse>;
+  handle(event: SQSEvent, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse>;
 }
+
+/**
+ * One put attempt at most: a Parquet object of a 1000-message batch is tens of KB
+ * (npm run bench), far inside this; the function's 120 s leave room for three.
+ */
+export const PUT_TIMEOUT_MS = 10_000;
+/** Attempts per object and the first backoff (then doubled): 200 ms, 400 ms. */
+export const PUT_ATTEMPTS = 3;
+export const PUT_BASE_DELAY_MS = 200;
 
 /** Cold start: a bad setting fails here, naming the variable, before any message is taken. */
 export const createLakeWriterRuntime = (env: Env): LakeWriterRuntime => {
@@ -91,28 +100,30 @@ export const createLakeWriterRuntime = (env: Env): LakeWriterRuntime => {
       return [`ext/${settings.sources[classUid]}/`, s3PutObject(new S3Client({ credentials }), settings.bucket)] as const;
     }),
   );
-  const put: PutObject = async (key, body) => {
+  const put: PutObject = async (key, body, signal) => {
     const putToSource = [...putBySource].find(([prefix]) => key.startsWith(prefix))?.[1];
     if (putToSource === undefined) throw new ConfigError('an object key under no configured custom source');
-    await putToSource(key, body);
+    await putToSource(key, body, signal);
   };
-  const deps: LakeWriterDeps = {
+  const deps: Omit<LakeWriterDeps, 'deadlineAt'> = {
     put,
     target: { sources: settings.sources, accountId: settings.accountId },
     deadLetters: sqsDeadLetterSink(new SQSClient({}), settings.dlqUrl),
-    maxAttempts: 3,
+    maxAttempts: PUT_ATTEMPTS,
     maxReceives: settings.maxReceives,
-    baseDelayMs: 200,
+    baseDelayMs: PUT_BASE_DELAY_MS,
+    putTimeoutMs: PUT_TIMEOUT_MS,
   };
   return {
     logger,
-    handle: async (event) => {
+    handle: async (event, context) => {
       const messages = event.Records.map((record) => ({
         messageId: record.messageId,
         body: record.body,
         receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? '1'),
       }));
-      const result = await writeLakeMessages(messages, deps);
+      // The reserve deadlineFrom keeps back is for the dead letters and the response.
+      const result = await writeLakeMessages(messages, { ...deps, deadlineAt: deadlineFrom(context, Date.now()) });
       const { retry, ...counts } = result;
       (retry.length + result.deadLettered > 0 ? logger.warn : logger.info).call(logger, 'authtrail.security-lake.write', {
         messages: messages.length,

@@ -12,6 +12,14 @@
  * - Nothing is written twice for one delivery: an object's key is a hash of the
  *   ids it holds (./objects.ts), so writing the same messages again overwrites the
  *   same key with the same content.
+ * - No put is started that could outlast the invocation (`deadlineAt`, from
+ *   Lambda's remaining time): each attempt is aborted after `putTimeoutMs`, and an
+ *   attempt (or a backoff before one) that cannot end before the deadline is not
+ *   begun; its messages go back to SQS. A timed-out invocation would make SQS
+ *   redeliver the whole batch, objects already put included, and a redelivery
+ *   grouped with other messages makes other keys: the same rows twice in the lake.
+ *   What is left of that window (a put aborted after S3 took it; a crash): the
+ *   dedupe query in docs/security-lake.md.
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { AuthEvent } from '../auth-event/schema.ts';
@@ -28,8 +36,8 @@ export interface LakeMessage {
   receiveCount: number;
 }
 
-/** Puts one object under its key; rejects when the store did not take it. */
-export type PutObject = (key: string, body: Uint8Array) => Promise<void>;
+/** Puts one object under its key; rejects when the store did not take it or `signal` aborted the request. */
+export type PutObject = (key: string, body: Uint8Array, signal?: AbortSignal) => Promise<void>;
 
 /**
  * PutObject into the lake's bucket (the custom source's location from
@@ -37,8 +45,8 @@ export type PutObject = (key: string, body: Uint8Array) => Promise<void>;
  */
 export const s3PutObject =
   (s3: S3Client, bucket: string): PutObject =>
-  async (key, body) => {
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/vnd.apache.parquet' }));
+  async (key, body, signal) => {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/vnd.apache.parquet' }), { abortSignal: signal });
   };
 
 export interface LakeWriterDeps {
@@ -50,6 +58,11 @@ export interface LakeWriterDeps {
   /** The queue's maxReceiveCount: a message received this often is dead-lettered, not retried. */
   maxReceives: number;
   baseDelayMs: number;
+  /** The longest one put attempt may take: it is aborted then. */
+  putTimeoutMs: number;
+  /** Epoch ms by which the step must have returned; no attempt is begun that could end later. */
+  deadlineAt: number;
+  now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -65,22 +78,36 @@ export interface LakeWriteResult {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Puts with retries; the error of the last attempt when none took. */
+/**
+ * Puts with retries, each attempt bounded by `putTimeoutMs`, none begun that could
+ * end after the deadline; the reason when none took.
+ */
 const putWithRetries = async (key: string, body: Uint8Array, deps: LakeWriterDeps): Promise<string | undefined> => {
   const sleep = deps.sleep ?? defaultSleep;
+  const now = deps.now ?? Date.now;
+  const fits = (waitMs: number) => now() + waitMs + deps.putTimeoutMs <= deps.deadlineAt;
   let lastError: unknown;
+  let attempts = 0;
   for (let attempt = 1; attempt <= deps.maxAttempts; attempt += 1) {
+    const delayMs = attempt === 1 ? 0 : deps.baseDelayMs * 2 ** (attempt - 2);
+    if (!fits(delayMs)) break;
+    if (delayMs > 0) await sleep(delayMs);
+    attempts = attempt;
     try {
-      await deps.put(key, body);
+      await deps.put(key, body, AbortSignal.timeout(deps.putTimeoutMs));
       return undefined;
     } catch (error) {
       lastError = error;
-      if (attempt < deps.maxAttempts) await sleep(deps.baseDelayMs * 2 ** (attempt - 1));
     }
   }
+  if (attempts === 0) return DEADLINE_REASON;
   const name = lastError instanceof Error ? lastError.name : 'Error';
-  return `put to the Security Lake failed after ${deps.maxAttempts} attempt(s): ${name}: ${messageOf(lastError).slice(0, 200)}`;
+  const within = attempts < deps.maxAttempts ? ' before the invocation\'s deadline' : '';
+  return `put to the Security Lake failed after ${attempts} attempt(s)${within}: ${name}: ${messageOf(lastError).slice(0, 200)}`;
 };
+
+/** Why an object was not put at all: the invocation had no time left for one attempt. */
+export const DEADLINE_REASON = "put to the Security Lake not attempted: the invocation's deadline left no time for it";
 
 export const writeLakeMessages = async (messages: readonly LakeMessage[], deps: LakeWriterDeps): Promise<LakeWriteResult> => {
   const letters: { messageId: string; body: string; reason: string }[] = [];

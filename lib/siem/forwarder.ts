@@ -122,8 +122,8 @@ const forwardSqsEvent = async (event: SQSEvent, deps: ForwarderDeps): Promise<Fo
 
 const reasonOf = (verdict: MessageVerdict): string => ('reason' in verdict.result ? verdict.result.reason : '');
 
-/** Time kept back from delivery for the DLQ sends and the response. */
-const deadlineFrom = (context: Pick<Context, 'getRemainingTimeInMillis'>, now: number): number => {
+/** Time kept back from delivery for the DLQ sends and the response (also the Security Lake writer's). */
+export const deadlineFrom = (context: Pick<Context, 'getRemainingTimeInMillis'>, now: number): number => {
   const remaining = context.getRemainingTimeInMillis();
   return now + remaining - Math.min(2_000, Math.floor(remaining * 0.25));
 };

@@ -7,7 +7,7 @@
  */
 import { PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthEvent } from '../../lib/auth-event/schema.ts';
@@ -39,6 +39,9 @@ afterEach(() => {
   s3.reset();
   sqs.reset();
 });
+
+/** What the writer reads of Lambda's context: the time left before the function's timeout (120 s deployed). */
+const contextWith = (remainingMs: number): Pick<Context, 'getRemainingTimeInMillis'> => ({ getRemainingTimeInMillis: () => remainingMs });
 
 /** An SQS event source record as Lambda delivers it (AWS Lambda developer guide, "Using Lambda with Amazon SQS"). */
 const sqsEvent = (batch: readonly AuthEvent[], receiveCount: number): SQSEvent => ({
@@ -104,7 +107,7 @@ describe('Security Lake writer runtime: SQS event -> S3 -> batch response', () =
     const runtime = createLakeWriterRuntime(ENV);
 
     // Act
-    const response = await runtime.handle(sqsEvent(events, 1));
+    const response = await runtime.handle(sqsEvent(events, 1), contextWith(120_000));
 
     // Assess
     const puts = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
@@ -112,6 +115,8 @@ describe('Security Lake writer runtime: SQS event -> S3 -> batch response', () =
     expect(puts.length).toBeGreaterThanOrEqual(2);
     expect(new Set(puts.map((input) => input.Bucket))).toEqual(new Set([ENV.AUTHTRAIL_SECURITY_LAKE_BUCKET]));
     expect(puts.map((input) => input.Key).every((key) => /^ext\/authtrail_(auth|account)\/region=eu-west-1\/accountId=111122223333\//.test(key ?? ''))).toBe(true);
+    // Each put carries the abort signal of its attempt (the deadline guard, lib/security-lake/writer.ts).
+    for (const call of s3.commandCalls(PutObjectCommand)) expect(((call.args as unknown[])[1] as { abortSignal?: AbortSignal } | undefined)?.abortSignal).toBeInstanceOf(AbortSignal);
     expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
   });
 
@@ -123,7 +128,7 @@ describe('Security Lake writer runtime: SQS event -> S3 -> batch response', () =
     const runtime = createLakeWriterRuntime(ENV);
 
     // Act
-    const response = await runtime.handle(sqsEvent(batch, 1));
+    const response = await runtime.handle(sqsEvent(batch, 1), contextWith(120_000));
 
     // Assess
     const sent = sqs.commandCalls(SendMessageBatchCommand).flatMap((call) => call.args[0].input.Entries ?? []);
@@ -141,10 +146,24 @@ describe('Security Lake writer runtime: SQS event -> S3 -> batch response', () =
     const event = sqsEvent(batch, 1);
 
     // Act
-    const response = await runtime.handle(event);
+    const response = await runtime.handle(event, contextWith(120_000));
 
     // Assess
     expect(response.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual(event.Records.map((record) => record.messageId).sort());
     expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
+  });
+
+  it('with less time left than one put attempt, starts no put and gives every message back to SQS', async () => {
+    // Prepare: 5 s left; the reserve for dead letters and the response leaves less than PUT_TIMEOUT_MS.
+    s3.on(PutObjectCommand).resolves({});
+    const runtime = createLakeWriterRuntime({ ...ENV, AUTHTRAIL_SECURITY_LAKE_MAX_RECEIVES: '5' });
+    const event = sqsEvent(events, 1);
+
+    // Act
+    const response = await runtime.handle(event, contextWith(5_000));
+
+    // Assess
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual(event.Records.map((record) => record.messageId).sort());
   });
 });

@@ -6,10 +6,11 @@
  */
 import { PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthEvent } from '../../lib/auth-event/schema.ts';
 import { DEFAULT_SOURCES } from '../../lib/security-lake/objects.ts';
-import { s3PutObject, writeLakeMessages, type LakeMessage, type LakeWriterDeps } from '../../lib/security-lake/writer.ts';
+import { DEADLINE_REASON, s3PutObject, writeLakeMessages, type LakeMessage, type LakeWriterDeps } from '../../lib/security-lake/writer.ts';
+import { startFakeS3, type FakeS3 } from '../helpers/fake-s3.ts';
 import type { DeadLetter } from '../../lib/siem/forwarder.ts';
 import { envelopeBody } from '../siem/helpers.ts';
 import { pipelineEvents } from '../siem/pipeline-events.ts';
@@ -35,6 +36,8 @@ const depsWith = (letters: DeadLetter[], overrides: Partial<LakeWriterDeps> = {}
   maxAttempts: 3,
   maxReceives: 3,
   baseDelayMs: 1,
+  putTimeoutMs: 10_000,
+  deadlineAt: Number.MAX_SAFE_INTEGER,
   sleep: async () => {},
   ...overrides,
 });
@@ -136,5 +139,105 @@ describe('Security Lake writer: SQS batch -> S3', () => {
 
     // Assess
     expect(result).toMatchObject({ retry: ['bad'], deadLettered: 0 });
+  });
+});
+
+/** A clock the test moves: each put takes the time the fake says it took. */
+const clockFrom = (start: number) => {
+  let now = start;
+  return { now: () => now, advance: (ms: number) => (now += ms) };
+};
+
+describe('Security Lake writer: the invocation deadline', () => {
+  it('never begins a put that could end after the deadline: what is not begun goes back to SQS, nothing is lost', async () => {
+    // Prepare: 80 s left, one attempt may take 30 s, each put takes 60 s: a second put could end after the deadline.
+    const clock = clockFrom(0);
+    s3.on(PutObjectCommand).callsFake(async () => {
+      clock.advance(60_000);
+      return {};
+    });
+    const messages = messagesOf(events);
+    const deps = depsWith([], { now: clock.now, deadlineAt: 80_000, putTimeoutMs: 30_000 });
+
+    // Act
+    const result = await writeLakeMessages(messages, deps);
+
+    // Assess: one object put; the messages of the others back to SQS, none in both.
+    const puts = s3.commandCalls(PutObjectCommand);
+    expect(puts).toHaveLength(1);
+    expect(result.objects).toBe(1);
+    const idOf = (messageId: string) => events[Number(messageId.slice('m-'.length))]!.id;
+    const retried = new Set(result.retry.map(idOf));
+    const written = new Set(messages.map((message) => message.messageId).filter((id) => !result.retry.includes(id)).map(idOf));
+    expect(retried.size).toBeGreaterThan(0);
+    expect(written.size).toBe(result.events);
+    expect([...written].filter((id) => retried.has(id))).toEqual([]);
+    expect(clock.now()).toBe(60_000);
+  });
+
+  it('on the last receive dead-letters what the deadline left unwritten, with that reason', async () => {
+    // Prepare: no time for a single attempt.
+    s3.on(PutObjectCommand).resolves({});
+    const letters: DeadLetter[] = [];
+    const deps = depsWith(letters, { now: () => 90_000, deadlineAt: 100_000, putTimeoutMs: 30_000 });
+
+    // Act
+    const result = await writeLakeMessages(messagesOf(events, 3), deps);
+
+    // Assess
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(result.retry).toEqual([]);
+    expect(letters).toHaveLength(events.length);
+    for (const letter of letters) expect(letter.reason).toBe(DEADLINE_REASON);
+  });
+
+  it('does not back off into the deadline: a failed put is not tried again when the next attempt could not end in time', async () => {
+    // Prepare: the first attempt fails after 75 s of the 100 s left; a second (200 ms backoff + 30 s) could not end in time.
+    const clock = clockFrom(0);
+    s3.on(PutObjectCommand).callsFake(async () => {
+      clock.advance(75_000);
+      throw throttled();
+    });
+    const letters: DeadLetter[] = [];
+    const deps = depsWith(letters, { now: clock.now, deadlineAt: 100_000, putTimeoutMs: 30_000, baseDelayMs: 200 });
+
+    // Act: on the last receive, so the reason is visible in the dead letter.
+    const result = await writeLakeMessages(messagesOf(events.slice(0, 1), 3), deps);
+
+    // Assess
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
+    expect(result.retry).toEqual([]);
+    expect(letters.map((letter) => letter.reason)).toEqual([
+      "put to the Security Lake failed after 1 attempt(s) before the invocation's deadline: SlowDown: Please reduce your request rate.",
+    ]);
+  });
+});
+
+describe('Security Lake writer: a put S3 does not answer (loopback S3)', () => {
+  let fake: FakeS3 | undefined;
+  beforeAll(async () => {
+    fake = await startFakeS3();
+  });
+  afterAll(async () => fake?.close());
+
+  it('aborts each attempt after putTimeoutMs, so a stalled S3 cannot hold the invocation, and gives the messages back', async () => {
+    // Prepare: the real SDK over HTTP, S3 never answers; S3 still received the bodies (the window the dedupe query covers).
+    s3.restore();
+    const server = fake!;
+    server.plan([], { kind: 'stall' });
+    const batch = events.slice(0, 3);
+    const deps = depsWith([], { put: s3PutObject(server.client(), 'aws-security-data-lake-eu-west-1-example'), putTimeoutMs: 100, maxAttempts: 2 });
+    const started = performance.now();
+
+    // Act
+    const result = await writeLakeMessages(messagesOf(batch), deps);
+
+    // Assess
+    const elapsed = performance.now() - started;
+    expect(result.objects).toBe(0);
+    expect(result.retry.sort()).toEqual(messagesOf(batch).map((message) => message.messageId).sort());
+    expect(server.received.length).toBeGreaterThan(0);
+    // Two attempts of 100 ms per object, with the SDK's overhead: far below the function's timeout.
+    expect(elapsed).toBeLessThan(5_000);
   });
 });

@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_LOG_MARKER } from '../../lib/publish/event-log.ts';
+import { ROW_GROUP_ROWS } from '../../lib/security-lake/parquet.ts';
+import { PUT_ATTEMPTS, PUT_BASE_DELAY_MS, PUT_TIMEOUT_MS } from '../../lib/security-lake/runtime.ts';
 import { conditionHolds } from './cfn-schema.ts';
 import { describeDeployChecks } from './deploy-checks.ts';
 import { packageStage, type CfnResource, type CfnTemplate, type PackagedStage } from './package-stack.ts';
@@ -168,6 +170,36 @@ describe('Security Lake writer: wiring (prod)', () => {
     });
     expect(fn.Environment.Variables.AUTHTRAIL_SECURITY_LAKE_ACCOUNT_ID).toEqual({ 'Fn::If': ['SecurityLakeAccountIdSet', PARAMS.securityLakeAccountId, { Ref: 'AWS::AccountId' }] });
     expect(conditionHolds(templateOf('prod').Conditions, 'SecurityLakeAccountIdSet')).toBe(true);
+  });
+});
+
+describe('Security Lake writer: flushing within AWS guidance (prod)', () => {
+  it('an object per source and day at most every 300 s at low traffic, never held a day; every batch one row group', () => {
+    // Prepare: AWS asks for custom source objects every 5 minutes to 1 day, row groups <= 256 MB (parquet-limits.test.ts).
+    const template = templateOf('prod');
+
+    // Act
+    const mapping = resource(template, 'SecurityLakeWriterEventSourceMapping').Properties as { BatchSize: number; MaximumBatchingWindowInSeconds: number };
+    const fn = resource(template, FN).Properties as { Timeout: number };
+
+    // Assess: the window is Lambda's longest, so a quiet stage writes no more often than every 5 minutes.
+    expect(mapping.MaximumBatchingWindowInSeconds).toBe(300);
+    // A batch never waits longer than the window plus the function's run: far inside a day.
+    expect(mapping.MaximumBatchingWindowInSeconds + fn.Timeout).toBeLessThan(86_400);
+    // At most an SQS standard queue's 10 000 messages, all in one row group (ROW_GROUP_ROWS).
+    expect(mapping.BatchSize).toBeLessThanOrEqual(10_000);
+    expect(mapping.BatchSize).toBeLessThanOrEqual(ROW_GROUP_ROWS);
+  });
+
+  it("the function's timeout leaves room for every attempt on one object and the writer's reserve, so the deadline guard, not Lambda, ends a slow batch", () => {
+    // Prepare
+    const fn = resource(templateOf('prod'), FN).Properties as { Timeout: number };
+
+    // Act: all attempts with their backoffs, and the reserve deadlineFrom keeps back (at most 2 s).
+    const oneObjectMs = PUT_ATTEMPTS * PUT_TIMEOUT_MS + PUT_BASE_DELAY_MS * (2 ** (PUT_ATTEMPTS - 1) - 1) + 2_000;
+
+    // Assess
+    expect(fn.Timeout * 1_000).toBeGreaterThanOrEqual(oneObjectMs);
   });
 });
 
