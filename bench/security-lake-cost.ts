@@ -36,7 +36,13 @@ import { PRICES_USD } from './cost.ts';
 import { round, summarize } from './lib/stats.ts';
 
 /** The deployed event source mapping and function (serverless.yml, checked by test/stack/security-lake.test.ts). */
-export const DEPLOYED = { batchSize: 1_000, batchingWindowS: 300, memoryMb: 512, sources: 2 } as const;
+export const DEPLOYED = { batchSize: 10_000, batchingWindowS: 300, memoryMb: 512, sources: 2 } as const;
+
+/** Lambda's synchronous payload limit, which ends a batch before BatchSize when the messages add up to it. */
+const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
+/** The batch the writer step is measured at; the step is CPU-bound and linear in events, so a full batch scales from it. */
+const MEASURED_BATCH = 1_000;
 
 /**
  * Prices in USD (us-east-1 list prices, on demand, no free tier). Each with where it
@@ -193,8 +199,8 @@ const lambdaUsd = (invocations: number, billedMs: number, memoryMb: number) =>
 export interface LakeCostInputs {
   envelopeBytes: number;
   parquetBytesPerEvent: number;
-  /** Writer step ms for one deployed-size batch (measured here, CPU-bound). */
-  stepMsPerBatch: number;
+  /** Writer step ms per event, from a MEASURED_BATCH batch (measured here, CPU-bound). */
+  stepMsPerEvent: number;
   objectsPerBatch: number;
   toOcsfUs: number;
 }
@@ -202,13 +208,15 @@ export interface LakeCostInputs {
 /** Dollars per million events at a monthly volume, the writer as deployed and Firehose with and without dynamic partitioning. */
 export const lakeCostPerMillion = (eventsPerMonth: number, inputs: LakeCostInputs) => {
   const per = (usd: number) => (usd / eventsPerMonth) * 1e6;
-  // The writer: a batch per full BatchSize, or per 300 s window at low traffic (never more batches than events).
+  // The writer: a batch per full batch (BatchSize messages or 6 MB, whichever comes first), or per 300 s window at
+  // low traffic (never more batches than events).
+  const fullBatch = Math.min(DEPLOYED.batchSize, Math.floor(LAMBDA_PAYLOAD_BYTES / inputs.envelopeBytes));
   const windows = MONTH_S / DEPLOYED.batchingWindowS;
-  const invocations = Math.min(eventsPerMonth, Math.max(eventsPerMonth / DEPLOYED.batchSize, windows));
+  const invocations = Math.min(eventsPerMonth, Math.max(eventsPerMonth / fullBatch, windows));
   const eventsPerInvocation = eventsPerMonth / invocations;
   const objects = invocations * Math.min(inputs.objectsPerBatch, eventsPerInvocation);
   const billedMs = Math.ceil(
-    (inputs.stepMsPerBatch * (eventsPerInvocation / DEPLOYED.batchSize)) * LAKE_ASSUMPTIONS.cpuScale + (objects / invocations) * LAKE_ASSUMPTIONS.s3PutRoundTripMs,
+    inputs.stepMsPerEvent * eventsPerInvocation * LAKE_ASSUMPTIONS.cpuScale + (objects / invocations) * LAKE_ASSUMPTIONS.s3PutRoundTripMs,
   );
   const writer = {
     lambda: per(lambdaUsd(invocations, billedMs, DEPLOYED.memoryMb)),
@@ -237,7 +245,7 @@ export const lakeCostPerMillion = (eventsPerMonth: number, inputs: LakeCostInput
   return {
     eventsPerMonth,
     // Seconds between two objects of one source and day (AWS asks for 5 minutes to 1 day).
-    writer: { total: total(writer), ...writer, invocations: Math.round(invocations), billedMs, objectIntervalS: Math.min(DEPLOYED.batchingWindowS, MONTH_S / invocations) },
+    writer: { total: total(writer), ...writer, fullBatch, invocations: Math.round(invocations), billedMs, objectIntervalS: Math.min(DEPLOYED.batchingWindowS, MONTH_S / invocations) },
     firehoseArrivalTime: { total: total(firehoseBase), ...firehoseBase, objectIntervalS: LAKE_ASSUMPTIONS.firehoseBufferS },
     firehoseEventDay: { total: total(firehoseBase) + total(dynamicPartitioning), ...firehoseBase, ...dynamicPartitioning },
   };
@@ -247,15 +255,15 @@ export const measureSecurityLake = async (quick: boolean) => {
   const corpus = await lakeCorpus();
   const envelopes = corpus.map((event) => Buffer.byteLength(JSON.stringify(toBusEnvelope(event, '123456789012', event.userPool.region))));
   const ocsfJson = corpus.map((event) => Buffer.byteLength(JSON.stringify(toOcsf(event))));
-  const live = liveEvents(corpus, DEPLOYED.batchSize, Date.parse('2026-11-30T00:00:00Z'));
+  const live = liveEvents(corpus, MEASURED_BATCH, Date.parse('2026-11-30T00:00:00Z'));
   const codecs = bytesPerCodec(live);
-  const step = await measureStep(corpus, [10, 100, DEPLOYED.batchSize], quick ? 3 : 15);
-  const deployedStep = step.find((row) => row.batch === DEPLOYED.batchSize)!;
+  const step = await measureStep(corpus, [10, 100, MEASURED_BATCH], quick ? 3 : 15);
+  const measuredStep = step.find((row) => row.batch === MEASURED_BATCH)!;
   const inputs: LakeCostInputs = {
     envelopeBytes: mean(envelopes),
-    parquetBytesPerEvent: codecs.zstd / DEPLOYED.batchSize,
-    stepMsPerBatch: deployedStep.step_ms_p50,
-    objectsPerBatch: deployedStep.objects,
+    parquetBytesPerEvent: codecs.zstd / MEASURED_BATCH,
+    stepMsPerEvent: measuredStep.step_ms_p50 / MEASURED_BATCH,
+    objectsPerBatch: measuredStep.objects,
     toOcsfUs: measureToOcsfUs(corpus, quick ? 5_000 : 50_000),
   };
   return {
