@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import type { AuthEvent } from '../lib/auth-event/schema.ts';
 import { StageConfigSchema } from '../lib/config/schema.ts';
 import { createSiemSender, sinkFromConfig, systemDeliveryIo } from '../lib/siem/delivery.ts';
-import { isSiemFormat } from '../lib/siem/formats.ts';
+import { isSiemFormat } from '../lib/siem/formats/index.ts';
 import { createHttpTransport } from '../lib/siem/http.ts';
 import { webhookSecretFrom } from '../lib/siem/signing.ts';
 

@@ -15,7 +15,7 @@ import ts from 'typescript';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { parseStageConfig } from '../../lib/config/load.ts';
 import type { StageConfig } from '../../lib/config/schema.ts';
-import { SIEM_FORMATS, type SiemFormat } from '../../lib/siem/formats.ts';
+import { SIEM_FORMATS, type SiemFormat } from '../../lib/siem/formats/index.ts';
 import { ROOT } from '../helpers/fixtures.ts';
 
 const LIB = join(ROOT, 'lib');

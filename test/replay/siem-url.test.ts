@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBody } from '../../local/siem/decode.ts';
-import { SIEM_FORMATS } from '../../lib/siem/formats.ts';
+import { SIEM_FORMATS } from '../../lib/siem/formats/index.ts';
 import { ROOT } from '../helpers/fixtures.ts';
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;

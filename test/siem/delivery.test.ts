@@ -14,7 +14,7 @@ import {
   type SinkSettings,
 } from '../../lib/siem/delivery.ts';
 import { decodeBody } from '../../local/siem/decode.ts';
-import { SIEM_FORMATS } from '../../lib/siem/formats.ts';
+import { SIEM_FORMATS } from '../../lib/siem/formats/index.ts';
 import { createHttpTransport } from '../../lib/siem/http.ts';
 import type { SiemReceiver } from '../../local/siem/receiver.ts';
 import { goldenEventsWithIds, newSecret, recordingSleep, sinkFor, startReceiver } from './helpers.ts';
