@@ -6,7 +6,7 @@
  * and its own decoder; the stage config takes its name; its credentials are
  * required by name; and the docs describe it.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthEvent } from '../../lib/auth-event/schema.ts';
@@ -36,6 +36,18 @@ const credentialsFor = (format: (typeof SIEM_FORMAT_MODULES)[number]): SiemCrede
 });
 
 const registered = SIEM_FORMAT_MODULES.map((format) => [format.name, format] as const);
+
+/**
+ * Where each format's documented shape is held as a fixture, and the test that
+ * checks our records against it. A `Record` over every format: a new format does
+ * not compile here until it names its vendor's shape (source and version in a README beside it).
+ */
+const VENDOR_SHAPE: Record<SiemFormat, { fixture: string; test: string }> = {
+  ndjson: { fixture: 'docs/auth-event.schema.json', test: 'test/auth-event/schema.test.ts' },
+  json: { fixture: 'docs/auth-event.schema.json', test: 'test/auth-event/schema.test.ts' },
+  'splunk-hec': { fixture: 'splunk/authtrail/default/props.conf', test: 'test/siem/splunk.test.ts' },
+  ocsf: { fixture: 'test/fixtures/ocsf/1.3.0/README.md', test: 'test/siem/ocsf.test.ts' },
+};
 
 describe('Format registry: every registered format', () => {
   it('is listed once, in the order of SIEM_FORMATS', () => {
@@ -105,6 +117,12 @@ describe('Format registry: every registered format', () => {
         for (const value of Object.values(withAll).flat()) expect((error as Error).message).not.toContain(String(value));
       }
     }
+  });
+
+  it.each(registered)('%s: its vendor\'s documented shape is a fixture a test checks against', (name) => {
+    // Assess
+    expect(existsSync(join(ROOT, VENDOR_SHAPE[name].fixture)), VENDOR_SHAPE[name].fixture).toBe(true);
+    expect(existsSync(join(ROOT, VENDOR_SHAPE[name].test)), VENDOR_SHAPE[name].test).toBe(true);
   });
 
   it.each(registered)('%s: docs/siem.md ("Formats") and docs/configuration.md (siem.format) describe it', (name, format) => {
