@@ -97,10 +97,11 @@ export const defineSiemFormat = <const Name extends string, const Key extends st
   const module: SiemFormatModule<Name, Key> = {
     ...spec,
     decode: (body) => {
-      if (splitBody(body).array !== isArrayFraming(spec.framing)) {
+      const split = splitBody(body);
+      if (split.array !== isArrayFraming(spec.framing)) {
         throw new DecodeError(isArrayFraming(spec.framing) ? 'expected a JSON array' : 'expected records one after another, not a JSON array');
       }
-      return decodeAs([module], body);
+      return readRecords([module], split);
     },
   };
   return module;
@@ -233,8 +234,10 @@ const neitherOf = (formats: readonly SiemFormatSpec[]): string => {
  * AuthEvent in an array is `json`, on its own `ndjson`. With the registry: the
  * local receiver's decoder, which takes any format.
  */
-export const decodeAs = <Name extends string>(formats: readonly SiemFormatSpec<Name>[], body: string): DecodedRecord<Name>[] => {
-  const { array, items } = splitBody(body);
+export const decodeAs = <Name extends string>(formats: readonly SiemFormatSpec<Name>[], body: string): DecodedRecord<Name>[] =>
+  readRecords(formats, splitBody(body));
+
+const readRecords = <Name extends string>(formats: readonly SiemFormatSpec<Name>[], { array, items }: SplitBody): DecodedRecord<Name>[] => {
   const ordered = [
     ...formats.filter((format) => isArrayFraming(format.framing) === array),
     ...formats.filter((format) => isArrayFraming(format.framing) !== array),

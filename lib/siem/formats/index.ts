@@ -5,12 +5,13 @@
  * receiver's decoder all derive from this list (docs/extending.md, "A SIEM format").
  */
 import type { AuthEvent } from '../../auth-event/schema.ts';
-import type { FormatOptions, SiemFormatModule } from './format.ts';
+import type { FormatCredential, FormatOptions, SiemFormatModule } from './format.ts';
 import { json } from './json.ts';
 import { ndjson } from './ndjson.ts';
 import { ocsf } from './ocsf.ts';
 import { splunkHec } from './splunk-hec.ts';
 
+/** Every format, in the order docs and `--siem-format` list them. */
 export const SIEM_FORMAT_MODULES = [ndjson, json, splunkHec, ocsf] as const;
 
 type Registered = (typeof SIEM_FORMAT_MODULES)[number];
@@ -24,9 +25,14 @@ export const SIEM_FORMATS = SIEM_FORMAT_MODULES.map((format) => format.name) as 
 /** The stage config's default format. */
 export const DEFAULT_SIEM_FORMAT: SiemFormat = ndjson.name;
 
-/** Every credential of every format, once per key. */
-export const FORMAT_CREDENTIALS = [
-  ...new Map(SIEM_FORMAT_MODULES.flatMap((format) => format.credentials).map((credential) => [credential.key, credential])).values(),
+/** Every credential of every format, once per key (formats sharing a key share the credential: the first one's variable). */
+export const FORMAT_CREDENTIALS: readonly FormatCredential<FormatCredentialKey>[] = [
+  ...new Map(
+    SIEM_FORMAT_MODULES.flatMap((format): readonly FormatCredential<FormatCredentialKey>[] => format.credentials).map((credential) => [
+      credential.key,
+      credential,
+    ]),
+  ).values(),
 ];
 
 export const isSiemFormat = (value: string): value is SiemFormat => (SIEM_FORMATS as string[]).includes(value);
