@@ -130,6 +130,12 @@ export const requireCredentials = <Key extends string>(
 export const authEventIdOf = (value: unknown): string | undefined =>
   typeof value === 'string' && /^[0-9a-f]{32}$/.test(value) ? value : undefined;
 
+/** An AuthEvent as a record (`ndjson`, `json`): its own `id`, and `schemaVersion` to tell it from any other JSON object with an id. */
+export const readAuthEventRecord = (record: Record<string, unknown>): string | undefined => {
+  const id = authEventIdOf(record.id);
+  return id !== undefined && record.schemaVersion !== undefined ? id : undefined;
+};
+
 export const isJsonObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 

@@ -1,6 +1,5 @@
 /** `json`: one JSON array of AuthEvents (`application/json`). */
-import { defineSiemFormat } from './format.ts';
-import { readAuthEventRecord } from './ndjson.ts';
+import { defineSiemFormat, readAuthEventRecord } from './format.ts';
 
 export const json = defineSiemFormat({
   name: 'json',
