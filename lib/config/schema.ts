@@ -10,6 +10,7 @@ import { Category, valuesOf } from '../auth-event/schema.ts';
 import { PRE_SIGN_UP_SOURCES, TokenLambdaVersion } from '../cognito/trigger-sources.ts';
 import { normalizeDomain } from '../policy/email-address.ts';
 import { userIdentifierForm } from '../policy/sign-in.ts';
+import { DEFAULT_SIEM_FORMAT, SIEM_FORMATS } from '../siem/formats/index.ts';
 
 /** Whole numbers in [min, max]. */
 const intIn = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
@@ -237,7 +238,8 @@ export const StageConfigSchema = z.strictObject({
    */
   siem: z.prefault(
     z.strictObject({
-      format: z._default(z.enum(['ndjson', 'json', 'splunk-hec', 'ocsf']), 'ndjson'),
+      /** One of the registered formats (lib/siem/formats/index.ts). */
+      format: z._default(z.enum(SIEM_FORMATS), DEFAULT_SIEM_FORMAT),
       /** Only these AuthEvent categories go to this SIEM; others are acknowledged and skipped. */
       categories: z._default(
         z.array(z.enum(valuesOf(Category))).check(z.minLength(1)),

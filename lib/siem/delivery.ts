@@ -26,7 +26,16 @@ import type { StageConfig } from '../config/schema.ts';
 import { packBatches } from '../batches.ts';
 import { ConfigError, messageOf } from '../errors.ts';
 import { PIPELINE_VERSION } from '../version.ts';
-import { framedBytes, encodeBody, encodeRecord, type SiemFormat, type SplunkOptions } from './formats.ts';
+import {
+  framedBytes,
+  encodeBody,
+  encodeRecord,
+  requireCredentials,
+  siemFormat,
+  type FormatCredentialKey,
+  type SiemFormat,
+  type SplunkOptions,
+} from './formats/index.ts';
 import type { HttpResponse, HttpSend } from './http.ts';
 import { DEFAULT_HEC_SETTINGS, HEC_CHANNEL_HEADER, hecAckUrl, hecChannelFor, isAcknowledged, parseHecAnswer } from './hec.ts';
 import { messageIdFor, secretKey, signatureHeaders } from './signing.ts';
@@ -56,12 +65,14 @@ export const sinkFromConfig = (
   splunk: { ...siem.splunk },
 });
 
-/** What authenticates us to the SIEM. Never logged. */
-export interface SiemCredentials {
+/**
+ * What authenticates us to the SIEM. Never logged. Beyond these two, one optional
+ * field per credential a registered format needs (`hecToken` for `splunk-hec`:
+ * lib/siem/formats/<name>.ts, `credentials`).
+ */
+export interface SiemCredentials extends Partial<Record<FormatCredentialKey, string | undefined>> {
   /** Active `whsec_…` secrets: every request carries one signature per secret. */
   webhookSecrets: readonly string[];
-  /** Splunk HEC token, for the `splunk-hec` format. */
-  hecToken?: string | undefined;
   /** A static header some SIEMs want (e.g. `Authorization: Bearer …`). */
   authHeader?: { name: string; value: string } | undefined;
 }
@@ -211,17 +222,16 @@ export const createSiemSender = (options: {
     throw new ConfigError('SIEM delivery needs at least one webhook secret (whsec_…) to sign with');
   }
   const keys = credentials.webhookSecrets.map((secret) => secretKey(secret));
-  if (sink.format === 'splunk-hec' && !credentials.hecToken) {
-    throw new ConfigError('the splunk-hec format needs a HEC token (hecToken in the SIEM secret, or AUTHTRAIL_SIEM_HEC_TOKEN locally)');
-  }
+  const format = siemFormat(sink.format);
+  const formatHeaders = format.headers(requireCredentials(format, credentials));
   const staticHeaders: Record<string, string> = { 'user-agent': `authtrail/${PIPELINE_VERSION}` };
   if (credentials.authHeader !== undefined) staticHeaders[credentials.authHeader.name.toLowerCase()] = credentials.authHeader.value;
-  // HEC authenticates with its own Authorization scheme; it wins over a static header of the same name.
-  if (sink.format === 'splunk-hec') staticHeaders.authorization = `Splunk ${credentials.hecToken}`;
+  // A format's own authentication (HEC's Authorization scheme) wins over a static header of the same name.
+  Object.assign(staticHeaders, formatHeaders);
   const onAttempt = options.onAttempt ?? (() => undefined);
   const formatOptions = { splunk: sink.splunk };
-  // Splunk HEC channel and indexer acknowledgment (./hec.ts): one GUID channel for this sender's life.
-  const isHec = sink.format === 'splunk-hec';
+  // Splunk HEC channel and indexer acknowledgment (./hec.ts), for formats that speak HEC: one GUID channel for this sender's life.
+  const isHec = format.hecProtocol === true;
   const hecAck = { ...DEFAULT_HEC_SETTINGS.ack, ...sink.splunk.ack };
   const hecChannel = isHec ? hecChannelFor({ channel: sink.splunk.channel ?? 'none', ack: hecAck }) : undefined;
   if (hecChannel !== undefined) staticHeaders[HEC_CHANNEL_HEADER] = hecChannel;

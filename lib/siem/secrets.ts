@@ -8,7 +8,8 @@
  *   (default 300), so a rotation reaches warm containers within minutes:
  *   `{"webhookSecrets": ["whsec_…", …], "hecToken": "…", "authHeader": {"name": "…", "value": "…"}}`.
  * - Local runs: AUTHTRAIL_SIEM_SECRET (one or more `whsec_…`, space- or
- *   comma-separated), AUTHTRAIL_SIEM_HEC_TOKEN, AUTHTRAIL_SIEM_AUTH_HEADER
+ *   comma-separated), each format's credential variable (AUTHTRAIL_SIEM_HEC_TOKEN:
+ *   lib/siem/formats/<name>.ts, `credentials`), AUTHTRAIL_SIEM_AUTH_HEADER
  *   ("Name: value"); without AUTHTRAIL_SIEM_SECRET, a fixed public local secret
  *   that the local receiver knows too.
  */
@@ -18,6 +19,7 @@ import * as z from 'zod';
 import { ConfigError, messageOf } from '../errors.ts';
 import { parseJson } from '../json-parse.ts';
 import type { SiemCredentials } from './delivery.ts';
+import { FORMAT_CREDENTIALS, type FormatCredentialKey } from './formats/index.ts';
 import { parseSecretList, secretKey, webhookSecretFrom } from './signing.ts';
 import { formatIssues } from '../config/load.ts';
 
@@ -32,9 +34,14 @@ export const SIEM_ADMIN_TOKEN_ENV = 'AUTHTRAIL_SIEM_ADMIN_TOKEN';
 
 const HeaderName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be an HTTP header name');
 
+/** One optional field per credential a registered format needs (`hecToken`): a format brings its own, here by derivation. */
+const formatCredentialFields = Object.fromEntries(
+  FORMAT_CREDENTIALS.map(({ key }) => [key, z.string().min(1).optional()]),
+) as Record<FormatCredentialKey, z.ZodOptional<z.ZodString>>;
+
 const SiemSecretSchema = z.strictObject({
   webhookSecrets: z.array(z.string()).min(1),
-  hecToken: z.string().min(1).optional(),
+  ...formatCredentialFields,
   authHeader: z.strictObject({ name: HeaderName, value: z.string().min(1) }).optional(),
 });
 
@@ -86,7 +93,8 @@ export const credentialsFromEnv = (env: Env, secretEnv = SIEM_SECRET_ENV): { cre
   }
   const credentials: SiemCredentials = {
     webhookSecrets: secrets,
-    ...(env.AUTHTRAIL_SIEM_HEC_TOKEN ? { hecToken: env.AUTHTRAIL_SIEM_HEC_TOKEN } : {}),
+    // Each format's credentials from the variable it names (AUTHTRAIL_SIEM_HEC_TOKEN for `splunk-hec`).
+    ...Object.fromEntries(FORMAT_CREDENTIALS.filter(({ env: name }) => env[name]).map(({ key, env: name }) => [key, env[name]])),
     ...(authHeader === undefined ? {} : { authHeader }),
   };
   return { credentials: checked(credentials, secretEnv), builtIn };

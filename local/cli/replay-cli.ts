@@ -16,7 +16,7 @@ import { createReplayer, type Invoker, type ReplayResult } from '../replay/repla
 import { createInputReplayer, createSourceReplayer, type SourceReplayer } from '../replay/inputs.ts';
 import { formatSummary } from '../replay/summary.ts';
 import { RuleTarget } from '../../lib/routing/rules.ts';
-import { SIEM_FORMATS, isSiemFormat, type SiemFormat } from '../../lib/siem/formats.ts';
+import { SIEM_FORMATS, isSiemFormat, type SiemFormat } from '../../lib/siem/formats/index.ts';
 import { isLoopbackUrl } from '../../lib/siem/http.ts';
 import { createLocalSiemSender } from '../siem/local-forwarder.ts';
 import { deliverToLocalReceiver } from '../siem/local-siem.ts';

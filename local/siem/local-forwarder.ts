@@ -30,7 +30,7 @@ import {
   type SiemCredentials,
   type SiemSender,
 } from '../../lib/siem/delivery.ts';
-import type { SiemFormat } from '../../lib/siem/formats.ts';
+import type { SiemFormat } from '../../lib/siem/formats/index.ts';
 import { forwardMessages } from '../../lib/siem/forward.ts';
 import { createHttpTransport } from '../../lib/siem/http.ts';
 import { credentialsFromEnv } from '../../lib/siem/secrets.ts';

@@ -8,7 +8,7 @@
  */
 import type { StageConfig } from '../../lib/config/schema.ts';
 import type { SiemCredentials } from '../../lib/siem/delivery.ts';
-import type { SiemFormat } from '../../lib/siem/formats.ts';
+import type { SiemFormat } from '../../lib/siem/formats/index.ts';
 import { deliverLocalQueue, type LocalDeliveryReport } from './local-forwarder.ts';
 import { receivedFile, startSiemReceiver, type ReceiverStats } from './receiver.ts';
 import { credentialsFromEnv } from '../../lib/siem/secrets.ts';

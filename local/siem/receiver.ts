@@ -4,8 +4,8 @@
  *
  * - Verifies Standard Webhooks signatures against its secrets, rejecting missing,
  *   wrong and stale ones (timestamp more than 5 minutes off) with 401.
- * - Accepts all four formats (./decode.ts), checks `Authorization: Splunk <token>`
- *   on HEC bodies when it was given a HEC token.
+ * - Accepts every registered format (lib/siem/formats/, read by ./decode.ts), checks
+ *   `Authorization: Splunk <token>` on HEC bodies when it was given a HEC token.
  * - Stores each AuthEvent id once: a record whose id it already has is counted as
  *   a duplicate and dropped. Stored records are appended to `storeFile`
  *   (`.authtrail/<stage>/siem/received.ndjson`), whose ids it reads back on
@@ -35,7 +35,7 @@ import * as z from 'zod';
 import { messageOf } from '../../lib/errors.ts';
 import { parseJson } from '../../lib/json-parse.ts';
 import { DecodeError, decodeBody, type DecodedRecord } from './decode.ts';
-import { SIEM_FORMATS, SiemFormat } from '../../lib/siem/formats.ts';
+import { SIEM_FORMATS, siemFormat, type SiemFormat } from '../../lib/siem/formats/index.ts';
 import { DEFAULT_TOLERANCE_SECONDS, checkSignatureHeaders, sameToken, secretKey, verifySignature } from '../../lib/siem/signing.ts';
 import { HEC_CHANNEL_HEADER, HecCode } from '../../lib/siem/hec.ts';
 
@@ -412,7 +412,9 @@ export const startSiemReceiver = async (options: ReceiverOptions): Promise<SiemR
       log(`POST ${path} 400 ${error.message}`);
       return answer(400, { error: error.message });
     }
-    if (options.hecToken !== undefined && records.some((record) => record.format === SiemFormat.SplunkHec)) {
+    // Splunk's protocol (token, channel, acks), for bodies of a format that speaks it: a capability of the format, not its name.
+    const isHec = records.some((record) => siemFormat(record.format).hecProtocol === true);
+    if (options.hecToken !== undefined && isHec) {
       const presented = /^Splunk (.+)$/.exec(request.headers.authorization ?? '')?.[1];
       if (presented === undefined || !sameToken(presented, options.hecToken)) {
         stats.rejectedSignature += 1;
@@ -420,7 +422,6 @@ export const startSiemReceiver = async (options: ReceiverOptions): Promise<SiemR
         return answer(401, { text: 'Invalid token', code: 4 });
       }
     }
-    const isHec = records.some((record) => record.format === SiemFormat.SplunkHec);
     const channel = isHec ? hecChannelOf(request) : undefined;
     if (isHec && options.hecAck !== undefined) {
       // A token with indexer acknowledgment takes nothing without a GUID channel.

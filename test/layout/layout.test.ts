@@ -15,7 +15,7 @@ import ts from 'typescript';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { parseStageConfig } from '../../lib/config/load.ts';
 import type { StageConfig } from '../../lib/config/schema.ts';
-import { SIEM_FORMATS, type SiemFormat } from '../../lib/siem/formats.ts';
+import { SIEM_FORMATS, type SiemFormat } from '../../lib/siem/formats/index.ts';
 import { ROOT } from '../helpers/fixtures.ts';
 
 const LIB = join(ROOT, 'lib');
@@ -148,7 +148,7 @@ describe('Layout: one error base class', () => {
 });
 
 describe('Layout: the SIEM format list is one list', () => {
-  it('the stage config accepts exactly the formats lib/siem/formats.ts encodes (checked by the compiler)', () => {
+  it('the stage config accepts exactly the formats lib/siem/formats/index.ts registers (checked by the compiler)', () => {
     // Assess: a format added to one list and not the other fails `npm run typecheck`.
     expectTypeOf<StageConfig['siem']['format']>().toEqualTypeOf<SiemFormat>();
     for (const format of SIEM_FORMATS) expect(parseStageConfig({ siem: { format } }, 'in test').siem.format).toBe(format);

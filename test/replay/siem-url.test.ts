@@ -14,8 +14,9 @@ import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBody } from '../../local/siem/decode.ts';
-import { SIEM_FORMATS } from '../../lib/siem/formats.ts';
+import { SIEM_FORMATS } from '../../lib/siem/formats/index.ts';
 import { ROOT } from '../helpers/fixtures.ts';
+import { formatCredentialsEnv } from '../siem/helpers.ts';
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 const HEC_TOKEN = 'hec-test-token-0123';
@@ -59,7 +60,7 @@ afterAll(async () => {
 });
 
 const replay = async (...args: string[]) => {
-  const env = { ...process.env, AUTHTRAIL_SIEM_SECRET: SECRET, AUTHTRAIL_SIEM_HEC_TOKEN: HEC_TOKEN };
+  const env = { ...process.env, AUTHTRAIL_SIEM_SECRET: SECRET, ...formatCredentialsEnv({ hecToken: HEC_TOKEN }) };
   const { code, stdout, stderr } = await runToEnd(process.execPath, ['bin/replay.ts', '--store', store, ...args], { cwd: ROOT, env });
   return { status: code, stdout, stderr };
 };

@@ -14,10 +14,10 @@ import {
   type SinkSettings,
 } from '../../lib/siem/delivery.ts';
 import { decodeBody } from '../../local/siem/decode.ts';
-import { SIEM_FORMATS } from '../../lib/siem/formats.ts';
+import { SIEM_FORMATS } from '../../lib/siem/formats/index.ts';
 import { createHttpTransport } from '../../lib/siem/http.ts';
 import type { SiemReceiver } from '../../local/siem/receiver.ts';
-import { goldenEventsWithIds, newSecret, recordingSleep, sinkFor, startReceiver } from './helpers.ts';
+import { formatCredentials, goldenEventsWithIds, newSecret, recordingSleep, sinkFor, startReceiver } from './helpers.ts';
 
 const secret = newSecret();
 const transport = createHttpTransport();
@@ -38,7 +38,7 @@ beforeEach(() => {
 const senderWith = (changes: Partial<SinkSettings> = {}, io: Partial<DeliveryIo> = {}, attempts: Attempt[] = []) =>
   createSiemSender({
     sink: sinkFor(receiver.url, changes),
-    credentials: { webhookSecrets: [secret], hecToken: 'hec-token-1' },
+    credentials: { webhookSecrets: [secret], ...formatCredentials({ hecToken: 'hec-token-1' }) },
     io: { ...systemDeliveryIo(transport.send), ...io },
     onAttempt: (attempt) => attempts.push(attempt),
   });

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decodeBody, splitConcatenatedJson } from '../../local/siem/decode.ts';
-import { SIEM_FORMATS, encodeEvents, toSplunkHec } from '../../lib/siem/formats.ts';
+import { SIEM_FORMATS, encodeEvents, toSplunkHec } from '../../lib/siem/formats/index.ts';
 import { toOcsf } from '../../lib/siem/ocsf.ts';
 import { golden, goldenEvents } from './helpers.ts';
 import type { AuthEvent } from '../../lib/auth-event/schema.ts';

@@ -7,7 +7,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSiemSender, systemDeliveryIo, type DeliveryIo, type SinkSettings } from '../../lib/siem/delivery.ts';
-import { toSplunkHec } from '../../lib/siem/formats.ts';
+import { toSplunkHec } from '../../lib/siem/formats/index.ts';
 import { HecCode, hecAckUrl, parseHecAnswer } from '../../lib/siem/hec.ts';
 import { createHttpTransport } from '../../lib/siem/http.ts';
 import type { HecAckSimulation, SiemReceiver } from '../../local/siem/receiver.ts';

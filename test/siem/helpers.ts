@@ -11,6 +11,7 @@ import { toBusEnvelope } from '../../lib/routing/bus-entry.ts';
 import { sinkFromConfig, type SinkSettings } from '../../lib/siem/delivery.ts';
 import { startSiemReceiver, type ReceiverOptions, type SiemReceiver } from '../../local/siem/receiver.ts';
 import { webhookSecretFrom } from '../../lib/siem/signing.ts';
+import { FORMAT_CREDENTIALS, type FormatCredentialKey } from '../../lib/siem/formats/index.ts';
 import { FAKE_AWS_CREDENTIALS, ROOT, goldenEvents } from '../helpers/fixtures.ts';
 import { loadFunction } from '../helpers/lambda-env.ts';
 import { join } from 'node:path';
@@ -30,6 +31,21 @@ export const envelopeBody = (event: AuthEvent): string => JSON.stringify(toBusEn
 export const idOf = (body: string): string => (JSON.parse(body) as { detail: { id: string } }).detail.id;
 
 export const newSecret = (): string => webhookSecretFrom(randomBytes(32));
+
+/**
+ * A made-up value for every credential some registered format needs (lib/siem/formats/, `credentials`),
+ * named after it, with `values` taking precedence: a test that delivers in every format needs no change for a new one.
+ */
+export const formatCredentials = (values: Partial<Record<FormatCredentialKey, string>> = {}): Record<FormatCredentialKey, string> => ({
+  ...(Object.fromEntries(FORMAT_CREDENTIALS.map(({ key }) => [key, `test-${key}-0123456789`])) as Record<FormatCredentialKey, string>),
+  ...values,
+});
+
+/** The same credentials as local runs read them: each under its variable (AUTHTRAIL_SIEM_HEC_TOKEN). */
+export const formatCredentialsEnv = (values: Partial<Record<FormatCredentialKey, string>> = {}): Record<string, string> => {
+  const credentials = formatCredentials(values);
+  return Object.fromEntries(FORMAT_CREDENTIALS.map(({ key, env }) => [env, credentials[key]]));
+};
 
 /** The default stage SIEM settings for a URL, with changes. */
 export const sinkFor = (url: string, changes: Partial<SinkSettings> = {}): SinkSettings => ({

@@ -9,7 +9,7 @@ import { createHmac } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeEvents } from '../../lib/siem/formats.ts';
+import { encodeEvents } from '../../lib/siem/formats/index.ts';
 import type { ReceiverOptions, SiemReceiver } from '../../local/siem/receiver.ts';
 import { goldenEventsWithIds, newSecret, startReceiver } from './helpers.ts';
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { encodeEvents } from '../../lib/siem/formats.ts';
+import { encodeEvents } from '../../lib/siem/formats/index.ts';
 import type { SiemReceiver } from '../../local/siem/receiver.ts';
 import type { StoreFs } from '../../local/sinks/local-store.ts';
 import { goldenEventsWithIds, newSecret, startReceiver } from './helpers.ts';

@@ -5,7 +5,7 @@
  */
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { encodeEvents } from '../../lib/siem/formats.ts';
+import { encodeEvents } from '../../lib/siem/formats/index.ts';
 import type { SiemReceiver } from '../../local/siem/receiver.ts';
 import { goldenEvents, goldenEventsWithIds, newSecret, startReceiver } from './helpers.ts';
 

@@ -4,7 +4,7 @@
  */
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { encodeEvents } from '../../lib/siem/formats.ts';
+import { encodeEvents } from '../../lib/siem/formats/index.ts';
 import { credentialsFromEnv, credentialsFromSecretText, LOCAL_SIEM_SECRET } from '../../lib/siem/secrets.ts';
 import { messageIdFor, secretKey, signatureHeaders, verifySignature } from '../../lib/siem/signing.ts';
 import { goldenEvents, newSecret } from './helpers.ts';

@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { toSplunkHec } from '../../lib/siem/formats.ts';
+import { toSplunkHec } from '../../lib/siem/formats/index.ts';
 import { ROOT } from '../helpers/fixtures.ts';
 import { pipelineEvents, type SourcedEvent } from './pipeline-events.ts';
 
