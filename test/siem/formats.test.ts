@@ -9,7 +9,7 @@ import { toOcsf } from '../../lib/siem/ocsf.ts';
 import { golden, goldenEvents } from './helpers.ts';
 import type { AuthEvent } from '../../lib/auth-event/schema.ts';
 import { sampleLines } from '../cognito-logs/helpers.ts';
-import { cognitoLogEvents, type IpPolicy } from './pipeline-events.ts';
+import { cloudTrailEvents, cognitoLogEvents, type IpPolicy } from './pipeline-events.ts';
 
 const splunk = { sourcetype: 'authtrail:authevent', source: 'authtrail', index: 'auth' };
 
@@ -92,6 +92,20 @@ describe('Formats: Splunk HEC envelope', () => {
         user_pool_id: 'eu-west-1_Xq9Lk2MfA',
       },
     });
+  });
+
+  it('files Cognito log and CloudTrail events at the time they happened, not when authtrail read them', async () => {
+    // Prepare: a Cognito log record and a CloudTrail record (a wrong password at 09:58:40), both read on the fixture clock
+    const logged = await cognitoLogEvent(0);
+    const wrongPassword = (await cloudTrailEvents()).find(({ source }) => source === 'cloudtrail sign-in.ndjson line 1 InitiateAuth')!.event;
+
+    // Act
+    const [fromLog, fromCloudTrail] = [toSplunkHec(logged, splunk), toSplunkHec(wrongPassword, splunk)];
+
+    // Assess
+    expect(fromLog.time).toBe(Date.parse(logged.cognitoLog!.at!) / 1000);
+    expect(fromCloudTrail.time).toBe(Date.parse('2026-11-27T09:58:40Z') / 1000);
+    expect(fromCloudTrail.time).not.toBe(Date.parse(wrongPassword.time) / 1000);
   });
 
   it('leaves index out when none is configured, so the token default index applies', () => {

@@ -223,7 +223,7 @@ describe("HEC: envelopes in Splunk's event format", () => {
     for (const envelope of envelopes) {
       expect(Object.keys(envelope).every((key) => ['time', 'host', 'source', 'sourcetype', 'index', 'event', 'fields'].includes(key))).toBe(true);
       expect(typeof envelope.time).toBe('number');
-      expect(envelope.time).toBe(Date.parse(envelope.event.cognitoLog?.at ?? envelope.event.time) / 1000);
+      expect(envelope.time).toBe(Date.parse(envelope.event.cognitoLog?.at ?? envelope.event.cloudTrail?.at ?? envelope.event.time) / 1000);
       const fields = envelope.fields as Record<string, unknown>;
       expect(Object.values(fields).every((value) => typeof value === 'string')).toBe(true);
       const bodyFields = new Set(extractedFieldNames(envelope.event));

@@ -4,6 +4,7 @@
  * `Authorization: Splunk <token>`. Its protocol beyond the body (channel,
  * indexer acknowledgment, partial batches) is lib/siem/hec.ts.
  */
+import { occurredAt } from '../../auth-event/occurred-at.ts';
 import type { AuthEvent } from '../../auth-event/schema.ts';
 import type { HecSettings } from '../hec.ts';
 import { DecodeError, authEventIdOf, defineSiemFormat, isJsonObject } from './format.ts';
@@ -26,9 +27,9 @@ export interface SplunkOptions {
  * multivalue, and `action` is the CIM Authentication field (success / failure).
  */
 export const toSplunkHec = (event: AuthEvent, options: SplunkOptions) => ({
-  // HEC wants epoch seconds; milliseconds go in the fraction. The event time: when Cognito logged it
-  // for Cognito log events (read later, in batches), else when the trigger ran; as in the OCSF records.
-  time: Date.parse(event.cognitoLog?.at ?? event.time) / 1000,
+  // HEC wants epoch seconds; milliseconds go in the fraction. When it happened (occurredAt), as the OCSF records:
+  // Cognito log and CloudTrail events are read minutes later, a replay or a recovery days later.
+  time: Date.parse(occurredAt(event)) / 1000,
   host: options.host ?? `cognito-idp.${event.userPool.region}`,
   source: options.source,
   sourcetype: options.sourcetype,
