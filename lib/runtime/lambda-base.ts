@@ -27,11 +27,7 @@ export const STAGE_ENV = envSchema({
 export type StageSettings = EnvSettings<typeof STAGE_ENV>;
 
 /** The stage config of a deployed function (lib/config/load.ts), from its parsed settings. */
-export const stageConfigFrom = (settings: StageSettings): StageConfig =>
-  stageConfigFromEnv(
-    { AUTHTRAIL_CONFIG_FILE: settings.AUTHTRAIL_CONFIG_FILE, LAMBDA_TASK_ROOT: settings.LAMBDA_TASK_ROOT },
-    settings.AUTHTRAIL_STAGE,
-  );
+export const stageConfigFrom = (settings: StageSettings): StageConfig => stageConfigFromEnv(settings, settings.AUTHTRAIL_STAGE);
 
 export interface LambdaRuntimeBase extends Omit<TriggerRuntime, 'sink' | 'piiKey'> {
   logger: Logger;

@@ -143,7 +143,7 @@ describe('Env: a bad deploy fails at cold start, naming the variable, never the 
     expect(error.message).toBe('AUTHTRAIL_SIEM_SECRET_MAX_AGE_SECONDS must be a whole number of seconds');
   });
 
-  it('a schema without a default makes the whole number required', () => {
+  it('makes a whole number without a default required', () => {
     // Prepare
     const schema = envSchema({ RECEIVES: wholeNumber({ min: 1, max: 10 }) });
 

@@ -20,6 +20,7 @@ import { CLOUDTRAIL_EVENTS, COGNITO_LOG_EVENTS } from '../../lib/runtime/source-
 import { TRIGGER_ENV } from '../../lib/runtime/trigger-lambda.ts';
 import { LAKE_WRITER_ENV } from '../../lib/security-lake/runtime.ts';
 import { OFFLINE_RULE_TARGET_ENV } from '../../local/sinks/offline-rule-target.ts';
+import { conditionHolds } from './cfn-schema.ts';
 import type { CfnTemplate } from './package-stack.ts';
 
 /** The env schema of each deployable function (functions/<name>.ts): a new function needs its entry here. */
@@ -46,9 +47,15 @@ interface LambdaFunction {
   variables: Record<string, unknown>;
 }
 
+/**
+ * authtrail's functions (`functions/<name>.handler`) as CloudFormation creates them: one whose Condition does
+ * not hold (the lake writer on a stage without securityLakeBucket) gets no environment at all. osls's own
+ * custom-resource functions (the existing pool's attachment) are not ours to check.
+ */
 const functionsOf = (template: CfnTemplate): LambdaFunction[] =>
   Object.values(template.Resources)
-    .filter((resource) => resource.Type === 'AWS::Lambda::Function')
+    .filter((resource) => resource.Type === 'AWS::Lambda::Function' && String(resource.Properties.Handler).startsWith('functions/'))
+    .filter((resource) => resource.Condition === undefined || conditionHolds((template as { Conditions?: Record<string, unknown> }).Conditions ?? {}, resource.Condition))
     .map((resource) => ({
       name: String(resource.Properties.Handler).replace(/^functions\//, '').replace(/\.handler$/, ''),
       variables: (resource.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {},
