@@ -39,7 +39,7 @@ export const TRIGGER_ENV = extendEnv(
     /** Offline runs and tests: the key itself, which wins over the parameter. */
     AUTHTRAIL_PII_HASH_KEY: optional(),
     AUTHTRAIL_PII_HASH_KEY_PARAMETER: optional(),
-    /** Set by the extension's layer configuration when it moves the port; read by the extension too. */
+    /** AWS's variable for moving the extension off its default port: the extension reads it too. */
     PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: wholeNumber(EXTENSION_PORT),
     AUTHTRAIL_PII_KEY_WAIT_MS: wholeNumber(PII_KEY_WAIT_MS),
     /** Set by Lambda: the extension refuses requests without the function's session token. */
