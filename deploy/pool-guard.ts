@@ -17,6 +17,7 @@
  * Packaging never runs it (no AWS call, no credentials needed).
  */
 import type { DescribeUserPoolCommandOutput } from '@aws-sdk/client-cognito-identity-provider';
+import { AuthtrailError } from '../lib/errors.ts';
 
 type UserPool = NonNullable<DescribeUserPoolCommandOutput['UserPool']>;
 
@@ -73,7 +74,7 @@ export const poolAttachProblems = (
   return problems;
 };
 
-export class PoolGuardError extends Error {
+export class PoolGuardError extends AuthtrailError {
   readonly code = 'POOL_ATTACH_REFUSED' as const;
   constructor(poolId: string, problems: readonly PoolProblem[]) {
     super(`Refusing to attach to user pool ${poolId}:\n${problems.map((problem) => `  - ${problem.message}`).join('\n')}`);

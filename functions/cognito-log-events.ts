@@ -1,21 +1,10 @@
 /**
  * Cognito `userAuthEvents` log delivery (Plus feature plan) -> AuthEvents, fed by
  * a CloudWatch Logs subscription on the pool's log group. Off the sign-in path.
- * The work happens in lib/cognito-logs/; this file builds its runtime once per
- * container, with the same config, PII key and deadline-bound publisher as the
- * triggers.
+ * The work happens in lib/cognito-logs/; its runtime (the triggers' config, PII
+ * key and deadline-bound publisher) in lib/runtime/source-lambda.ts.
  */
-import middy from '@middy/core';
-import { createCognitoLogIngester } from '../lib/cognito-logs/ingest.ts';
-import { createLambdaRuntime } from '../lib/runtime/lambda.ts';
-import { powertoolsMiddlewares } from '../lib/runtime/powertools.ts';
+import { COGNITO_LOG_EVENTS, createSourceHandler } from '../lib/runtime/source-lambda.ts';
 
 // Cold start: a bad config or a missing setting fails here, with the setting named.
-const runtime = await createLambdaRuntime();
-const ingest = createCognitoLogIngester(runtime);
-
-export const handler = middy(async (event: unknown) => {
-  const summary = await ingest(event);
-  runtime.logger.info('authtrail.cognito-logs', { summary });
-  return summary;
-}).use(powertoolsMiddlewares(runtime.logger, runtime.lambdaMetrics));
+export const handler = await createSourceHandler(COGNITO_LOG_EVENTS, process.env);

@@ -3,6 +3,6 @@ import { createTriggerLambdaRuntime, triggerHandlerFor } from '../lib/runtime/tr
 import { postAuthentication } from '../lib/triggers/post-authentication.ts';
 
 // Cold start: a bad config or a missing setting fails here, never mid sign-in.
-const runtime = await createTriggerLambdaRuntime();
+const runtime = await createTriggerLambdaRuntime(process.env);
 
 export const handler = triggerHandlerFor(postAuthentication, runtime);

@@ -3,6 +3,6 @@ import { createTriggerLambdaRuntime, triggerHandlerFor } from '../lib/runtime/tr
 import { preSignUp } from '../lib/triggers/pre-signup.ts';
 
 // Cold start: a bad config or a missing setting fails here, never mid sign-in.
-const runtime = await createTriggerLambdaRuntime();
+const runtime = await createTriggerLambdaRuntime(process.env);
 
 export const handler = triggerHandlerFor(preSignUp, runtime);

@@ -5,13 +5,8 @@
  * Per batch: lib/security-lake/runtime.ts; per message: lib/security-lake/writer.ts.
  * Deployed only on a stage that sets securityLakeBucket (docs/security-lake.md).
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { createLakeWriterRuntime } from '../lib/security-lake/runtime.ts';
+import { createLakeWriterRuntime, lakeWriterHandler } from '../lib/security-lake/runtime.ts';
 
 const runtime = createLakeWriterRuntime(process.env);
 
-const write = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => runtime.handle(event, context);
-
-export const handler = middy(write).use(injectLambdaContext(runtime.logger));
+export const handler = lakeWriterHandler(runtime);

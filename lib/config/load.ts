@@ -55,20 +55,15 @@ export const loadStageConfigFile = (file: string): StageConfig => {
   return parseStageConfig(json, `in ${file}`);
 };
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-/** A variable the deploy must set; its absence is a ConfigError naming it. */
-export const requiredEnv = (env: Env, name: string): string => {
-  const value = env[name];
-  if (value === undefined || value.trim() === '') {
-    throw new ConfigError(`Missing required environment variable ${name}`);
-  }
-  return value;
-};
+/** Where a deployed function's config is: lib/runtime/lambda-base.ts fills it from the function's env settings. */
+interface ConfigLocation {
+  AUTHTRAIL_CONFIG_FILE?: string | undefined;
+  LAMBDA_TASK_ROOT?: string | undefined;
+}
 
 /**
  * The stage config of a deployed function: the file AUTHTRAIL_CONFIG_FILE names
  * (serverless.yml sets it), else `config/<stage>.json` beside the code.
  */
-export const stageConfigFromEnv = (env: Env, stage: string): StageConfig =>
-  loadStageConfigFile(env.AUTHTRAIL_CONFIG_FILE ?? configFileFor(stage, join(env.LAMBDA_TASK_ROOT ?? process.cwd(), 'config')));
+export const stageConfigFromEnv = (location: ConfigLocation, stage: string): StageConfig =>
+  loadStageConfigFile(location.AUTHTRAIL_CONFIG_FILE ?? configFileFor(stage, join(location.LAMBDA_TASK_ROOT ?? process.cwd(), 'config')));

@@ -34,14 +34,23 @@ const emitPoint = (metrics: Metrics, point: MetricPoint): void => {
   }
 };
 
+export interface RecorderOptions {
+  /**
+   * Count zeros too. The triggers leave them out (a point per sign-in that says
+   * nothing); the SIEM forwarder writes them, so its graphs and alarms see 0 on
+   * a quiet batch instead of missing data.
+   */
+  countZeros?: boolean;
+}
+
 /**
- * The triggers' recorder: `count` goes to the invocation's shared Metrics
- * (flushed once by logMetrics, dimension `stage`), `record` writes one EMF
+ * The functions' recorder: `count` goes to the invocation's shared Metrics
+ * (flushed once per invocation, dimension `stage`), `record` writes one EMF
  * document per point. Telemetry never fails a sign-in: errors are swallowed.
  */
-export const powertoolsRecorder = (metrics: Metrics): MetricsRecorder => ({
+export const powertoolsRecorder = (metrics: Metrics, options: RecorderOptions = {}): MetricsRecorder => ({
   count: (name, value) => {
-    if (value > 0) metrics.addMetric(name, UNIT[METRICS[name].unit], value);
+    if (value > 0 || options.countZeros === true) metrics.addMetric(name, UNIT[METRICS[name].unit], value);
   },
   record: (points) => {
     for (const point of points) {

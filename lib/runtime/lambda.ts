@@ -7,13 +7,30 @@
  * start with the setting named.
  */
 import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
-import { requiredEnv } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import { createEventBridgeClient, createEventBridgePublisher } from '../publish/eventbridge.ts';
-import type { Env } from './env.ts';
+import { extendEnv, optional, parseEnv, required, wholeNumber, type Env, type EnvSettings } from './env.ts';
 import type { TriggerRuntime } from './handler.ts';
-import { lambdaRuntimeBase, type LambdaRuntimeBase } from './lambda-base.ts';
-import { MIN_PII_KEY_LENGTH } from './pii-key.ts';
+import { STAGE_ENV, lambdaRuntimeBase, type LambdaRuntimeBase } from './lambda-base.ts';
+import { MIN_PII_KEY_LENGTH, PII_KEY_ONE_OF } from './pii-key.ts';
+
+/** Default and bounds of the publish deadline: well inside Cognito's 5 s, with room for the rest of the handler. */
+export const PUBLISH_DEADLINE_MS = { default: 800, min: 50, max: 4000 } as const;
+
+/** What a function that publishes AuthEvents straight to the bus reads (the source readers, the triggers run from source). */
+export const PUBLISHER_ENV = extendEnv(
+  STAGE_ENV,
+  {
+    AUTHTRAIL_EVENT_BUS_NAME: required(),
+    AUTHTRAIL_PUBLISH_DEADLINE_MS: wholeNumber({ ...PUBLISH_DEADLINE_MS, what: `a whole number of milliseconds from ${PUBLISH_DEADLINE_MS.min} to ${PUBLISH_DEADLINE_MS.max}` }),
+    /** Offline runs and tests: a local EventBridge. */
+    AUTHTRAIL_EVENTBRIDGE_ENDPOINT: optional(),
+    AUTHTRAIL_PII_HASH_KEY_PARAMETER: optional(),
+    AUTHTRAIL_PII_HASH_KEY: optional(),
+  },
+  [PII_KEY_ONE_OF],
+);
+export type PublisherSettings = EnvSettings<typeof PUBLISHER_ENV>;
 
 /**
  * The PII hash key: from an SSM SecureString parameter (deployed functions, whose
@@ -21,44 +38,32 @@ import { MIN_PII_KEY_LENGTH } from './pii-key.ts';
  * environment, which wins when set: offline runs (serverless-offline, tests)
  * have no SSM to ask.
  */
-const piiKeyFrom = async (env: Env): Promise<string> => {
-  const parameter = env.AUTHTRAIL_PII_HASH_KEY ? undefined : env.AUTHTRAIL_PII_HASH_KEY_PARAMETER;
-  const key = parameter ? await getParameter(parameter, { decrypt: true }) : env.AUTHTRAIL_PII_HASH_KEY;
+const piiKeyFrom = async (settings: PublisherSettings): Promise<string> => {
+  const parameter = settings.AUTHTRAIL_PII_HASH_KEY ? undefined : settings.AUTHTRAIL_PII_HASH_KEY_PARAMETER;
+  const key = parameter ? await getParameter(parameter, { decrypt: true }) : settings.AUTHTRAIL_PII_HASH_KEY;
   if (typeof key !== 'string' || key.length < MIN_PII_KEY_LENGTH) {
     throw new ConfigError(
       parameter
         ? `PII hash key parameter ${parameter} is missing or shorter than ${MIN_PII_KEY_LENGTH} characters`
-        : `Set AUTHTRAIL_PII_HASH_KEY_PARAMETER (an SSM SecureString name) or AUTHTRAIL_PII_HASH_KEY (at least ${MIN_PII_KEY_LENGTH} characters)`,
+        : PII_KEY_ONE_OF.message,
     );
   }
   return key;
 };
 
-/** Default and bounds of the publish deadline: well inside Cognito's 5 s, with room for the rest of the handler. */
-export const PUBLISH_DEADLINE_MS = { default: 800, min: 50, max: 4000 } as const;
-
-const publishDeadlineFrom = (env: Env): number => {
-  const raw = env.AUTHTRAIL_PUBLISH_DEADLINE_MS;
-  if (raw === undefined || raw === '') return PUBLISH_DEADLINE_MS.default;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < PUBLISH_DEADLINE_MS.min || value > PUBLISH_DEADLINE_MS.max) {
-    throw new ConfigError(
-      `AUTHTRAIL_PUBLISH_DEADLINE_MS must be a whole number of milliseconds from ${PUBLISH_DEADLINE_MS.min} to ${PUBLISH_DEADLINE_MS.max}, got "${raw}"`,
-    );
-  }
-  return value;
-};
-
 export type LambdaRuntime = TriggerRuntime & LambdaRuntimeBase;
 
-export const createLambdaRuntime = async (env: Env = process.env): Promise<LambdaRuntime> => {
-  const base = lambdaRuntimeBase(env);
-  const busName = requiredEnv(env, 'AUTHTRAIL_EVENT_BUS_NAME');
-  const deadlineMs = publishDeadlineFrom(env);
-  const client = createEventBridgeClient(deadlineMs, env.AUTHTRAIL_EVENTBRIDGE_ENDPOINT || undefined);
+/** The bus-publishing runtime from settings parsed by PUBLISHER_ENV (or a schema extending it). */
+export const lambdaRuntimeFrom = async (settings: PublisherSettings): Promise<LambdaRuntime> => {
+  const base = lambdaRuntimeBase(settings);
+  const deadlineMs = settings.AUTHTRAIL_PUBLISH_DEADLINE_MS;
+  const client = createEventBridgeClient(deadlineMs, settings.AUTHTRAIL_EVENTBRIDGE_ENDPOINT);
   return {
     ...base,
-    piiKey: await piiKeyFrom(env),
-    sink: createEventBridgePublisher({ client, busName, deadlineMs }),
+    piiKey: await piiKeyFrom(settings),
+    sink: createEventBridgePublisher({ client, busName: settings.AUTHTRAIL_EVENT_BUS_NAME, deadlineMs }),
   };
 };
+
+export const createLambdaRuntime = async (env: Env): Promise<LambdaRuntime> =>
+  lambdaRuntimeFrom(parseEnv(PUBLISHER_ENV, env));

@@ -31,6 +31,12 @@ const RETRY_AFTER_MS = 1_000;
 /** The shortest PII hash key accepted, from any source (env, SSM, the extension). */
 export const MIN_PII_KEY_LENGTH = 16;
 
+/** The env schemas' rule (./trigger-lambda.ts, ./lambda.ts): one of the two names the key, the parameter (deployed) or the key itself (offline runs, tests). */
+export const PII_KEY_ONE_OF = {
+  variables: ['AUTHTRAIL_PII_HASH_KEY_PARAMETER', 'AUTHTRAIL_PII_HASH_KEY'],
+  message: `Set AUTHTRAIL_PII_HASH_KEY_PARAMETER (an SSM SecureString name) or AUTHTRAIL_PII_HASH_KEY (at least ${MIN_PII_KEY_LENGTH} characters)`,
+} as const;
+
 /** Why the key is not there: names the failure, never a value. */
 export class PiiKeyUnavailableError extends AuthtrailError {
   readonly code = ProblemCode.PiiKeyUnavailable;

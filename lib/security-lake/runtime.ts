@@ -10,18 +10,19 @@
  * "Access to AWS accounts owned by third parties"), so it comes from the environment.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { requiredEnv } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
 import { OcsfClass } from '../siem/ocsf.ts';
-import { deadlineFrom, sqsDeadLetterSink } from '../siem/forwarder.ts';
+import { sqsDeadLetterSink } from '../siem/forwarder.ts';
+import { deadlineFrom } from '../runtime/batch-deadline.ts';
+import { envSchema, matching, parseEnv, required, wholeNumber, type Env } from '../runtime/env.ts';
 import { createLogger } from '../runtime/powertools.ts';
 import { s3PutObject, writeLakeMessages, type LakeWriterDeps, type PutObject } from './writer.ts';
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 /** S3 bucket names (S3 user guide, "Bucket naming rules"): what may follow arn:aws:s3:::. */
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -30,18 +31,33 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 /** Security Lake custom source names: 1-64 of these (CreateCustomLogSource sourceName). */
 const SOURCE_NAME = /^[\w-]{1,64}$/;
 
-const matching = (env: Env, name: string, pattern: RegExp, what: string): string => {
-  const value = requiredEnv(env, name);
-  // The value is not echoed: the variable's name and what it must be are enough to fix it.
-  if (!pattern.test(value)) throw new ConfigError(`${name} must be ${what}`);
-  return value;
-};
+/**
+ * One put attempt at most: a Parquet object of a full 6 MB batch is a few hundred KB
+ * (npm run bench), far inside this; the function's 120 s leave room for three.
+ */
+export const PUT_TIMEOUT_MS = 10_000;
+/** Attempts per object, the first included (S3's own retries sit under each, so a few are enough), and the first backoff (then doubled): 200 ms, 400 ms. */
+export const PUT_ATTEMPTS = 3;
+export const PUT_BASE_DELAY_MS = 200;
 
-const positiveInteger = (env: Env, name: string): number => {
-  const value = Number(requiredEnv(env, name));
-  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${name} must be a positive integer`);
-  return value;
-};
+// The values are not echoed: the variable's name and what it must be are enough to fix it.
+const roleArn = required(matching(ROLE_ARN, 'an IAM role ARN'));
+const sourceName = required(matching(SOURCE_NAME, 'a custom source name'));
+
+/** What the writer reads; every variable is set by serverless.yml on a stage that writes to Security Lake. */
+export const LAKE_WRITER_ENV = envSchema({
+  AUTHTRAIL_STAGE: required(),
+  AUTHTRAIL_SECURITY_LAKE_BUCKET: required(matching(BUCKET_NAME, 'an S3 bucket name')),
+  AUTHTRAIL_SECURITY_LAKE_AUTH_ROLE_ARN: roleArn,
+  AUTHTRAIL_SECURITY_LAKE_ACCOUNT_ROLE_ARN: roleArn,
+  AUTHTRAIL_SECURITY_LAKE_EXTERNAL_ID: required(),
+  AUTHTRAIL_SECURITY_LAKE_ACCOUNT_ID: required(matching(ACCOUNT_ID, 'a 12-digit AWS account id')),
+  AUTHTRAIL_SECURITY_LAKE_AUTH_SOURCE: sourceName,
+  AUTHTRAIL_SECURITY_LAKE_ACCOUNT_SOURCE: sourceName,
+  AUTHTRAIL_SECURITY_LAKE_DLQ_URL: required(),
+  // = the queue's redrive maxReceiveCount (serverless.yml): the last receive dead-letters with the reason.
+  AUTHTRAIL_SECURITY_LAKE_MAX_RECEIVES: wholeNumber({ min: 1, max: Number.MAX_SAFE_INTEGER, what: 'a positive integer' }),
+});
 
 export interface LakeWriterSettings {
   stage: string;
@@ -55,37 +71,30 @@ export interface LakeWriterSettings {
   maxReceives: number;
 }
 
-export const lakeWriterSettingsFromEnv = (env: Env): LakeWriterSettings => ({
-  stage: requiredEnv(env, 'AUTHTRAIL_STAGE'),
-  bucket: matching(env, 'AUTHTRAIL_SECURITY_LAKE_BUCKET', BUCKET_NAME, 'an S3 bucket name'),
-  roleArns: {
-    [OcsfClass.Authentication]: matching(env, 'AUTHTRAIL_SECURITY_LAKE_AUTH_ROLE_ARN', ROLE_ARN, 'an IAM role ARN'),
-    [OcsfClass.AccountChange]: matching(env, 'AUTHTRAIL_SECURITY_LAKE_ACCOUNT_ROLE_ARN', ROLE_ARN, 'an IAM role ARN'),
-  },
-  externalId: requiredEnv(env, 'AUTHTRAIL_SECURITY_LAKE_EXTERNAL_ID'),
-  accountId: matching(env, 'AUTHTRAIL_SECURITY_LAKE_ACCOUNT_ID', ACCOUNT_ID, 'a 12-digit AWS account id'),
-  sources: {
-    [OcsfClass.Authentication]: matching(env, 'AUTHTRAIL_SECURITY_LAKE_AUTH_SOURCE', SOURCE_NAME, 'a custom source name'),
-    [OcsfClass.AccountChange]: matching(env, 'AUTHTRAIL_SECURITY_LAKE_ACCOUNT_SOURCE', SOURCE_NAME, 'a custom source name'),
-  },
-  dlqUrl: requiredEnv(env, 'AUTHTRAIL_SECURITY_LAKE_DLQ_URL'),
-  // = the queue's redrive maxReceiveCount (serverless.yml): the last receive dead-letters with the reason.
-  maxReceives: positiveInteger(env, 'AUTHTRAIL_SECURITY_LAKE_MAX_RECEIVES'),
-});
+export const lakeWriterSettingsFromEnv = (env: Env): LakeWriterSettings => {
+  const settings = parseEnv(LAKE_WRITER_ENV, env);
+  return {
+    stage: settings.AUTHTRAIL_STAGE,
+    bucket: settings.AUTHTRAIL_SECURITY_LAKE_BUCKET,
+    roleArns: {
+      [OcsfClass.Authentication]: settings.AUTHTRAIL_SECURITY_LAKE_AUTH_ROLE_ARN,
+      [OcsfClass.AccountChange]: settings.AUTHTRAIL_SECURITY_LAKE_ACCOUNT_ROLE_ARN,
+    },
+    externalId: settings.AUTHTRAIL_SECURITY_LAKE_EXTERNAL_ID,
+    accountId: settings.AUTHTRAIL_SECURITY_LAKE_ACCOUNT_ID,
+    sources: {
+      [OcsfClass.Authentication]: settings.AUTHTRAIL_SECURITY_LAKE_AUTH_SOURCE,
+      [OcsfClass.AccountChange]: settings.AUTHTRAIL_SECURITY_LAKE_ACCOUNT_SOURCE,
+    },
+    dlqUrl: settings.AUTHTRAIL_SECURITY_LAKE_DLQ_URL,
+    maxReceives: settings.AUTHTRAIL_SECURITY_LAKE_MAX_RECEIVES,
+  };
+};
 
 export interface LakeWriterRuntime {
   logger: Logger;
   handle(event: SQSEvent, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse>;
 }
-
-/**
- * One put attempt at most: a Parquet object of a 1000-message batch is tens of KB
- * (npm run bench), far inside this; the function's 120 s leave room for three.
- */
-export const PUT_TIMEOUT_MS = 10_000;
-/** Attempts per object and the first backoff (then doubled): 200 ms, 400 ms. */
-export const PUT_ATTEMPTS = 3;
-export const PUT_BASE_DELAY_MS = 200;
 
 /** Cold start: a bad setting fails here, naming the variable, before any message is taken. */
 export const createLakeWriterRuntime = (env: Env): LakeWriterRuntime => {
@@ -134,3 +143,7 @@ export const createLakeWriterRuntime = (env: Env): LakeWriterRuntime => {
     },
   };
 };
+
+/** The exported handler: the batch, with Lambda's context in the logs. */
+export const lakeWriterHandler = (runtime: LakeWriterRuntime) =>
+  middy((event: SQSEvent, context: Context): Promise<SQSBatchResponse> => runtime.handle(event, context)).use(injectLambdaContext(runtime.logger));

@@ -1,6 +1,7 @@
 /**
  * The SIEM forwarder on AWS: an SQS event source (the SIEM queue, with
- * ReportBatchItemFailures) feeding ./forward.ts.
+ * ReportBatchItemFailures) feeding ./forward.ts. Its runtime, built at cold
+ * start: lib/runtime/siem-forwarder.ts.
  *
  * - Delivered and skipped (category filtered out) messages succeed: SQS deletes them.
  * - Rejected messages (the SIEM refused them, or they are not valid envelopes) go
@@ -18,21 +19,10 @@
  * forwarder's point is one signed request per batch of records. The response
  * shape is the same `{ batchItemFailures: [{ itemIdentifier }] }`.
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
-import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { requiredEnv, stageConfigFromEnv } from '../config/load.ts';
-import { createLogger, createMetrics } from '../runtime/powertools.ts';
-import { MetricName } from '../metrics/catalog.ts';
-import { ConfigError, messageOf } from '../errors.ts';
-import { EventStatus, REASON_ATTRIBUTE, createSiemSender, sinkFromConfig, systemDeliveryIo, type SiemCredentials, type SiemSender } from './delivery.ts';
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { EventStatus, REASON_ATTRIBUTE, type SiemSender } from './delivery.ts';
 import { forwardMessages, type MessageVerdict } from './forward.ts';
-import { createHttpTransport, isLoopbackUrl } from './http.ts';
-import { credentialsSourceFromEnv, type CredentialsSource } from './secrets.ts';
-
-type Env = Readonly<Record<string, string | undefined>>;
-
 
 export interface DeadLetter {
   messageId: string;
@@ -95,7 +85,7 @@ export interface ForwarderResult {
   reasons: string[];
 }
 
-const forwardSqsEvent = async (event: SQSEvent, deps: ForwarderDeps): Promise<ForwarderResult> => {
+export const forwardSqsEvent = async (event: SQSEvent, deps: ForwarderDeps): Promise<ForwarderResult> => {
   const summary = await forwardMessages(
     event.Records.map((record) => ({ messageId: record.messageId, body: record.body })),
     deps.sender,
@@ -122,85 +112,3 @@ const forwardSqsEvent = async (event: SQSEvent, deps: ForwarderDeps): Promise<Fo
 
 const reasonOf = (verdict: MessageVerdict): string => ('reason' in verdict.result ? verdict.result.reason : '');
 
-/** Time kept back from delivery for the DLQ sends and the response (also the Security Lake writer's). */
-export const deadlineFrom = (context: Pick<Context, 'getRemainingTimeInMillis'>, now: number): number => {
-  const remaining = context.getRemainingTimeInMillis();
-  return now + remaining - Math.min(2_000, Math.floor(remaining * 0.25));
-};
-
-/** The SIEM URL of a deploy: https, except a loopback receiver (offline runs and tests). */
-const siemUrlFrom = (env: Env): string => {
-  const raw = requiredEnv(env, 'AUTHTRAIL_SIEM_URL');
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch (error) {
-    throw new ConfigError('AUTHTRAIL_SIEM_URL is not a URL', { cause: error });
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackUrl(url))) {
-    throw new ConfigError('AUTHTRAIL_SIEM_URL must be https:// (http:// only for a loopback receiver)');
-  }
-  return url.toString();
-};
-
-/** Messages SQS delivers again after an earlier attempt did not take them (the SIEM retries). */
-const redeliveredIn = (event: SQSEvent): number =>
-  event.Records.filter((record) => Number(record.attributes?.ApproximateReceiveCount ?? '1') > 1).length;
-
-export interface ForwarderRuntime {
-  logger: Logger;
-  metrics: Metrics;
-  handle(event: SQSEvent, context: Context): Promise<SQSBatchResponse>;
-}
-
-/** Cold start: every setting checked here, so a bad deploy fails loudly before any message is taken. */
-export const createForwarderRuntime = (env: Env = process.env): ForwarderRuntime => {
-  const stage = requiredEnv(env, 'AUTHTRAIL_STAGE');
-  const config = stageConfigFromEnv(env, stage);
-  const sink = sinkFromConfig(config.siem, siemUrlFrom(env));
-  const dlqUrl = requiredEnv(env, 'AUTHTRAIL_SIEM_DLQ_URL');
-  const source: CredentialsSource = credentialsSourceFromEnv(env);
-  const transport = createHttpTransport();
-  const sqs = new SQSClient({});
-  const logger = createLogger(stage);
-  const metrics = createMetrics(stage);
-  const deadLetters = sqsDeadLetterSink(sqs, dlqUrl);
-  let current: { credentials: SiemCredentials; sender: SiemSender } | undefined;
-
-  /** One sender per secret version: rebuilt only when the (cached) secret changed. */
-  const senderFor = async (): Promise<SiemSender> => {
-    // The source hands out the same credentials object until the secret text changes.
-    const credentials = await source.load();
-    if (current?.credentials !== credentials) {
-      current = { credentials, sender: createSiemSender({ sink, credentials, io: systemDeliveryIo(transport.send) }) };
-    }
-    return current.sender;
-  };
-
-  return {
-    logger,
-    metrics,
-    handle: async (event, context) => {
-      let sender: SiemSender;
-      try {
-        sender = await senderFor();
-      } catch (error) {
-        // No secret, no delivery: every message comes back later (and to the DLQ after maxReceiveCount).
-        logger.error('authtrail.siem.secret', { error: `${(error as Error).name}: ${messageOf(error)}` });
-        return { batchItemFailures: event.Records.map((record) => ({ itemIdentifier: record.messageId })) };
-      }
-      const result = await forwardSqsEvent(event, { sender, deadLetters, deadlineAt: deadlineFrom(context, Date.now()) });
-      metrics.addMetric(MetricName.SiemDelivered, MetricUnit.Count, result.delivered);
-      metrics.addMetric(MetricName.SiemRejected, MetricUnit.Count, result.rejected);
-      metrics.addMetric(MetricName.SiemFailed, MetricUnit.Count, result.failed);
-      metrics.addMetric(MetricName.SiemRetried, MetricUnit.Count, redeliveredIn(event));
-      metrics.addMetric(MetricName.SiemRequests, MetricUnit.Count, result.requests);
-      const { response, ...counts } = result;
-      (result.failed + result.rejected > 0 ? logger.warn : logger.info).call(logger, 'authtrail.siem.forward', {
-        messages: event.Records.length,
-        ...counts,
-      });
-      return response;
-    },
-  };
-};

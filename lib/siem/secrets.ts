@@ -105,14 +105,16 @@ export interface CredentialsSource {
   load(): Promise<SiemCredentials>;
 }
 
-/** The deployed source: Secrets Manager or SSM, whichever the environment names. */
-export const credentialsSourceFromEnv = (env: Env): CredentialsSource => {
-  const secretId = env.AUTHTRAIL_SIEM_SECRET_ID;
-  const parameter = env.AUTHTRAIL_SIEM_SECRET_PARAMETER;
-  const maxAge = Number(env.AUTHTRAIL_SIEM_SECRET_MAX_AGE_SECONDS ?? '300');
-  if (!Number.isInteger(maxAge) || maxAge < 0) {
-    throw new ConfigError('AUTHTRAIL_SIEM_SECRET_MAX_AGE_SECONDS must be a whole number of seconds');
-  }
+/** Where the deployed secret is, parsed from the environment at cold start (lib/runtime/siem-forwarder.ts). */
+export interface CredentialsSourceSettings {
+  secretId?: string | undefined;
+  parameter?: string | undefined;
+  /** How long Powertools caches the secret, in seconds. */
+  maxAgeSeconds: number;
+}
+
+/** The deployed source: Secrets Manager or SSM, whichever the settings name. */
+export const credentialsSourceFrom = ({ secretId, parameter, maxAgeSeconds: maxAge }: CredentialsSourceSettings): CredentialsSource => {
   if (!secretId && !parameter) {
     throw new ConfigError('Set AUTHTRAIL_SIEM_SECRET_ID (Secrets Manager) or AUTHTRAIL_SIEM_SECRET_PARAMETER (SSM SecureString)');
   }

@@ -5,6 +5,16 @@
  * promises.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { AuthtrailError } from '../../lib/errors.ts';
+
+/** A command-line argument that cannot be used: the CLIs print its message and exit with 2. */
+export class UsageError extends AuthtrailError {
+  readonly code = 'INVALID_ARGUMENT' as const;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'UsageError';
+  }
+}
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

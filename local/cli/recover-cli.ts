@@ -2,6 +2,7 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { assertStageName } from '../../lib/config/load.ts';
 import { messageOf } from '../../lib/errors.ts';
+import { UsageError } from './args.ts';
 import { createEventBridgeClient, createEventBridgePublisher } from '../../lib/publish/eventbridge.ts';
 import { findSpills, parseTimeArg, republish, spillLogGroups } from '../../lib/recover/recover.ts';
 import { namesFor } from '../../lib/naming.ts';
@@ -33,7 +34,7 @@ export const runRecoverCli = async (options: RecoverCliOptions): Promise<number>
       since: parseTimeArg(options.since, now, 'since'),
       until: options.until === undefined ? now : parseTimeArg(options.until, now, 'until'),
     };
-    if (window.since >= window.until) throw new Error('--since must be before --until');
+    if (window.since >= window.until) throw new UsageError('--since must be before --until');
   } catch (error) {
     options.stderr.write(`${messageOf(error)}\n`);
     return 2;

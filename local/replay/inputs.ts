@@ -27,7 +27,7 @@ import { encodeSubscriptionEvent } from '../../lib/cognito-logs/subscription.ts'
 import type { StageConfig } from '../../lib/config/schema.ts';
 import { FixtureError, ProblemCode, messageOf } from '../../lib/errors.ts';
 import type { NarrowLogger } from '../../lib/runtime/handler.ts';
-import type { EventSink } from '../../lib/sinks/sink.ts';
+import type { EventSink, Spill } from '../../lib/sinks/sink.ts';
 import { PIPELINE_VERSION } from '../../lib/version.ts';
 import { parseFixtureText } from './fixture-file.ts';
 import { failure, success, type ReplayResult } from './replay.ts';
@@ -116,7 +116,7 @@ export interface SourceReplayOptions {
   config: StageConfig;
   piiKey: string;
   sink: EventSink;
-  spill: (events: readonly AuthEvent[], reason: string) => void;
+  spill: Spill;
   logger: NarrowLogger;
   clock?: () => Date;
 }

@@ -10,7 +10,7 @@ import { TriggerName } from '../../lib/cognito/trigger-sources.ts';
 import type { StageConfig } from '../../lib/config/schema.ts';
 import { ProblemCode, TriggerDeniedError, messageOf } from '../../lib/errors.ts';
 import type { NarrowLogger, Problem } from '../../lib/runtime/handler.ts';
-import type { EventSink } from '../../lib/sinks/sink.ts';
+import type { EventSink, Spill } from '../../lib/sinks/sink.ts';
 import { triggerHandlersFor } from '../triggers/all.ts';
 import { PIPELINE_VERSION } from '../../lib/version.ts';
 import { failure, success, type Invoker } from './replay.ts';
@@ -26,7 +26,7 @@ export interface LocalInvokerOptions {
   logger: NarrowLogger;
   isDisposableDomain: (domain: string) => boolean;
   /** Where events the sink refused are kept (the local store's spill file). */
-  spill: (events: readonly AuthEvent[], reason: string) => void;
+  spill: Spill;
   clock?: () => Date;
 }
 

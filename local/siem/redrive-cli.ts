@@ -2,6 +2,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { assertStageName } from '../../lib/config/load.ts';
 import { messageOf } from '../../lib/errors.ts';
+import { UsageError } from '../cli/args.ts';
 import { queueUrlOf, redriveLocal, redriveSqs, type RedriveProgress } from './redrive.ts';
 import { namesFor } from '../../lib/naming.ts';
 
@@ -32,7 +33,7 @@ export const runRedriveCli = async (options: RedriveCliOptions): Promise<number>
     assertStageName(options.stage);
     if (options.max !== undefined) {
       max = Number(options.max);
-      if (!Number.isInteger(max) || max < 1) throw new Error(`--max must be a positive whole number, got "${options.max}"`);
+      if (!Number.isInteger(max) || max < 1) throw new UsageError(`--max must be a positive whole number, got "${options.max}"`);
     }
   } catch (error) {
     stderr.write(`${messageOf(error)}\n`);

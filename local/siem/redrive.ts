@@ -19,7 +19,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { messageOf } from '../../lib/errors.ts';
+import { AuthtrailError, messageOf } from '../../lib/errors.ts';
 import { REASON_ATTRIBUTE } from '../../lib/siem/delivery.ts';
 import { createNdjsonFile, siemStorePaths } from '../sinks/local-store.ts';
 import type { LocalDeadLetter } from './local-forwarder.ts';
@@ -38,9 +38,18 @@ export interface RedriveReport {
   errors: string[];
 }
 
+/** SQS answered GetQueueUrl without a URL: the redrive has nowhere to read or write. */
+export class QueueUrlError extends AuthtrailError {
+  readonly code = 'QUEUE_URL_MISSING' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'QueueUrlError';
+  }
+}
+
 export const queueUrlOf = async (sqs: SQSClient, name: string): Promise<string> => {
   const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
-  if (QueueUrl === undefined) throw new Error(`queue ${name} has no URL`);
+  if (QueueUrl === undefined) throw new QueueUrlError(`queue ${name} has no URL`);
   return QueueUrl;
 };
 

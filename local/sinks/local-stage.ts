@@ -4,7 +4,7 @@
  * files, and the spill file for what the bus refuses. One place, so the replay
  * command and the replay benchmark measure the same thing.
  */
-import type { AuthEvent } from '../../lib/auth-event/schema.ts';
+import type { Spill } from '../../lib/sinks/sink.ts';
 import { spillRecord } from '../../lib/publish/spill.ts';
 import { RuleTarget, loadRules } from '../../lib/routing/rules.ts';
 import { createLocalBus, type LocalBus } from './local-bus.ts';
@@ -12,7 +12,7 @@ import { createNdjsonFile, storePaths, StoreWriteError, type StoreFs } from './l
 
 export interface LocalStageSinks {
   bus: LocalBus;
-  spill: (events: readonly AuthEvent[], reason: string) => void;
+  spill: Spill;
   /** Where each rule target writes. */
   files: Readonly<Record<RuleTarget, string>>;
   /** Writes out the buffered lines and syncs; says what could not be stored (a full disk), per file. */

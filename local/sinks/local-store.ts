@@ -60,6 +60,15 @@ const nodeFs: StoreFs = {
   closeSync,
 };
 
+/** A write the device took 0 bytes of (a full device, as the kernel would say with ENOSPC): the cause of a StoreWriteError. */
+export class ZeroByteWriteError extends AuthtrailError {
+  readonly code = 'ENOSPC' as const;
+  constructor() {
+    super('write took 0 bytes');
+    this.name = 'ZeroByteWriteError';
+  }
+}
+
 /** Lines a store could not write: the disk is full, or the write failed otherwise. `code` is the errno code (ENOSPC…). */
 export class StoreWriteError extends AuthtrailError {
   readonly code: string;
@@ -190,7 +199,7 @@ export const createNdjsonFile = (
       while (written < bytes.length) {
         const count = fs.writeSync(descriptor, bytes, written, bytes.length - written);
         // A write of 0 bytes would loop for ever: the device takes nothing more.
-        if (count <= 0) throw Object.assign(new Error('write took 0 bytes'), { code: 'ENOSPC' });
+        if (count <= 0) throw new ZeroByteWriteError();
         written += count;
       }
       if (syncEachAppend) fs.fsyncSync(descriptor);

@@ -6,6 +6,8 @@
  *
  * - Every resource of every stage conforms to its CloudFormation registry schema
  *   (vendored from cfn-lint, ./cfn-schemas).
+ * - Every function gets the variables its kind's env schema requires, and none
+ *   its kind does not read (./env-guard.ts).
  * - No function reserves concurrency.
  * - The existing-pool attachment sets both pre token generation slots to our
  *   function: checked on the template and by running osls's own handler code
@@ -21,6 +23,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { AUTH_EVENT_SOURCE } from '../../lib/auth-event/schema.ts';
 import { conditionHolds, loadRegistryValidator, type RegistryValidator } from './cfn-schema.ts';
+import { envProblems } from './env-guard.ts';
 import type { CfnResource, CfnTemplate } from './package-stack.ts';
 
 type Stage = 'dev' | 'staging' | 'prod';
@@ -85,6 +88,14 @@ export const describeDeployChecks = (STAGES: readonly Stage[], templateOf: (stag
       const types = new Set(Object.values(Resources).map((candidate) => candidate.Type).filter((type) => !type.startsWith('Custom::')));
       expect([...types].filter((type) => !registry().types.includes(type))).toEqual([]);
     }, COMPILE_TIMEOUT_MS);
+
+    it('gives every function what its kind\'s env schema requires, and nothing its kind does not read (./env-guard.ts)', () => {
+      // Act
+      const problems = envProblems(template(stage));
+
+      // Assess
+      expect(problems).toEqual([]);
+    });
 
     it('reserves no concurrency for any function: a new account may have none to reserve', () => {
       // Act

@@ -1,8 +1,10 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configFileFor, loadStageConfigFile, parseStageConfig, requiredEnv } from '../../lib/config/load.ts';
+import { configFileFor, loadStageConfigFile, parseStageConfig } from '../../lib/config/load.ts';
 import { ConfigError } from '../../lib/errors.ts';
+import { parseEnv } from '../../lib/runtime/env.ts';
+import { STAGE_ENV } from '../../lib/runtime/lambda-base.ts';
 import { ROOT } from '../helpers/fixtures.ts';
 
 const errorOf = (action: () => unknown): ConfigError => {
@@ -96,9 +98,9 @@ describe('Config: mistakes fail loudly with the field named', () => {
     expect(stage.message).toBe('Invalid stage "Prod!": use lower-case letters, digits and dashes, starting with a letter');
   });
 
-  it('names a missing environment variable', () => {
+  it('names a missing environment variable (a required one of the stage env schema)', () => {
     // Act
-    const error = errorOf(() => requiredEnv({ AUTHTRAIL_STAGE: ' ' }, 'AUTHTRAIL_STAGE'));
+    const error = errorOf(() => parseEnv(STAGE_ENV, { AUTHTRAIL_STAGE: ' ' }));
 
     // Assess
     expect(error.message).toBe('Missing required environment variable AUTHTRAIL_STAGE');
