@@ -7,6 +7,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { text } from 'node:stream/consumers';
 
 export interface LogLine {
   timestamp: number;
@@ -34,11 +35,9 @@ export const startFakeCloudWatchLogs = async (port = 0, options: FakeCloudWatchL
   const groups = new Map<string, LogLine[]>();
   const requests: FakeCloudWatchLogs['requests'] = [];
   const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', async () => {
+    void text(request).then(async (body) => {
       if ((options.latencyMs ?? 0) > 0) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
-      const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+      const input = JSON.parse(body || '{}');
       requests.push(input);
       const lines = groups.get(input.logGroupName);
       if (lines === undefined) {

@@ -4,8 +4,9 @@
  * The AWS SDK talks to it over real HTTP (endpoint override), so its retries,
  * timeouts and abort signals are exercised as they are against AWS.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { text } from 'node:stream/consumers';
 import { randomUUID } from 'node:crypto';
 
 export type Behaviour =
@@ -35,14 +36,6 @@ export interface FakeEventBridge {
   close(): Promise<void>;
 }
 
-const readBody = (request: IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-
 const error = (response: ServerResponse, status: number, type: string, message: string) => {
   response.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': type });
   response.end(JSON.stringify({ __type: type, message }));
@@ -56,7 +49,7 @@ export const startFakeEventBridge = async (port = Number(process.env.AUTHTRAIL_T
   const sockets = new Set<Socket>();
 
   const server = createServer(async (request, response) => {
-    const body = await readBody(request);
+    const body = await text(request);
     const entries = (JSON.parse(body || '{}').Entries ?? []) as ReceivedEntry[];
     calls.push(entries);
     const behaviour = queue.shift() ?? fallback;

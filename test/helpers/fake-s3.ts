@@ -4,8 +4,9 @@
  * or stalls on request. The AWS SDK talks to it over real HTTP, so its abort
  * signals and timeouts are exercised as against S3. Records what it took, and when.
  */
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { buffer } from 'node:stream/consumers';
 import { S3Client } from '@aws-sdk/client-s3';
 
 export type S3Behaviour = { kind: 'accept' } | { kind: 'slow'; ms: number } | { kind: 'stall' };
@@ -28,21 +29,13 @@ export interface FakeS3 {
   close(): Promise<void>;
 }
 
-const readBody = (request: IncomingMessage): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
-
 export const startFakeS3 = async (): Promise<FakeS3> => {
   const received: ReceivedObject[] = [];
   const sockets = new Set<Socket>();
   let queue: S3Behaviour[] = [];
   let fallback: S3Behaviour = { kind: 'accept' };
   const server = createServer(async (request, response) => {
-    const body = await readBody(request);
+    const body = await buffer(request);
     const [, bucket = '', ...key] = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname).split('/');
     received.push({ bucket, key: key.join('/'), bytes: body.byteLength, receivedAt: performance.now() });
     const behaviour = queue.shift() ?? fallback;

@@ -8,6 +8,7 @@ import { runToEnd } from '../helpers/process-group.ts';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { text } from 'node:stream/consumers';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,10 +36,7 @@ const store = mkdtempSync(join(tmpdir(), 'authtrail-siem-url-'));
 beforeAll(async () => {
   const verifier = new Webhook(SECRET);
   const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
+    void text(request).then((body) => {
       let verified = true;
       try {
         // jsonParse: false — NDJSON, HEC and OCSF bodies are concatenated objects, not one JSON value.

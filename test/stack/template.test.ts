@@ -14,6 +14,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { text } from 'node:stream/consumers';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadStageConfigFile } from '../../lib/config/load.ts';
@@ -1193,11 +1194,9 @@ const md5Hex = (text: string): string => createHash('md5').update(text, 'utf8').
 const startFakeAws = async (): Promise<{ url: string; calls: AwsCall[]; server: Server }> => {
   const calls: AwsCall[] = [];
   const server = createServer((request, response) => {
-    let text = '';
-    request.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    request.on('end', () => {
+    void text(request).then((raw) => {
       const target = String(request.headers['x-amz-target'] ?? '');
-      const body = JSON.parse(text || '{}') as Record<string, unknown>;
+      const body = JSON.parse(raw || '{}') as Record<string, unknown>;
       calls.push({ target, body });
       const replies: Record<string, () => unknown> = {
         'AmazonSSM.GetParameter': () => ({
@@ -1268,9 +1267,7 @@ interface SiemRequest {
 const startFakeSiem = async (): Promise<{ url: string; requests: SiemRequest[]; server: Server }> => {
   const requests: SiemRequest[] = [];
   const server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    request.on('end', () => {
+    void text(request).then((body) => {
       const headers = Object.fromEntries(Object.entries(request.headers).map(([key, value]) => [key, String(value)]));
       requests.push({ path: request.url ?? '', headers, body });
       response.writeHead(204).end();
