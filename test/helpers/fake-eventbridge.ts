@@ -5,7 +5,8 @@
  * timeouts and abort signals are exercised as they are against AWS.
  */
 import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { behaviourPlan, listenOnLoopback } from './loopback.ts';
 import { text } from 'node:stream/consumers';
 import { randomUUID } from 'node:crypto';
 
@@ -42,17 +43,15 @@ const error = (response: ServerResponse, status: number, type: string, message: 
 };
 
 export const startFakeEventBridge = async (port = Number(process.env.AUTHTRAIL_TEST_EVENTBRIDGE_PORT ?? 0)): Promise<FakeEventBridge> => {
-  let queue: Behaviour[] = [];
-  let fallback: Behaviour = { kind: 'accept' };
+  const behaviours = behaviourPlan<Behaviour>({ kind: 'accept' });
   const accepted: ReceivedEntry[] = [];
   const calls: ReceivedEntry[][] = [];
-  const sockets = new Set<Socket>();
 
-  const server = createServer(async (request, response) => {
+  const loopback = await listenOnLoopback(async (request, response) => {
     const body = await text(request);
     const entries = (JSON.parse(body || '{}').Entries ?? []) as ReceivedEntry[];
     calls.push(entries);
-    const behaviour = queue.shift() ?? fallback;
+    const behaviour = behaviours.next();
     switch (behaviour.kind) {
       case 'throttle':
         return error(response, 400, 'ThrottlingException', 'Rate exceeded');
@@ -77,27 +76,9 @@ export const startFakeEventBridge = async (port = Number(process.env.AUTHTRAIL_T
     });
     response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
     response.end(JSON.stringify({ FailedEntryCount: failing.filter((index) => index < entries.length).length, Entries: results }));
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  const { port: bound } = server.address() as AddressInfo;
+  }, port);
 
-  return {
-    endpoint: `http://127.0.0.1:${bound}`,
-    accepted,
-    calls,
-    plan: (behaviours, next = { kind: 'accept' }) => {
-      queue = [...behaviours];
-      fallback = next;
-    },
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { endpoint: loopback.endpoint, accepted, calls, plan: behaviours.plan, close: loopback.close };
 };
 
 /** A loopback port with nothing listening (connections are refused), free for a server to take. */

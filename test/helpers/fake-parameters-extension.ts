@@ -8,8 +8,8 @@
  * boundary, and misbehaves on request the way the extension does when SSM
  * throttles or fails (an error status), or when it hangs.
  */
-import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { behaviourPlan, listenOnLoopback } from './loopback.ts';
 
 export type ExtensionBehaviour =
   | { kind: 'serve' }
@@ -32,20 +32,18 @@ export const startFakeParametersExtension = async (options: {
   parameters: Record<string, string>;
   sessionToken: string;
 }): Promise<FakeParametersExtension> => {
-  let queue: ExtensionBehaviour[] = [];
-  let fallback: ExtensionBehaviour = { kind: 'serve' };
+  const behaviours = behaviourPlan<ExtensionBehaviour>({ kind: 'serve' });
   const requests: FakeParametersExtension['requests'] = [];
-  const sockets = new Set<Socket>();
   const answer = (response: ServerResponse, status: number, body: string) => {
     response.writeHead(status, { 'content-type': 'application/json' }).end(body);
   };
 
-  const server = createServer(async (request, response) => {
+  const loopback = await listenOnLoopback(async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const name = url.searchParams.get('name');
     const tokenOk = request.headers['x-aws-parameters-secrets-token'] === options.sessionToken;
     requests.push({ name, withDecryption: url.searchParams.get('withDecryption'), tokenOk });
-    const behaviour = queue.shift() ?? fallback;
+    const behaviour = behaviours.next();
     if (behaviour.kind === 'hang') return;
     if (behaviour.kind === 'slow') await new Promise((resolve) => setTimeout(resolve, behaviour.ms));
     if (response.destroyed) return;
@@ -58,21 +56,5 @@ export const startFakeParametersExtension = async (options: {
     if (value === undefined) return answer(response, 400, JSON.stringify({ __type: 'ParameterNotFound' }));
     answer(response, 200, JSON.stringify({ Parameter: { Name: name, Type: 'SecureString', Value: value, Version: 1, DataType: 'text' } }));
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    requests,
-    plan: (behaviours, next = { kind: 'serve' }) => {
-      queue = [...behaviours];
-      fallback = next;
-    },
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { port: loopback.port, requests, plan: behaviours.plan, close: loopback.close };
 };

@@ -4,9 +4,8 @@
  * or stalls on request. The AWS SDK talks to it over real HTTP, so its abort
  * signals and timeouts are exercised as against S3. Records what it took, and when.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { buffer } from 'node:stream/consumers';
+import { behaviourPlan, listenOnLoopback } from './loopback.ts';
 import { S3Client } from '@aws-sdk/client-s3';
 
 export type S3Behaviour = { kind: 'accept' } | { kind: 'slow'; ms: number } | { kind: 'stall' };
@@ -31,27 +30,20 @@ export interface FakeS3 {
 
 export const startFakeS3 = async (): Promise<FakeS3> => {
   const received: ReceivedObject[] = [];
-  const sockets = new Set<Socket>();
-  let queue: S3Behaviour[] = [];
-  let fallback: S3Behaviour = { kind: 'accept' };
-  const server = createServer(async (request, response) => {
+  const behaviours = behaviourPlan<S3Behaviour>({ kind: 'accept' });
+  const loopback = await listenOnLoopback(async (request, response) => {
     const body = await buffer(request);
     const [, bucket = '', ...key] = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname).split('/');
     received.push({ bucket, key: key.join('/'), bytes: body.byteLength, receivedAt: performance.now() });
-    const behaviour = queue.shift() ?? fallback;
+    const behaviour = behaviours.next();
     if (behaviour.kind === 'stall') return; // never answers: only the client's abort ends it
     if (behaviour.kind === 'slow') await new Promise((resolve) => setTimeout(resolve, behaviour.ms));
     if (response.destroyed) return;
     response.writeHead(200, { ETag: '"fake"', 'x-amz-request-id': 'fake' }).end();
   });
-  server.on('connection', (socket) => {
-    // As S3 answers: no Nagle delay on loopback, which would add ~40 ms per small response.
-    socket.setNoDelay(true);
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // As S3 answers: no Nagle delay on loopback, which would add ~40 ms per small response.
+  loopback.server.on('connection', (socket) => socket.setNoDelay(true));
+  const { endpoint } = loopback;
   return {
     endpoint,
     received,
@@ -64,13 +56,7 @@ export const startFakeS3 = async (): Promise<FakeS3> => {
         // One request per attempt: the writer does its own retries.
         maxAttempts: 1,
       }),
-    plan: (behaviours, next = { kind: 'accept' }) => {
-      queue = [...behaviours];
-      fallback = next;
-    },
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    plan: behaviours.plan,
+    close: loopback.close,
   };
 };
