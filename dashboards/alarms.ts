@@ -4,6 +4,7 @@
  * (serverless.yml; empty: the alarms exist without actions).
  */
 import { BASE_DIMENSIONS, Dimension, METRICS_NAMESPACE, MetricName, SERVICE_NAME } from '../lib/metrics/catalog.ts';
+import { CloudTrailReason } from '../lib/cloudtrail/reasons.ts';
 import { DenialCode } from '../lib/policy/sign-up.ts';
 import { TRIGGER_DURATION_ALARM_MS, TRIGGER_FUNCTIONS, namesFor, pascal, type RenderContext } from './context.ts';
 
@@ -17,6 +18,8 @@ export const ALARM_THRESHOLDS = {
   cognitoSignInFailureRatePercent: 20,
   /** Fewer attempts than this in 5 minutes never alarm on the Cognito failure rate. */
   cognitoMinimumSignInAttempts: 20,
+  /** Sign-ins Cognito refused because the user was locked out (CloudTrail), in 5 minutes. */
+  signInLockouts: 10,
 } as const;
 
 /** The denial codes of the email domain rules, which sign-in and token issue apply to the current email. */
@@ -223,6 +226,18 @@ export const stageAlarms = (ctx: RenderContext): AlarmDefinition[] => {
       DatapointsToAlarm: 1,
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    }),
+    // Cognito locks a user out after repeated wrong passwords; many at once is credential stuffing or password
+    // spraying (or an attack that locks real users out), and users are calling support. Needs CloudTrail events.
+    alarm('SignInLockouts', 'sign-in-lockouts', `${ALARM_THRESHOLDS.signInLockouts} or more sign-ins refused in 5 minutes because Cognito locked the user out after repeated wrong passwords (CloudTrail, PASSWORD_ATTEMPTS_EXCEEDED): credential stuffing or password spraying; the detections of dashboards/detections/ name the network.`, {
+      Namespace: METRICS_NAMESPACE,
+      MetricName: MetricName.CloudTrailSignInFailures,
+      Dimensions: [...authtrailDims, { Name: Dimension.Reason, Value: CloudTrailReason.PasswordAttemptsExceeded }],
+      Statistic: 'Sum',
+      ...fiveMinutes,
+      Threshold: ALARM_THRESHOLDS.signInLockouts,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',
     }),
   ];

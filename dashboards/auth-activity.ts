@@ -85,6 +85,7 @@ export const authActivityDashboard = (ctx: RenderContext): DashboardBody => {
       logWidget('Token claim changes', 'token-claim-changes', 24),
       // The real signals, from CloudTrail (docs/delivery.md, "CloudTrail events").
       logWidget('Failed sign-ins (CloudTrail) by client, network and reason', 'failed-sign-ins-by-client-and-ip-prefix'),
+      search('Refused sign-ins and MFA answers (CloudTrail) by reason', MetricName.CloudTrailSignInFailures, Dimension.Reason, 12),
       logWidget('Password spraying: users per failing network', 'password-spraying-by-ip-prefix'),
       logWidget('MFA failures by user and network', 'mfa-failures-by-user-and-ip-prefix'),
       logWidget('Users disabled or deleted by an administrator', 'admin-disables-and-deletes'),

@@ -12,7 +12,7 @@
 import { formatIssues } from '../config/load.ts';
 import type { StageConfig } from '../config/schema.ts';
 import { messageOf } from '../errors.ts';
-import { MetricName } from '../metrics/catalog.ts';
+import { MetricName, cloudTrailFailureMetrics } from '../metrics/catalog.ts';
 import { publishOrSpill, type TriggerRuntime } from '../runtime/handler.ts';
 import { finalizeEvent } from '../runtime/process.ts';
 import { own } from '../own.ts';
@@ -115,6 +115,8 @@ export const createCloudTrailIngester = (runtime: CloudTrailRuntime, onProblem?:
       return { ...summary, skipped: 1 };
     }
 
+    // Counted whether or not it reaches the bus: the lockout alarm must not wait for a healthy bus.
+    runtime.metrics?.record?.(cloudTrailFailureMetrics(event));
     const { undelivered, error } = await publishOrSpill(runtime, [event]);
     summary.spilled = undelivered.length;
     summary.published = 1 - undelivered.length;

@@ -60,6 +60,8 @@ export const MetricName = {
   SiemFailed: 'SiemFailed',
   SiemRetried: 'SiemRetried',
   SiemRequests: 'SiemRequests',
+  // CloudTrail (cloudtrail-events)
+  CloudTrailSignInFailures: 'CloudTrailSignInFailures',
   // spill recovery (recover-spilled)
   RecoveredEvents: 'RecoveredEvents',
   RecoveryBacklog: 'RecoveryBacklog',
@@ -71,7 +73,7 @@ export interface MetricDefinition {
   /** Dimension sets besides `service` and `stage`, which every set includes; `[]` is the service+stage set. */
   dimensionSets: readonly (readonly Dimension[])[];
   /** Which function emits it. */
-  emittedBy: 'triggers' | 'siem-forwarder' | 'failed-sign-ins' | 'recover-spilled';
+  emittedBy: 'triggers' | 'siem-forwarder' | 'failed-sign-ins' | 'recover-spilled' | 'cloudtrail-events';
   description: string;
 }
 
@@ -155,6 +157,12 @@ export const METRICS = {
     description: 'Messages received again after an earlier failed attempt (SQS ApproximateReceiveCount > 1)',
   },
   SiemRequests: { unit: 'Count', dimensionSets: [[]], emittedBy: 'siem-forwarder', description: 'HTTP requests to the SIEM, retries included' },
+  CloudTrailSignInFailures: {
+    unit: 'Count',
+    dimensionSets: [[], [D.Reason]],
+    emittedBy: 'cloudtrail-events',
+    description: 'Sign-ins and MFA answers Cognito refused, as CloudTrail recorded them, by reason (wrong password, unknown user, lockout, wrong code)',
+  },
   RecoveredEvents: { unit: 'Count', dimensionSets: [[]], emittedBy: 'recover-spilled', description: 'Spilled AuthEvents re-published by a recovery run' },
   RecoveryBacklog: {
     unit: 'Seconds',
@@ -252,6 +260,15 @@ export const dimensionSetsOf = (point: MetricPoint): Record<string, string>[] =>
     }
     return [values];
   });
+
+/**
+ * The point of a sign-in step Cognito refused, read from CloudTrail; none for other events. Not FailedSignIns:
+ * the inference also infers the same wrong password from its trigger attempt, and one failure would count twice.
+ */
+export const cloudTrailFailureMetrics = (event: AuthEvent): MetricPoint[] =>
+  event.cloudTrail !== undefined && event.category === 'signin' && event.outcome === 'failed'
+    ? [{ name: MetricName.CloudTrailSignInFailures, value: 1, dimensions: { [D.Reason]: event.reason?.code ?? UNKNOWN } }]
+    : [];
 
 /** The publish-latency point of one trigger invocation. */
 export const publishMetrics = (trigger: string, elapsedMs: number): MetricPoint[] => [

@@ -3,11 +3,13 @@ import type { AuthEvent } from '../../lib/auth-event/schema.ts';
 import { createCloudTrailIngester, type CloudTrailProblem } from '../../lib/cloudtrail/ingest.ts';
 import { PublishError, type EventSink } from '../../lib/sinks/sink.ts';
 import type { StageConfig } from '../../lib/config/schema.ts';
+import type { MetricPoint } from '../../lib/metrics/catalog.ts';
 import { configWith, devConfig, processContext } from '../helpers/fixtures.ts';
 import { DEV_POOL, deliveries, delivery } from './helpers.ts';
 
 const setUp = (overrides: { sink?: EventSink; config?: StageConfig; userPoolId?: string | null } = {}) => {
   const published: AuthEvent[] = [];
+  const points: MetricPoint[] = [];
   const spilled: { events: readonly AuthEvent[]; reason: string }[] = [];
   const problems: CloudTrailProblem[] = [];
   const logged: unknown[] = [];
@@ -18,9 +20,10 @@ const setUp = (overrides: { sink?: EventSink; config?: StageConfig; userPoolId?:
     sink: overrides.sink ?? { publish: async (events: readonly AuthEvent[]) => void published.push(...events) },
     spill: (events: readonly AuthEvent[], reason: string) => void spilled.push({ events, reason }),
     logger: { info: () => {}, warn: () => {}, error: (...args: unknown[]) => void logged.push(args) },
+    metrics: { count: () => undefined, record: (recorded: readonly MetricPoint[]) => void points.push(...recorded) },
   };
   const ingest = createCloudTrailIngester(runtime, (problem) => problems.push(problem));
-  return { ingest, published, spilled, problems, logged };
+  return { ingest, published, spilled, problems, logged, points };
 };
 
 describe('CloudTrail: a delivery from the default bus goes through the pipeline', () => {
@@ -44,6 +47,21 @@ describe('CloudTrail: a delivery from the default bus goes through the pipeline'
     ]);
     for (const event of published) expect(event.network?.ip ?? '').not.toMatch(/\.\d{1,3}$/);
     expect(problems).toEqual([]);
+  });
+
+  it('counts every refused sign-in step by reason (CloudTrailSignInFailures), also when the bus refuses it', async () => {
+    // Prepare: a bus that refuses everything, so every event is spilled
+    const refusing: EventSink = { publish: async (events) => { throw new PublishError('bus down', [...events]); } };
+    const { ingest, points, spilled } = setUp({ sink: refusing, config: configWith({ ...devConfig(), cloudTrail: { recordsWithoutPoolOrClient: 'accept' } }) });
+
+    // Act
+    for (const envelope of [...deliveries('sign-in.ndjson'), ...deliveries('account.ndjson')]) await ingest(envelope);
+
+    // Assess: the five failures of the fixtures; the failed sign-up confirmation is an account event, not a sign-in
+    expect(spilled.length).toBeGreaterThan(5);
+    expect(points.map((point) => [point.name, point.value, point.dimensions])).toEqual(
+      ['INCORRECT_CREDENTIALS', 'USER_NOT_FOUND', 'CODE_MISMATCH', 'PASSWORD_ATTEMPTS_EXCEEDED'].map((reason) => ['CloudTrailSignInFailures', 1, { reason }]),
+    );
   });
 
   it('ignores the records of another pool, of clients the stage does not name, and (by default) of neither', async () => {

@@ -113,6 +113,7 @@ describe('Alarms', () => {
         'authtrail-prod-async-failures-not-empty', 'authtrail-prod-recovery-backlog',
         'authtrail-prod-siem-failure-rate', 'authtrail-prod-sign-up-denial-spike', 'authtrail-prod-cognito-sign-in-failure-rate',
         'authtrail-prod-policy-errors', 'authtrail-prod-changed-email-denied', 'authtrail-prod-log-first-delivery-stalled',
+        'authtrail-prod-sign-in-lockouts',
       ].sort(),
     );
     for (const { properties } of alarms) {
@@ -123,6 +124,27 @@ describe('Alarms', () => {
       if (properties.Metrics === undefined) expect(properties.MetricName).toBeDefined();
       else expect(properties.Metrics.filter((query) => 'Expression' in query && query.ReturnData)).toHaveLength(1);
     }
+  });
+
+  it('pages on lockouts: CloudTrail sign-ins refused with PASSWORD_ATTEMPTS_EXCEEDED, at the threshold within 5 minutes', () => {
+    // Act
+    const alarm = stageAlarms(ctx('prod')).find((candidate) => candidate.logicalId === 'AlarmSignInLockouts')!;
+
+    // Assess
+    expect(alarm.properties).toMatchObject({
+      Namespace: 'authtrail',
+      MetricName: 'CloudTrailSignInFailures',
+      Dimensions: [
+        { Name: 'service', Value: 'authtrail' },
+        { Name: 'stage', Value: 'prod' },
+        { Name: 'reason', Value: 'PASSWORD_ATTEMPTS_EXCEEDED' },
+      ],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: ALARM_THRESHOLDS.signInLockouts,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
   });
 
   it('alarms when the triggers ran for 15 minutes and the log-first forwarder was never invoked', () => {

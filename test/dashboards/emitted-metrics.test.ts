@@ -36,6 +36,7 @@ import { loadFunction } from '../helpers/lambda-env.ts';
 import { envelopeBody, golden, goldenEvents, newSecret, startReceiver } from '../siem/helpers.ts';
 import type { SiemReceiver } from '../../local/siem/receiver.ts';
 import { alarmMetricReferences, referenceKey, widgetMetricReferences } from './references.ts';
+import { DEV_POOL, FIXTURE_FILES as CLOUDTRAIL_FIXTURES, deliveries } from '../cloudtrail/helpers.ts';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -108,6 +109,20 @@ beforeAll(async () => {
     const hostile = loadEvent<{ request: Record<string, unknown> }>(relative(join(ROOT, 'events'), triggerFiles[0]!));
     hostile.request.unreadable = new Proxy({}, { ownKeys: () => { throw new TypeError('keys withheld'); } });
     await captureStdout(() => handler(hostile, context(trigger)));
+  }
+
+  // Act: the CloudTrail reader, every record of events/cloudtrail/ (wrong passwords, lockouts, wrong codes among them).
+  const cloudTrail = await loadFunction<Handler>('cloudtrail-events', {
+    ...BASE_ENV,
+    AUTHTRAIL_EVENT_BUS_NAME: 'authtrail-dev',
+    AUTHTRAIL_PII_HASH_KEY: 'emf-test-key-0123456789',
+    AUTHTRAIL_EVENTBRIDGE_ENDPOINT: bus.endpoint,
+    AUTHTRAIL_USER_POOL_ID: DEV_POOL,
+  });
+  bus.plan([], { kind: 'accept' });
+  for (const file of CLOUDTRAIL_FIXTURES) {
+    for (const delivery of deliveries(file)) await captureStdout(() => cloudTrail(delivery, context('cloudtrail-events')));
+    replayed.push(`events/cloudtrail/${file}`);
   }
 
   // Act: the SIEM forwarder, a first delivery, a redelivery and a refusal.

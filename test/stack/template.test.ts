@@ -1115,7 +1115,7 @@ describe.each(STAGES)('the %s stack: dashboards, alarms and saved queries', (sta
         'policy-errors', 'changed-email-denied',
         ...deployedCognitoTriggers(template, stage).flatMap((name) => [`${name}-errors`, `${name}-duration-near-budget`]),
         'spilled-events', 'publish-failures', 'siem-dlq-not-empty', 'delivery-dlq-not-empty', 'siem-failure-rate', 'sign-up-denial-spike',
-        'cognito-sign-in-failure-rate', 'async-failures-not-empty', 'recovery-backlog', 'log-first-delivery-stalled',
+        'cognito-sign-in-failure-rate', 'async-failures-not-empty', 'recovery-backlog', 'log-first-delivery-stalled', 'sign-in-lockouts',
       ].sort(),
     );
     for (const alarm of alarms) {
