@@ -11,6 +11,8 @@ export const ProblemCode = {
   UnsupportedTrigger: 'UNSUPPORTED_TRIGGER',
   HandlerFailed: 'HANDLER_FAILED',
   PublishFailed: 'PUBLISH_FAILED',
+  /** A log subscription delivery (gzip, base64, JSON) that could not be read at all. */
+  UnreadablePayload: 'UNREADABLE_PAYLOAD',
   InvokeFailed: 'INVOKE_FAILED',
   /** The PII hash key could not be read in time: the events drop what they would hash. */
   PiiKeyUnavailable: 'PII_KEY_UNAVAILABLE',

@@ -11,8 +11,8 @@
  */
 import { formatIssues } from '../config/load.ts';
 import type { StageConfig } from '../config/schema.ts';
-import { messageOf } from '../errors.ts';
-import { MetricName, cloudTrailFailureMetrics } from '../metrics/catalog.ts';
+import { ProblemCode, messageOf } from '../errors.ts';
+import { cloudTrailFailureMetrics } from '../metrics/catalog.ts';
 import { publishOrSpill, type TriggerRuntime } from '../runtime/handler.ts';
 import { finalizeEvent } from '../runtime/process.ts';
 import { own } from '../own.ts';
@@ -23,7 +23,7 @@ export const CloudTrailProblemCode = {
   InvalidRecord: 'INVALID_RECORD',
   /** A bug: our own output failed the AuthEvent schema. */
   NormalizeFailed: 'NORMALIZE_FAILED',
-  PublishFailed: 'PUBLISH_FAILED',
+  PublishFailed: ProblemCode.PublishFailed,
 } as const;
 export type CloudTrailProblemCode = (typeof CloudTrailProblemCode)[keyof typeof CloudTrailProblemCode];
 
@@ -120,11 +120,7 @@ export const createCloudTrailIngester = (runtime: CloudTrailRuntime, onProblem?:
     const { undelivered, error } = await publishOrSpill(runtime, [event]);
     summary.spilled = undelivered.length;
     summary.published = 1 - undelivered.length;
-    if (error !== undefined) {
-      runtime.metrics?.count(MetricName.SpilledEvents, undelivered.length);
-      report({ source: 'cloudtrail', code: CloudTrailProblemCode.PublishFailed, message: error, eventId: record.eventID });
-    }
-    runtime.metrics?.count(MetricName.EventsPublished, summary.published);
+    if (error !== undefined) report({ source: 'cloudtrail', code: CloudTrailProblemCode.PublishFailed, message: error, eventId: record.eventID });
     return summary;
   };
 };

@@ -12,9 +12,8 @@
  */
 import type { AuthEvent } from '../auth-event/schema.ts';
 import { formatIssues } from '../config/load.ts';
-import { messageOf } from '../errors.ts';
+import { ProblemCode, messageOf } from '../errors.ts';
 import { JsonSyntaxError, parseJson } from '../json-parse.ts';
-import { MetricName } from '../metrics/catalog.ts';
 import { publishOrSpill, type TriggerRuntime } from '../runtime/handler.ts';
 import { finalizeEvent } from '../runtime/process.ts';
 import { authEventOfCognitoLog, UnsupportedCognitoLogEventError } from './normalize.ts';
@@ -23,13 +22,13 @@ import { decodeSubscriptionEvent, SubscriptionPayloadError } from './subscriptio
 
 export const CognitoLogProblemCode = {
   /** The whole delivery could not be read. */
-  UnreadablePayload: 'UNREADABLE_PAYLOAD',
+  UnreadablePayload: ProblemCode.UnreadablePayload,
   InvalidJson: 'INVALID_JSON',
   InvalidRecord: 'INVALID_RECORD',
   UnsupportedEventType: 'UNSUPPORTED_EVENT_TYPE',
   /** A bug: our own output failed the AuthEvent schema. */
   NormalizeFailed: 'NORMALIZE_FAILED',
-  PublishFailed: 'PUBLISH_FAILED',
+  PublishFailed: ProblemCode.PublishFailed,
 } as const;
 export type CognitoLogProblemCode = (typeof CognitoLogProblemCode)[keyof typeof CognitoLogProblemCode];
 
@@ -105,11 +104,7 @@ export const createCognitoLogIngester = (runtime: CognitoLogRuntime, onProblem?:
     const { undelivered, error } = await publishOrSpill(runtime, events);
     summary.spilled = undelivered.length;
     summary.published = events.length - undelivered.length;
-    if (error !== undefined) {
-      runtime.metrics?.count(MetricName.SpilledEvents, undelivered.length);
-      report({ source: 'cognito-log', code: CognitoLogProblemCode.PublishFailed, message: error });
-    }
-    runtime.metrics?.count(MetricName.EventsPublished, summary.published);
+    if (error !== undefined) report({ source: 'cognito-log', code: CognitoLogProblemCode.PublishFailed, message: error });
     return summary;
   };
 };

@@ -12,7 +12,7 @@
  */
 import type { AuthEvent } from '../auth-event/schema.ts';
 import { decodeSubscriptionEvent, SubscriptionPayloadError } from '../cognito-logs/subscription.ts';
-import { MetricName } from '../metrics/catalog.ts';
+import { ProblemCode } from '../errors.ts';
 import { publishOrSpill, type TriggerRuntime } from '../runtime/handler.ts';
 import { parseEventLogLine, type EventLogLineProblem } from './event-log.ts';
 
@@ -33,7 +33,7 @@ export interface ForwardSummary {
 }
 
 export interface ForwardProblem {
-  code: EventLogLineProblem | 'UNREADABLE_PAYLOAD' | 'PUBLISH_FAILED';
+  code: EventLogLineProblem | typeof ProblemCode.UnreadablePayload | typeof ProblemCode.PublishFailed;
   message: string;
   logGroup?: string;
   logEventId?: string;
@@ -55,7 +55,7 @@ export const createEventLogForwarder = (runtime: ForwarderRuntime, onProblem?: (
       data = decodeSubscriptionEvent(payload);
     } catch (error) {
       if (!(error instanceof SubscriptionPayloadError)) throw error;
-      report({ code: 'UNREADABLE_PAYLOAD', message: error.message });
+      report({ code: ProblemCode.UnreadablePayload, message: error.message });
       return { ...NOTHING };
     }
     // CONTROL_MESSAGE: CloudWatch Logs checking the destination is reachable.
@@ -77,9 +77,7 @@ export const createEventLogForwarder = (runtime: ForwarderRuntime, onProblem?: (
     const { undelivered, error } = await publishOrSpill(runtime, events);
     summary.spilled = undelivered.length;
     summary.published = events.length - undelivered.length;
-    if (error !== undefined) report({ code: 'PUBLISH_FAILED', message: error, logGroup: data.logGroup });
-    runtime.metrics?.count(MetricName.EventsPublished, summary.published);
-    runtime.metrics?.count(MetricName.SpilledEvents, summary.spilled);
+    if (error !== undefined) report({ code: ProblemCode.PublishFailed, message: error, logGroup: data.logGroup });
     return summary;
   };
 };

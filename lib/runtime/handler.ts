@@ -67,10 +67,22 @@ const report = (runtime: TriggerRuntime, problem: Problem): void => {
 
 /**
  * Publishes the events; what did not reach the bus goes to the spill log (lose
- * nothing) and counts as one publish failure. Returns what was not delivered,
- * and why.
+ * nothing) and counts as one publish failure. Counts what was published and
+ * what was spilled, for every function that publishes (triggers, sources, the
+ * log-first forwarder). Returns what was not delivered, and why.
  */
 export const publishOrSpill = async (
+  runtime: Pick<TriggerRuntime, 'sink' | 'spill' | 'metrics' | 'sinkIsLog'>,
+  events: readonly AuthEvent[],
+): Promise<{ undelivered: readonly AuthEvent[]; error?: string }> => {
+  const outcome = await publishOrSpillOnce(runtime, events);
+  // A log sink only writes lines: the forwarder that puts them on the bus counts them as published.
+  if (runtime.sinkIsLog !== true) runtime.metrics?.count(MetricName.EventsPublished, events.length - outcome.undelivered.length);
+  runtime.metrics?.count(MetricName.SpilledEvents, outcome.undelivered.length);
+  return outcome;
+};
+
+const publishOrSpillOnce = async (
   runtime: Pick<TriggerRuntime, 'sink' | 'spill' | 'metrics'>,
   events: readonly AuthEvent[],
 ): Promise<{ undelivered: readonly AuthEvent[]; error?: string }> => {
@@ -125,8 +137,6 @@ export const createTriggerHandler = <T>(
     // Fail open: a failed publish is spilled and reported, and the sign-in goes on.
     const { undelivered, error } = await publishOrSpill(runtime, processed.events);
     if (error !== undefined) report(runtime, { trigger: definition.name, code: ProblemCode.PublishFailed, message: error });
-    if (runtime.sinkIsLog !== true) runtime.metrics?.count(MetricName.EventsPublished, processed.events.length - undelivered.length);
-    runtime.metrics?.count(MetricName.SpilledEvents, undelivered.length);
     runtime.metrics?.record?.([
       ...(runtime.sinkIsLog === true ? [] : publishMetrics(definition.name, performance.now() - publishStarted)),
       ...processed.events.flatMap(authEventMetrics),
