@@ -7,7 +7,7 @@
 import { createServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Context } from 'aws-lambda';
-import { createEventBridgeClient, createEventBridgePublisher } from '../lib/publish/eventbridge.ts';
+import { createBusPublisher } from '../lib/publish/eventbridge.ts';
 import { createTriggerHandler } from '../lib/runtime/handler.ts';
 import { postAuthentication } from '../lib/triggers/post-authentication.ts';
 import { PUBLISH_DEADLINE_MS } from '../lib/runtime/lambda.ts';
@@ -30,7 +30,7 @@ export const measureDeadlineLatency = async (invocations = 20, deadlineMs: numbe
   const runtime = {
     ...benchRuntime(() => undefined),
     spill: (events: readonly unknown[]) => void (spilled += events.length),
-    sink: createEventBridgePublisher({ client: createEventBridgeClient(deadlineMs, endpoint), busName: 'authtrail-dev', deadlineMs }),
+    sink: createBusPublisher({ busName: 'authtrail-dev', deadlineMs, endpoint }),
   };
   const handler = createTriggerHandler(postAuthentication, runtime);
   const payload = fixturesFor('post-authentication')[0];

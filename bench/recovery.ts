@@ -23,7 +23,7 @@ import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { AuthEvent } from '../lib/auth-event/schema.ts';
-import { createEventBridgeClient, createEventBridgePublisher } from '../lib/publish/eventbridge.ts';
+import { createBusPublisher } from '../lib/publish/eventbridge.ts';
 import { spillLine } from '../lib/publish/spill.ts';
 import { createMemoryCheckpointStore } from '../lib/recover/checkpoint.ts';
 import { recoverResumably, scheduledUntil, StopReason } from '../lib/recover/resumable.ts';
@@ -119,11 +119,7 @@ const drain = () => {
 };
 
 const logs = new CloudWatchLogsClient({ endpoint: logsEndpoint });
-const publisher = createEventBridgePublisher({
-  client: createEventBridgeClient(PUBLISH_DEADLINE_MS, bus.endpoint),
-  busName: names.busName,
-  deadlineMs: PUBLISH_DEADLINE_MS,
-});
+const publisher = createBusPublisher({ busName: names.busName, deadlineMs: PUBLISH_DEADLINE_MS, endpoint: bus.endpoint });
 // The runs before the outage had caught up: every group's checkpoint is at the outage's start.
 const checkpoints = createMemoryCheckpointStore(Object.fromEntries(GROUPS.map((group) => [group, OUTAGE_START])));
 

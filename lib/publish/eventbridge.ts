@@ -111,3 +111,15 @@ export const createEventBridgePublisher = (options: EventBridgePublisherOptions)
     },
   };
 };
+
+/**
+ * The publisher a function or command builds: its own client, whose connection and
+ * request timeouts follow the same deadline, on `busName` (`endpoint`: a local
+ * EventBridge in offline runs, tests and benchmarks).
+ */
+export const createBusPublisher = (options: { busName: string; deadlineMs: number; endpoint?: string | undefined }): EventSink =>
+  createEventBridgePublisher({
+    client: createEventBridgeClient(options.deadlineMs, options.endpoint),
+    busName: options.busName,
+    deadlineMs: options.deadlineMs,
+  });

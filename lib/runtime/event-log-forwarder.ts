@@ -5,7 +5,7 @@
  */
 import middy from '@middy/core';
 import { powertoolsRecorder } from '../metrics/emf.ts';
-import { createEventBridgeClient, createEventBridgePublisher } from '../publish/eventbridge.ts';
+import { createBusPublisher } from '../publish/eventbridge.ts';
 import { FORWARD_DEADLINE_MS, createEventLogForwarder } from '../publish/log-forwarder.ts';
 import { spillToStdout } from '../publish/spill.ts';
 import { envSchema, optional, parseEnv, required, wholeNumber, type Env } from './env.ts';
@@ -25,15 +25,14 @@ export const createEventLogForwarderHandler = (env: Env) => {
   const settings = parseEnv(EVENT_LOG_FORWARDER_ENV, env);
   const logger = createLogger(settings.AUTHTRAIL_STAGE);
   const metrics = createMetrics(settings.AUTHTRAIL_STAGE);
-  const deadlineMs = settings.AUTHTRAIL_PUBLISH_DEADLINE_MS;
   const forward = createEventLogForwarder({
     logger,
     metrics: powertoolsRecorder(metrics),
     spill: spillToStdout,
-    sink: createEventBridgePublisher({
-      client: createEventBridgeClient(deadlineMs, settings.AUTHTRAIL_EVENTBRIDGE_ENDPOINT),
+    sink: createBusPublisher({
       busName: settings.AUTHTRAIL_EVENT_BUS_NAME,
-      deadlineMs,
+      deadlineMs: settings.AUTHTRAIL_PUBLISH_DEADLINE_MS,
+      endpoint: settings.AUTHTRAIL_EVENTBRIDGE_ENDPOINT,
     }),
   });
   return middy(async (event: unknown) => {

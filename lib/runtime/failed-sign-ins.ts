@@ -8,7 +8,7 @@ import middy from '@middy/core';
 import { createFailedSignInConsumer } from '../inference/consumer.ts';
 import { createDynamoDbStateStore } from '../inference/dynamodb-store.ts';
 import { powertoolsRecorder } from '../metrics/emf.ts';
-import { createEventBridgeClient, createEventBridgePublisher } from '../publish/eventbridge.ts';
+import { createBusPublisher } from '../publish/eventbridge.ts';
 import { extendEnv, parseEnv, required, type Env } from './env.ts';
 import { STAGE_ENV, stageConfigFrom } from './lambda-base.ts';
 import { createLogger, createMetrics, powertoolsMiddlewares } from './powertools.ts';
@@ -37,11 +37,7 @@ export const createFailedSignInsHandler = (env: Env) => {
       tableName: settings.AUTHTRAIL_SIGN_IN_TABLE,
       clock: Date.now,
     }),
-    sink: createEventBridgePublisher({
-      client: createEventBridgeClient(INFERENCE_PUBLISH_DEADLINE_MS),
-      busName: settings.AUTHTRAIL_EVENT_BUS_NAME,
-      deadlineMs: INFERENCE_PUBLISH_DEADLINE_MS,
-    }),
+    sink: createBusPublisher({ busName: settings.AUTHTRAIL_EVENT_BUS_NAME, deadlineMs: INFERENCE_PUBLISH_DEADLINE_MS }),
     windowSeconds: config.signIn.failedSignInWindowSeconds,
     logger,
     metrics: powertoolsRecorder(metrics),

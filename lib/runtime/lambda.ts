@@ -8,7 +8,7 @@
  */
 import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
 import { ConfigError } from '../errors.ts';
-import { createEventBridgeClient, createEventBridgePublisher } from '../publish/eventbridge.ts';
+import { createBusPublisher } from '../publish/eventbridge.ts';
 import { extendEnv, optional, parseEnv, required, wholeNumber, type Env, type EnvSettings } from './env.ts';
 import type { TriggerRuntime } from './handler.ts';
 import { STAGE_ENV, lambdaRuntimeBase, type LambdaRuntimeBase } from './lambda-base.ts';
@@ -56,12 +56,14 @@ export type LambdaRuntime = TriggerRuntime & LambdaRuntimeBase;
 /** The bus-publishing runtime from settings parsed by PUBLISHER_ENV (or a schema extending it). */
 export const lambdaRuntimeFrom = async (settings: PublisherSettings): Promise<LambdaRuntime> => {
   const base = lambdaRuntimeBase(settings);
-  const deadlineMs = settings.AUTHTRAIL_PUBLISH_DEADLINE_MS;
-  const client = createEventBridgeClient(deadlineMs, settings.AUTHTRAIL_EVENTBRIDGE_ENDPOINT);
   return {
     ...base,
     piiKey: await piiKeyFrom(settings),
-    sink: createEventBridgePublisher({ client, busName: settings.AUTHTRAIL_EVENT_BUS_NAME, deadlineMs }),
+    sink: createBusPublisher({
+      busName: settings.AUTHTRAIL_EVENT_BUS_NAME,
+      deadlineMs: settings.AUTHTRAIL_PUBLISH_DEADLINE_MS,
+      endpoint: settings.AUTHTRAIL_EVENTBRIDGE_ENDPOINT,
+    }),
   };
 };
 

@@ -14,7 +14,7 @@ import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { MetricName } from '../metrics/catalog.ts';
 import { powertoolsRecorder } from '../metrics/emf.ts';
-import { createEventBridgeClient, createEventBridgePublisher } from '../publish/eventbridge.ts';
+import { createBusPublisher } from '../publish/eventbridge.ts';
 import { createDynamoDbCheckpointStore } from '../recover/checkpoint.ts';
 import { spillLogGroups } from '../recover/recover.ts';
 import { StopReason, recoverResumably, scheduledUntil } from '../recover/resumable.ts';
@@ -54,11 +54,7 @@ export const createRecoverSpilledHandler = (env: Env) => {
     client: new DynamoDBClient({}),
     tableName: settings.AUTHTRAIL_RECOVER_CHECKPOINT_TABLE,
   });
-  const publisher = createEventBridgePublisher({
-    client: createEventBridgeClient(RECOVER_PUBLISH_DEADLINE_MS),
-    busName: settings.AUTHTRAIL_EVENT_BUS_NAME,
-    deadlineMs: RECOVER_PUBLISH_DEADLINE_MS,
-  });
+  const publisher = createBusPublisher({ busName: settings.AUTHTRAIL_EVENT_BUS_NAME, deadlineMs: RECOVER_PUBLISH_DEADLINE_MS });
 
   const recoverSpilled = async (event: ScheduledEvent, context: Context) => {
     const until = scheduledUntil(new Date(event.time), LAG_MINUTES);

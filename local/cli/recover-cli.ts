@@ -3,7 +3,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { assertStageName } from '../../lib/config/load.ts';
 import { messageOf } from '../../lib/errors.ts';
 import { UsageError } from './args.ts';
-import { createEventBridgeClient, createEventBridgePublisher } from '../../lib/publish/eventbridge.ts';
+import { createBusPublisher } from '../../lib/publish/eventbridge.ts';
 import { findSpills, parseTimeArg, republish, spillLogGroups } from '../../lib/recover/recover.ts';
 import { namesFor } from '../../lib/naming.ts';
 
@@ -52,11 +52,7 @@ export const runRecoverCli = async (options: RecoverCliOptions): Promise<number>
       options.stdout.write(`${JSON.stringify({ dryRun: true, found: found.records.length, unique: ids.size })}\n`);
       return 0;
     }
-    const publisher = createEventBridgePublisher({
-      client: createEventBridgeClient(RECOVER_DEADLINE_MS),
-      busName,
-      deadlineMs: RECOVER_DEADLINE_MS,
-    });
+    const publisher = createBusPublisher({ busName, deadlineMs: RECOVER_DEADLINE_MS });
     const report = await republish(found, publisher, now, (done, total) =>
       options.stderr.write(`re-published ${done}/${total}\n`),
     );
