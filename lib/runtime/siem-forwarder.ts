@@ -18,7 +18,7 @@ import { powertoolsRecorder } from '../metrics/emf.ts';
 import { createSiemSender, sinkFromConfig, systemDeliveryIo, type SiemCredentials, type SiemSender } from '../siem/delivery.ts';
 import { forwardSqsEvent, sqsDeadLetterSink } from '../siem/forwarder.ts';
 import { createHttpTransport, isLoopbackUrl } from '../siem/http.ts';
-import { credentialsSourceFrom } from '../siem/secrets.ts';
+import { SIEM_SECRET_ONE_OF, credentialsSourceFrom } from '../siem/secrets.ts';
 import { extendEnv, optional, parseEnv, required, wholeNumber, type Env, type ValueCheck } from './env.ts';
 import { STAGE_ENV, stageConfigFrom } from './lambda-base.ts';
 import { deadlineFrom } from './batch-deadline.ts';
@@ -51,12 +51,7 @@ export const SIEM_FORWARDER_ENV = extendEnv(
     AUTHTRAIL_SIEM_SECRET_PARAMETER: optional(),
     AUTHTRAIL_SIEM_SECRET_MAX_AGE_SECONDS: wholeNumber(SIEM_SECRET_MAX_AGE_SECONDS),
   },
-  [
-    {
-      variables: ['AUTHTRAIL_SIEM_SECRET_ID', 'AUTHTRAIL_SIEM_SECRET_PARAMETER'],
-      message: 'Set AUTHTRAIL_SIEM_SECRET_ID (Secrets Manager) or AUTHTRAIL_SIEM_SECRET_PARAMETER (SSM SecureString)',
-    },
-  ],
+  [SIEM_SECRET_ONE_OF],
 );
 
 /** Messages SQS delivers again after an earlier attempt did not take them (the SIEM retries). */

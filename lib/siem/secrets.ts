@@ -105,6 +105,12 @@ export interface CredentialsSource {
   load(): Promise<SiemCredentials>;
 }
 
+/** Where the deployed secret may be: one of the two must be set (the forwarder's env schema, and this module's own check). */
+export const SIEM_SECRET_ONE_OF = {
+  variables: ['AUTHTRAIL_SIEM_SECRET_ID', 'AUTHTRAIL_SIEM_SECRET_PARAMETER'],
+  message: 'Set AUTHTRAIL_SIEM_SECRET_ID (Secrets Manager) or AUTHTRAIL_SIEM_SECRET_PARAMETER (SSM SecureString)',
+} as const;
+
 /** Where the deployed secret is, parsed from the environment at cold start (lib/runtime/siem-forwarder.ts). */
 export interface CredentialsSourceSettings {
   secretId?: string | undefined;
@@ -116,7 +122,7 @@ export interface CredentialsSourceSettings {
 /** The deployed source: Secrets Manager or SSM, whichever the settings name. */
 export const credentialsSourceFrom = ({ secretId, parameter, maxAgeSeconds: maxAge }: CredentialsSourceSettings): CredentialsSource => {
   if (!secretId && !parameter) {
-    throw new ConfigError('Set AUTHTRAIL_SIEM_SECRET_ID (Secrets Manager) or AUTHTRAIL_SIEM_SECRET_PARAMETER (SSM SecureString)');
+    throw new ConfigError(SIEM_SECRET_ONE_OF.message);
   }
   const origin = secretId ? `secret ${secretId}` : `parameter ${parameter}`;
   let last: { raw: string; credentials: SiemCredentials } | undefined;
